@@ -1,0 +1,15 @@
+"""POST /webhook/desktop/auth/login — sign in on the desktop (replaces the operator's desktop session)."""
+
+from shared import auth
+from shared.api import create_app, lambda_entry
+from shared.models import LoginRequest, LoginResponse
+
+app = create_app()
+
+
+@app.post("/webhook/desktop/auth/login", summary="Desktop login", tags=["auth"])
+def login(request: LoginRequest) -> LoginResponse:
+    return auth.login(request, "desktop", app.current_event.request_context.http.source_ip)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,15 @@
+"""POST /webhook/android/auth/login — sign in on the phone (replaces the operator's mobile session)."""
+
+from shared import auth
+from shared.api import create_app, lambda_entry
+from shared.models import LoginRequest, LoginResponse
+
+app = create_app()
+
+
+@app.post("/webhook/android/auth/login", summary="Mobile login", tags=["auth"])
+def login(request: LoginRequest) -> LoginResponse:
+    return auth.login(request, "mobile", app.current_event.request_context.http.source_ip)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,20 @@
+"""POST /webhook/android/logout — end the caller's session (mobile or desktop); idempotent."""
+
+from shared import auth, sessions
+from shared.api import create_app, lambda_entry
+from shared.errors import MissingToken
+from shared.models import Success
+
+app = create_app()
+
+
+@app.post("/webhook/android/logout", summary="Log out", tags=["auth"])
+def logout() -> Success:
+    token = sessions.token_from_event(app.current_event)
+    if token is None:
+        raise MissingToken(status=400)
+    auth.logout(token)
+    return Success()
+
+
+lambda_handler = lambda_entry(app)

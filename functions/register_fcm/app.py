@@ -1,0 +1,16 @@
+"""POST /webhook/android-register-fcm — bind the device's FCM token to the caller's session."""
+
+from shared import auth, sessions
+from shared.api import create_app, lambda_entry
+from shared.models import RegisterFcmRequest, Success
+
+app = create_app()
+
+
+@app.post("/webhook/android-register-fcm", summary="Register the device's FCM token", tags=["auth"])
+def register_fcm(request: RegisterFcmRequest) -> Success:
+    auth.register_fcm(sessions.authenticate(app.current_event), request)
+    return Success()
+
+
+lambda_handler = lambda_entry(app)

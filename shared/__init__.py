@@ -1,0 +1,1 @@
+"""The Lambda layer every BatteryCRM function uses: database, sessions, errors, settings."""

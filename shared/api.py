@@ -1,0 +1,120 @@
+"""The one resolver factory: every function builds its Powertools resolver here, so every typed
+error becomes API.md's envelope in one place, and every invocation gets the same guards
+(body size, secret masking, correlation id)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
+from shared.observability import forget_request_secrets, logger, mask
+from shared.settings import get_settings
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+_SECRET_HEADERS = ("authorization", "x-session-token")
+_SECRET_BODY_FIELDS = ("password", "current_password", "new_password", "session_token", "fcm_token")
+
+
+def error_response(error: ApiError, correlation_id: str | None = None) -> Response[Any]:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.status >= 500 and correlation_id:
+        body["correlation_id"] = correlation_id
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"success": False, "error": body},
+        headers=error.headers,
+    )
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    fields = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        if err.get("type") == "json_invalid":
+            return "The body is not valid JSON."
+        fields.append(".".join(loc) or "body")
+    return "Invalid or missing field(s): " + ", ".join(dict.fromkeys(fields)) + "."
+
+
+def create_app() -> APIGatewayHttpResolver:
+    """A resolver with request validation and API.md's error envelope for every failure."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(ApiError)
+    def _api_error(exc: ApiError) -> Response[Any]:
+        if exc.status >= 500:
+            logger.error("request failed", extra={"code": exc.code, "cause": type(exc.__cause__).__name__})
+        return error_response(exc, logger.get_correlation_id())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[Any]:
+        errors = [{"loc": e.get("loc"), "type": e.get("type")} for e in exc.errors()]
+        logger.info("invalid request", extra={"errors": errors})
+        return error_response(InvalidRequest(_describe_validation(exc)))
+
+    @app.exception_handler(NotFoundError)
+    def _no_route(exc: NotFoundError) -> Response[Any]:
+        return error_response(NotFound())
+
+    @app.exception_handler(Exception)
+    def _bug(exc: Exception) -> Response[Any]:
+        logger.exception("unhandled error", extra={"error": type(exc).__name__})
+        return error_response(ApiError(), logger.get_correlation_id())
+
+    return app
+
+
+def _body_size(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(base64.b64decode(body, validate=False))
+    return len(body.encode())
+
+
+def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
+    """The function's ``lambda_handler``: guards, then ``app.resolve``."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        forget_request_secrets()
+        mask(_request_secrets(event))
+        if _body_size(event) > get_settings().max_body_bytes:
+            return _as_proxy_result(error_response(PayloadTooLarge()))
+        return app.resolve(event, context)
+
+    return handler
+
+
+def _request_secrets(event: dict[str, Any]) -> list[str | None]:
+    """Every secret the request carries, so that none of them can reach a log line."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    found: list[str | None] = [headers.get(name) for name in _SECRET_HEADERS]
+    found += [(event.get("queryStringParameters") or {}).get("session_token")]
+    try:
+        body = json.loads(event.get("body") or "null") if not event.get("isBase64Encoded") else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        found += [v for k, v in body.items() if k in _SECRET_BODY_FIELDS and isinstance(v, str)]
+    return found
+
+
+def _as_proxy_result(response: Response[Any]) -> dict[str, Any]:
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(response.body),
+        "isBase64Encoded": False,
+    }
+

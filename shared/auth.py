@@ -1,0 +1,106 @@
+"""Signing in and out, and binding a device's FCM token to its session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from shared import db, passwords, sessions
+from shared.errors import AccountDisabled, InvalidCredentials, NotFound
+from shared.models import DeviceInfo, LoginRequest, LoginResponse, OperatorOut, RegisterFcmRequest
+from shared.observability import logger, mask
+from shared.repo import operators, push_outbox
+from shared.repo import sessions as session_repo
+from shared.settings import DeviceType, get_settings
+
+_LOGIN_ATTEMPTS = 5  # concurrent logins of one operator and device type: retry the losing transaction
+
+
+def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> LoginResponse:
+    mask([request.password])
+    operator = db.run(lambda conn: operators.find_by_login(conn, request.login))
+    verdict = passwords.verify(operator["password_hash"] if operator else None, request.password)
+    if operator is None or not verdict.ok:
+        logger.info("login failed", extra={"device_type": device_type, "source_ip": source_ip})
+        raise InvalidCredentials()
+    if not operator["is_active"]:
+        raise AccountDisabled()
+    if verdict.needs_rehash:
+        new_hash = passwords.hash_password(request.password)
+        db.run(lambda conn: operators.set_password_hash(conn, operator["id"], new_hash))
+
+    token = sessions.new_token()
+    mask([token])
+    row = _open_session(operator, device_type, sessions.hash_token(token), request.device_info)
+    logger.info("login", extra={"operator_id": str(operator["id"]), "device_type": device_type})
+    idle = get_settings().idle_lifetime(device_type)
+    return LoginResponse(
+        session_token=token,
+        device_type=device_type,
+        expires_at=min(row["expires_at"], row["last_active_at"] + idle),
+        operator=OperatorOut(**operator),
+    )
+
+
+def _open_session(
+    operator: dict[str, Any], device_type: DeviceType, token_hash: bytes, device_info: DeviceInfo | None
+) -> dict[str, Any]:
+    """Create the session, replacing the operator's current one of this device type. Losing a
+    race with a concurrent login of the same kind just means replacing the winner's session."""
+
+    def replace(conn: db.Connection) -> dict[str, Any]:
+        replaced = session_repo.remove_for_device_type(conn, operator["id"], operator["tenant_id"], device_type)
+        push_outbox.enqueue(
+            conn,
+            operator["tenant_id"],
+            "session_replaced",
+            {"type": "session_replaced", "device_type": device_type},
+            [(old["fcm_token"], old["id"]) for old in replaced if old["fcm_token"]],
+        )
+        info = device_info.model_dump() if device_info else None
+        return session_repo.insert(
+            conn,
+            operator_id=operator["id"],
+            tenant_id=operator["tenant_id"],
+            device_type=device_type,
+            token_hash=token_hash,
+            device_id=device_info.device_id if device_info else None,
+            device_info=info,
+            absolute=get_settings().absolute_lifetime(device_type),
+        )
+
+    for attempt in range(1, _LOGIN_ATTEMPTS + 1):
+        try:
+            return db.run(replace, transaction=True)
+        except psycopg.errors.UniqueViolation:
+            if attempt == _LOGIN_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def logout(token: str) -> None:
+    ended = sessions.end(token, "logout")
+    logger.info("logout", extra={"ended": ended})
+
+
+def register_fcm(session: sessions.Session, request: RegisterFcmRequest) -> None:
+    mask([request.fcm_token])
+    sent = request.model_fields_set
+    info = request.device_info.model_dump() if request.device_info else None
+
+    def store(conn: db.Connection) -> bool:
+        return session_repo.register_fcm(
+            conn,
+            session_id=session.id,
+            tenant_id=session.tenant_id,
+            fcm_token=request.fcm_token,
+            device_id=request.device_id,
+            set_device_id="device_id" in sent,
+            device_info=info,
+            set_device_info="device_info" in sent,
+        )
+
+    if not db.run(store, transaction=True):
+        raise NotFound("The session ended meanwhile.")
+    logger.info("fcm token registered", extra={"session_id": str(session.id)})

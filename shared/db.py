@@ -1,0 +1,84 @@
+"""One PostgreSQL connection per warm container, and the unit-of-work runner around it.
+
+Connections are autocommit: a single statement is one round trip; ``run(..., transaction=True)``
+wraps a unit of work in BEGIN/COMMIT. A connection found dead (the database restarted, a proxy
+dropped it while the container slept) is replaced and the unit retried once; if the database
+cannot be reached the caller gets ``ServiceUnavailable`` (503), never a traceback.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.rows import dict_row
+
+from shared import config
+from shared.errors import ServiceUnavailable
+from shared.observability import logger
+from shared.settings import get_settings
+
+T = TypeVar("T")
+Connection = psycopg.Connection[dict[str, Any]]
+
+# Thread-local rather than module-global so the local gateway's worker threads each behave like
+# their own Lambda container; in Lambda there is only one thread.
+_local = threading.local()
+
+
+def _connect() -> Connection:
+    settings = get_settings()
+    options = "" if settings.database_pooler else f"-c statement_timeout={settings.db_statement_timeout_ms}"
+    try:
+        return psycopg.connect(
+            config.database_url(),
+            autocommit=True,
+            row_factory=dict_row,
+            connect_timeout=settings.db_connect_timeout_s,
+            options=options,
+            prepare_threshold=None if settings.database_pooler else 5,
+            application_name="batterycrm",
+        )
+    except psycopg.OperationalError as exc:
+        logger.error("database unreachable", extra={"error": type(exc).__name__})
+        raise ServiceUnavailable() from exc
+
+
+def connection() -> Connection:
+    """The container's connection, opened on first use and reopened when closed or broken."""
+    conn: Connection | None = getattr(_local, "conn", None)
+    if conn is None or conn.closed or conn.broken:
+        conn = _connect()
+        _local.conn = conn
+    return conn
+
+
+def run(work: Callable[[Connection], T], *, transaction: bool = False) -> T:
+    """Run ``work`` on the container's connection, inside one transaction when asked."""
+    reused = getattr(_local, "conn", None) is not None
+    for attempt in (1, 2):
+        conn = connection()
+        try:
+            if not transaction:
+                return work(conn)
+            with conn.transaction():
+                return work(conn)
+        except psycopg.OperationalError as exc:
+            if not conn.broken and not conn.closed:
+                raise
+            if attempt == 1 and reused:
+                logger.warning("stale database connection replaced")
+                continue
+            logger.error("database connection lost", extra={"error": type(exc).__name__})
+            raise ServiceUnavailable() from exc
+    raise AssertionError("unreachable")
+
+
+def close() -> None:
+    """Close this container's connection (tests, and the local gateway on shutdown)."""
+    conn: Connection | None = getattr(_local, "conn", None)
+    if conn is not None:
+        conn.close()
+        _local.conn = None

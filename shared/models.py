@@ -1,0 +1,88 @@
+"""Request and response models shared by the handlers (they also feed the OpenAPI spec)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+
+DEVICE_INFO_MAX_BYTES = 4096
+
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_max_length=8192)
+
+
+class DeviceInfo(BaseModel):
+    """What the app tells about the device; every field optional, unknown keys kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    device_id: str | None = None
+    device_model: str | None = None
+    manufacturer: str | None = None
+    os_version: str | None = None
+    app_version: str | None = None
+
+    @model_validator(mode="after")
+    def _at_most_4_kib(self) -> DeviceInfo:
+        size = len(json.dumps(self.model_dump(), ensure_ascii=False).encode())
+        if size > DEVICE_INFO_MAX_BYTES:
+            raise ValueError(f"device_info is {size} bytes; at most {DEVICE_INFO_MAX_BYTES} are allowed")
+        return self
+
+
+class LoginRequest(Request):
+    login: Annotated[NonBlank, StringConstraints(max_length=254)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    device_info: DeviceInfo | None = None
+
+
+class RegisterFcmRequest(Request):
+    session_token: str | None = None
+    fcm_token: Annotated[NonBlank, StringConstraints(max_length=4096)]
+    device_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+    device_info: DeviceInfo | None = None
+
+
+class Success(BaseModel):
+    success: Literal[True] = True
+
+
+class OperatorOut(BaseModel):
+    id: UUID
+    tenant_id: UUID
+    name: str
+    login: str
+
+
+class LoginResponse(Success):
+    session_token: str
+    device_type: Literal["mobile", "desktop"]
+    expires_at: datetime
+    operator: OperatorOut
+
+
+class SessionOut(BaseModel):
+    id: UUID
+    device_type: Literal["mobile", "desktop"]
+    created_at: datetime
+    last_active_at: datetime
+    expires_at: datetime
+
+
+class SessionStatusResponse(Success):
+    session: SessionOut
+
+
+def fields_sent(model: BaseModel) -> set[str]:
+    """Which fields the client actually sent (to tell an explicit null from an absent field)."""
+    return set(model.model_fields_set)
+
+
+JsonObject = dict[str, Any]

@@ -1,0 +1,182 @@
+"""Live sessions (``operator_devices``) and their history (``session_history``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+from shared.db import Connection
+
+# One round trip: the live session with its operator, a refresh of last_active_at when it is
+# older than the touch interval (and the session still valid), and - for a dead token - the
+# reason it ended. Always returns exactly one row.
+VALIDATE = """
+WITH live AS (
+    SELECT d.id, d.operator_id, d.tenant_id, d.device_type, d.created_at, d.last_active_at,
+           d.expires_at, o.is_active, o.name AS operator_name, o.login,
+           CASE d.device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
+                              ELSE %(idle_desktop)s::interval END AS idle
+      FROM operator_devices d
+      JOIN operators o ON o.id = d.operator_id AND o.tenant_id = d.tenant_id
+     WHERE d.token_hash = %(token_hash)s
+), touched AS (
+    UPDATE operator_devices d
+       SET last_active_at = now()
+      FROM live
+     WHERE d.id = live.id
+       AND live.is_active
+       AND live.last_active_at < now() - %(touch)s::interval
+       AND live.last_active_at > now() - live.idle
+       AND live.expires_at > now()
+ RETURNING d.id, d.last_active_at
+)
+SELECT live.id, live.operator_id, live.tenant_id, live.device_type, live.created_at,
+       COALESCE(touched.last_active_at, live.last_active_at) AS last_active_at,
+       live.expires_at, live.is_active, live.operator_name, live.login,
+       live.last_active_at + live.idle AS idle_expires_at,
+       (SELECT h.end_reason FROM session_history h WHERE h.token_hash = %(token_hash)s) AS end_reason,
+       now() AS now
+  FROM (SELECT 1) AS one
+  LEFT JOIN live ON true
+  LEFT JOIN touched ON touched.id = live.id
+"""
+
+# Replaces the operator's session of this device type: the old row (if any) is removed and its
+# history closed as 'replaced'. A concurrent login of the same kind makes the INSERT fail on the
+# UNIQUE(operator_id, device_type, tenant_id) constraint; the caller retries the transaction.
+REMOVE_FOR_DEVICE_TYPE = """
+WITH gone AS (
+    DELETE FROM operator_devices
+     WHERE operator_id = %(operator_id)s AND tenant_id = %(tenant_id)s AND device_type = %(device_type)s
+ RETURNING id, fcm_token, device_type
+), closed AS (
+    UPDATE session_history h SET ended_at = now(), end_reason = 'replaced'
+      FROM gone WHERE h.id = gone.id AND h.ended_at IS NULL
+)
+SELECT id, fcm_token, device_type FROM gone
+"""
+
+INSERT = """
+WITH created AS (
+    INSERT INTO operator_devices
+           (operator_id, tenant_id, device_type, token_hash, device_id, device_info, expires_at)
+    VALUES (%(operator_id)s, %(tenant_id)s, %(device_type)s, %(token_hash)s, %(device_id)s,
+            %(device_info)s, now() + %(absolute)s::interval)
+ RETURNING id, operator_id, tenant_id, device_type, token_hash, created_at, last_active_at, expires_at
+), recorded AS (
+    INSERT INTO session_history (id, operator_id, tenant_id, device_type, token_hash, created_at)
+    SELECT id, operator_id, tenant_id, device_type, token_hash, created_at FROM created
+)
+SELECT id, device_type, created_at, last_active_at, expires_at FROM created
+"""
+
+# Ends sessions matching a condition, recording why; returns the ended ids.
+END_BY_TOKEN = """
+WITH gone AS (
+    DELETE FROM operator_devices WHERE token_hash = %(token_hash)s RETURNING id
+)
+UPDATE session_history h SET ended_at = now(), end_reason = %(reason)s
+  FROM gone WHERE h.id = gone.id AND h.ended_at IS NULL
+RETURNING h.id
+"""
+
+END_BY_ID = """
+WITH gone AS (
+    DELETE FROM operator_devices WHERE id = %(session_id)s RETURNING id
+)
+UPDATE session_history h SET ended_at = now(), end_reason = %(reason)s
+  FROM gone WHERE h.id = gone.id AND h.ended_at IS NULL
+RETURNING h.id
+"""
+
+# An FCM token belongs to one session at a time: release it from any other session first
+# (a separate statement, so the unique index never sees the token twice).
+RELEASE_FCM = """
+UPDATE operator_devices SET fcm_token = NULL WHERE fcm_token = %(fcm_token)s AND id <> %(session_id)s
+"""
+
+REGISTER_FCM = """
+UPDATE operator_devices
+   SET fcm_token = %(fcm_token)s,
+       device_id = CASE WHEN %(set_device_id)s THEN %(device_id)s ELSE device_id END,
+       device_info = CASE WHEN %(set_device_info)s THEN %(device_info)s ELSE device_info END,
+       last_active_at = now()
+ WHERE id = %(session_id)s AND tenant_id = %(tenant_id)s
+RETURNING id
+"""
+
+
+def validate(
+    conn: Connection, token_hash: bytes, *, idle_mobile: timedelta, idle_desktop: timedelta, touch: timedelta
+) -> dict[str, Any]:
+    params = {"token_hash": token_hash, "idle_mobile": idle_mobile, "idle_desktop": idle_desktop, "touch": touch}
+    row = conn.execute(VALIDATE, params).fetchone()
+    assert row is not None
+    return row
+
+
+def remove_for_device_type(
+    conn: Connection, operator_id: UUID, tenant_id: UUID, device_type: str
+) -> list[dict[str, Any]]:
+    params = {"operator_id": operator_id, "tenant_id": tenant_id, "device_type": device_type}
+    return conn.execute(REMOVE_FOR_DEVICE_TYPE, params).fetchall()
+
+
+def insert(
+    conn: Connection,
+    *,
+    operator_id: UUID,
+    tenant_id: UUID,
+    device_type: str,
+    token_hash: bytes,
+    device_id: str | None,
+    device_info: dict[str, Any] | None,
+    absolute: timedelta,
+) -> dict[str, Any]:
+    params = {
+        "operator_id": operator_id,
+        "tenant_id": tenant_id,
+        "device_type": device_type,
+        "token_hash": token_hash,
+        "device_id": device_id,
+        "device_info": Jsonb(device_info) if device_info is not None else None,
+        "absolute": absolute,
+    }
+    row = conn.execute(INSERT, params).fetchone()
+    assert row is not None
+    return row
+
+
+def end_by_token(conn: Connection, token_hash: bytes, reason: str) -> bool:
+    return conn.execute(END_BY_TOKEN, {"token_hash": token_hash, "reason": reason}).fetchone() is not None
+
+
+def end_by_id(conn: Connection, session_id: UUID, reason: str) -> bool:
+    return conn.execute(END_BY_ID, {"session_id": session_id, "reason": reason}).fetchone() is not None
+
+
+def register_fcm(
+    conn: Connection,
+    *,
+    session_id: UUID,
+    tenant_id: UUID,
+    fcm_token: str,
+    device_id: str | None,
+    set_device_id: bool,
+    device_info: dict[str, Any] | None,
+    set_device_info: bool,
+) -> bool:
+    params = {
+        "session_id": session_id,
+        "tenant_id": tenant_id,
+        "fcm_token": fcm_token,
+        "device_id": device_id,
+        "set_device_id": set_device_id,
+        "device_info": Jsonb(device_info) if device_info is not None else None,
+        "set_device_info": set_device_info,
+    }
+    conn.execute(RELEASE_FCM, params)
+    return conn.execute(REGISTER_FCM, params).fetchone() is not None

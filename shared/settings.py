@@ -1,0 +1,65 @@
+"""Settings: one pydantic model, read from the environment once per container.
+
+Nothing else in the project reads ``os.environ``; tests that change a setting call ``reset()``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DeviceType = Literal["mobile", "desktop"]
+
+DAY = 86_400
+HOUR = 3_600
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    database_url: str | None = None
+    database_secret_arn: str | None = Field(None, description="Secrets Manager secret with the database URL")
+    database_pooler: bool = Field(False, description="RDS Proxy / PgBouncer in front: no prepared statements")
+    db_statement_timeout_ms: int = Field(5_000, ge=100)
+    db_connect_timeout_s: int = Field(3, ge=1)
+
+    mobile_idle_seconds: int = Field(30 * DAY, ge=60)
+    mobile_absolute_seconds: int = Field(90 * DAY, ge=60)
+    desktop_idle_seconds: int = Field(12 * HOUR, ge=60)
+    desktop_absolute_seconds: int = Field(7 * DAY, ge=60)
+    session_touch_seconds: int = Field(60, ge=0, description="last_active_at is refreshed at most this often")
+
+    argon2_time_cost: int = Field(2, ge=1)
+    argon2_memory_kib: int = Field(19_456, ge=8)
+    argon2_parallelism: int = Field(1, ge=1)
+
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    aws_region: str | None = None
+    secrets_max_age_s: int = 300
+
+    def idle_lifetime(self, device_type: DeviceType) -> timedelta:
+        seconds = self.mobile_idle_seconds if device_type == "mobile" else self.desktop_idle_seconds
+        return timedelta(seconds=seconds)
+
+    def absolute_lifetime(self, device_type: DeviceType) -> timedelta:
+        seconds = self.mobile_absolute_seconds if device_type == "mobile" else self.desktop_absolute_seconds
+        return timedelta(seconds=seconds)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The container's settings, validated on first use (at cold start)."""
+    fields = Settings.model_fields
+    values = {name: os.environ[name.upper()] for name in fields if name.upper() in os.environ}
+    if "aws_region" not in values and "AWS_REGION" in os.environ:
+        values["aws_region"] = os.environ["AWS_REGION"]
+    return Settings.model_validate(values)
+
+
+def reset() -> None:
+    """Forget the cached settings (tests, after changing the environment)."""
+    get_settings.cache_clear()
