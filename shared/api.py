@@ -117,4 +117,3 @@ def _as_proxy_result(response: Response[Any]) -> dict[str, Any]:
         "body": json.dumps(response.body),
         "isBase64Encoded": False,
     }
-

@@ -25,7 +25,9 @@ class Verdict:
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
     s = get_settings()
-    return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=s.argon2_parallelism)
+    return PasswordHasher(
+        time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=s.argon2_parallelism
+    )
 
 
 @lru_cache(maxsize=1)
