@@ -8,7 +8,7 @@ import psycopg
 
 from shared import db, passwords, sessions
 from shared.errors import AccountDisabled, InvalidCredentials, NotFound
-from shared.models import DeviceInfo, LoginRequest, LoginResponse, OperatorOut, RegisterFcmRequest
+from shared.models.auth import DeviceInfo, LoginRequest, LoginResponse, OperatorOut, RegisterFcmRequest
 from shared.observability import logger, mask
 from shared.repo import operators, push_outbox
 from shared.repo import sessions as session_repo

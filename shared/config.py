@@ -27,9 +27,9 @@ def database_url() -> str:
 
 
 def url_from_secret(raw: str) -> str:
-    """Accepts a plain URL, ``{"url": ...}``, or the RDS-managed secret shape."""
-    if raw.startswith(("postgres://", "postgresql://")):
-        return raw
+    """Accepts a plain URL or conninfo string, ``{"url": ...}``, or the RDS-managed secret shape."""
+    if not raw.lstrip().startswith("{"):
+        return raw.strip()
     data = json.loads(raw)
     if "url" in data:
         return str(data["url"])

@@ -47,11 +47,15 @@ def _connect() -> Connection:
 
 
 def connection() -> Connection:
-    """The container's connection, opened on first use and reopened when closed or broken."""
+    """The container's connection, opened on first use and reopened when closed or broken
+    (or when the settings were reloaded, which only tests and the local tools do)."""
     conn: Connection | None = getattr(_local, "conn", None)
-    if conn is None or conn.closed or conn.broken:
+    settings = get_settings()
+    if conn is None or conn.closed or conn.broken or getattr(_local, "settings", None) is not settings:
+        if conn is not None:
+            conn.close()
         conn = _connect()
-        _local.conn = conn
+        _local.conn, _local.settings = conn, settings
     return conn
 
 

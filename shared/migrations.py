@@ -72,7 +72,7 @@ _SCHEMA_QUERIES = {
     "constraint": """
         SELECT rel.relname || ' ' || con.conname || ' ' || pg_get_constraintdef(con.oid)
           FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid
-         WHERE rel.relnamespace = current_schema()::regnamespace""",
+         WHERE rel.relnamespace = current_schema()::regnamespace AND con.contype <> 'n'""",
     "index": """
         SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()""",
 }

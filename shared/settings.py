@@ -41,6 +41,12 @@ class Settings(BaseModel):
     aws_region: str | None = None
     secrets_max_age_s: int = 300
 
+    # --- Telegram channel ---
+
+    # --- login throttling, session cleanup ---
+
+    # --- push (FCM) ---
+
     def idle_lifetime(self, device_type: DeviceType) -> timedelta:
         seconds = self.mobile_idle_seconds if device_type == "mobile" else self.desktop_idle_seconds
         return timedelta(seconds=seconds)

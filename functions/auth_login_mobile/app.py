@@ -2,7 +2,7 @@
 
 from shared import auth
 from shared.api import create_app, lambda_entry
-from shared.models import LoginRequest, LoginResponse
+from shared.models.auth import LoginRequest, LoginResponse
 
 app = create_app()
 

@@ -3,7 +3,7 @@
 from shared import auth, sessions
 from shared.api import create_app, lambda_entry
 from shared.errors import MissingToken
-from shared.models import Success
+from shared.models.auth import Success
 
 app = create_app()
 

@@ -2,7 +2,7 @@
 
 from shared import auth, sessions
 from shared.api import create_app, lambda_entry
-from shared.models import RegisterFcmRequest, Success
+from shared.models.auth import RegisterFcmRequest, Success
 
 app = create_app()
 

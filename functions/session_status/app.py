@@ -2,7 +2,7 @@
 
 from shared import sessions
 from shared.api import create_app, lambda_entry
-from shared.models import SessionOut, SessionStatusResponse
+from shared.models.auth import SessionOut, SessionStatusResponse
 
 app = create_app()
 

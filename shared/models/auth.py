@@ -1,10 +1,10 @@
-"""Request and response models shared by the handlers (they also feed the OpenAPI spec)."""
+"""Models of signing in and out, FCM registration and session status, plus the common bases."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
@@ -78,11 +78,3 @@ class SessionOut(BaseModel):
 
 class SessionStatusResponse(Success):
     session: SessionOut
-
-
-def fields_sent(model: BaseModel) -> set[str]:
-    """Which fields the client actually sent (to tell an explicit null from an absent field)."""
-    return set(model.model_fields_set)
-
-
-JsonObject = dict[str, Any]

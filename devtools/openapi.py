@@ -1,0 +1,92 @@
+"""Writes docs/openapi.json: every function's routes and models merged into one OpenAPI document.
+
+python -m devtools.openapi          # regenerate docs/openapi.json
+python -m devtools.openapi --check  # exit 1 if it is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "docs" / "openapi.json"
+
+ERROR_ENVELOPE = {
+    "type": "object",
+    "required": ["success", "error"],
+    "properties": {
+        "success": {"const": False},
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable snake_case identifier, see API.md"},
+                "message": {"type": "string"},
+                "correlation_id": {"type": "string", "description": "on 5xx: the id to find the log lines"},
+            },
+        },
+    },
+}
+
+
+def _use_our_error_envelope(responses: dict[str, Any]) -> None:
+    """Powertools documents its 422; the API answers 400 and every other error in one envelope."""
+    envelope = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}}
+    responses.pop("422", None)
+    responses["400"] = {"description": "invalid_request (and missing_token on logout)", **envelope}
+    responses["default"] = {"description": "any other error code of the contract", **envelope}
+
+
+def build() -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "BatteryCRM Operator API", "version": "1.0.0"},
+        "paths": {},
+        "components": {"schemas": {"ErrorEnvelope": ERROR_ENVELOPE}},
+    }
+    for app_file in sorted((ROOT / "functions").glob("*/app.py")):
+        module_spec = importlib.util.spec_from_file_location(f"openapi_{app_file.parent.name}", app_file)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        if not hasattr(module, "app"):
+            continue
+        part = json.loads(module.app.get_openapi_json_schema())
+        for path, operations in part.get("paths", {}).items():
+            for operation in operations.values():
+                _use_our_error_envelope(operation["responses"])
+            spec["paths"].setdefault(path, {}).update(operations)
+        schemas = part.get("components", {}).get("schemas", {})
+        spec["components"]["schemas"].update(
+            {k: v for k, v in schemas.items() if k not in ("HTTPValidationError", "ValidationError")}
+        )
+    spec["paths"] = dict(sorted(spec["paths"].items()))
+    spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
+    return spec
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, sort_keys=False) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    text = render()
+    if args.check:
+        if not OUTPUT.exists() or OUTPUT.read_text() != text:
+            sys.exit("docs/openapi.json is out of date: run `python -m devtools.openapi`")
+        return
+    OUTPUT.parent.mkdir(exist_ok=True)
+    OUTPUT.write_text(text)
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

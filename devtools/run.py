@@ -1,0 +1,74 @@
+"""`make run`: a database (DATABASE_URL, else an embedded PostgreSQL), migrations, demo data when
+the database has no tenants, then every route of template.yaml at http://127.0.0.1:$PORT."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from devtools import seed
+from shared import migrations, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from devtools import embedded_pg
+
+    url = embedded_pg.ensure_running()
+    os.environ["DATABASE_URL"] = url
+    settings.reset()
+    print(f"embedded PostgreSQL running ({url}); `make db-stop` stops it")
+    return url
+
+
+def banner(port: int) -> str:
+    base = f"http://127.0.0.1:{port}"
+    logins = "\n".join(
+        f"    {op.login:<20} {op.password:<18} tenant {tenant.slug}"
+        for tenant in seed.DEMO_TENANTS
+        for op in tenant.operators
+    )
+    return f"""
+BatteryCRM operator API at {base}
+
+Demo logins:
+{logins}
+
+Try:
+    curl -s -X POST {base}/webhook/android/auth/login \\
+         -H 'content-type: application/json' \\
+         -d '{{"login": "anna@demo.test", "password": "demo-pass-anna"}}'
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--migrate-only", action="store_true")
+    parser.add_argument("--reseed-only", action="store_true")
+    args = parser.parse_args()
+
+    url = database_url()
+    for name in migrations.apply(url):
+        print(f"applied {name}")
+    if args.migrate_only:
+        return
+    loaded = seed.seed(url, reset=args.reseed_only)
+    print("demo data loaded" if loaded else "database has tenants: demo data not loaded (`make seed` resets it)")
+    if args.reseed_only:
+        return
+
+    from devtools.gateway import Gateway
+
+    port = int(os.environ.get("PORT", "3000"))
+    gateway = Gateway(ROOT / "template.yaml")
+    print(banner(port))
+    gateway.serve(host="127.0.0.1", port=port)
+
+
+if __name__ == "__main__":
+    main()

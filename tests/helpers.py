@@ -1,0 +1,181 @@
+"""Test helpers: a client that calls the API as the Android app does, data factories over a real
+PostgreSQL, and a LambdaContext stand-in."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+import httpx
+import psycopg
+from psycopg.rows import dict_row
+
+from shared import passwords
+
+DEFAULT_SOURCE_IP = "203.0.113.10"
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: secrets.token_hex(8))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:eu-central-1:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+    @property
+    def error_code(self) -> str | None:
+        if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
+            return str(self.body["error"].get("code"))
+        return None
+
+
+Sender = Callable[[str, str, dict[str, str], bytes, str, str], Reply]
+
+
+class Api:
+    """Requests as the app sends them; ``token`` goes in ``Authorization: Bearer``."""
+
+    def __init__(self, send: Sender, close: Callable[[], None] = lambda: None) -> None:
+        self._send = send
+        self.close = close
+
+    @classmethod
+    def in_process(cls, gateway: Any) -> Api:
+        def send(method: str, path: str, headers: dict[str, str], body: bytes, query: str, ip: str) -> Reply:
+            status, out_headers, out_body = gateway.invoke(method, path, headers, body, query, ip)
+            return Reply(
+                status, json.loads(out_body) if out_body else None, {k.lower(): v for k, v in out_headers.items()}
+            )
+
+        return cls(send)
+
+    @classmethod
+    def over_http(cls, base_url: str) -> Api:
+        client = httpx.Client(base_url=base_url, timeout=30)
+
+        def send(method: str, path: str, headers: dict[str, str], body: bytes, query: str, ip: str) -> Reply:
+            url = f"{path}?{query}" if query else path
+            response = client.request(method, url, headers=headers, content=body)
+            return Reply(response.status_code, response.json() if response.content else None, dict(response.headers))
+
+        return cls(send, client.close)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw_body: bytes | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+        source_ip: str = DEFAULT_SOURCE_IP,
+    ) -> Reply:
+        all_headers = {"content-type": "application/json", **(headers or {})}
+        if token is not None:
+            all_headers["authorization"] = f"Bearer {token}"
+        body = raw_body if raw_body is not None else (json.dumps(json_body).encode() if json_body is not None else b"")
+        return self._send(method, path, all_headers, body, urlencode(query or {}), source_ip)
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json_body: Any = None, **kw: Any) -> Reply:
+        return self.request("POST", path, json_body=json_body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Reply:
+        return self.request("DELETE", path, **kw)
+
+    def login(self, operator: Operator, device: str = "mobile", **body: Any) -> str:
+        path = "/webhook/android/auth/login" if device == "mobile" else "/webhook/desktop/auth/login"
+        reply = self.post(path, {"login": operator.login, "password": operator.password, **body})
+        assert reply.status == 200, reply.body
+        return str(reply.body["session_token"])
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: UUID
+    slug: str
+    webhook_secret: str
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: UUID
+    tenant_id: UUID
+    login: str
+    password: str
+    name: str
+
+
+class Factory:
+    """Creates rows in the test database. Every test makes its own tenants, so tests never see
+    each other's data; the whole database is dropped at the end of the session."""
+
+    def __init__(self, url: str) -> None:
+        self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def tenant(self, *, slug: str | None = None, phone_region: str = "RU") -> Tenant:
+        slug = slug or f"t-{secrets.token_hex(4)}"
+        secret = f"hook-{secrets.token_hex(8)}"
+        row = self.conn.execute(
+            "INSERT INTO tenants (name, slug, phone_region, telegram_webhook_secret) VALUES (%s, %s, %s, %s) "
+            "RETURNING id",
+            (f"Shop {slug}", slug, phone_region, secret),
+        ).fetchone()
+        assert row is not None
+        return Tenant(row["id"], slug, secret)
+
+    def operator(
+        self,
+        tenant: Tenant | None = None,
+        *,
+        login: str | None = None,
+        password: str = "correct-horse-battery",
+        name: str = "Test Operator",
+        is_active: bool = True,
+        password_hash: str | None = None,
+    ) -> Operator:
+        tenant = tenant or self.tenant()
+        login = login or f"op-{secrets.token_hex(4)}@shop.test"
+        row = self.conn.execute(
+            "INSERT INTO operators (tenant_id, login, name, password_hash, is_active) VALUES (%s, %s, %s, %s, %s) "
+            "RETURNING id",
+            (tenant.id, login, name, password_hash or passwords.hash_password(password), is_active),
+        ).fetchone()
+        assert row is not None
+        return Operator(row["id"], tenant.id, login, password, name)
+
+    def query(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        return self.conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+    def one(self, sql: str, *params: Any) -> dict[str, Any]:
+        rows = self.query(sql, *params)
+        assert len(rows) == 1, rows
+        return rows[0]
+
+    def execute(self, sql: str, *params: Any) -> None:
+        self.conn.execute(sql, params)  # type: ignore[arg-type]

@@ -1,0 +1,56 @@
+"""Every function is invoked with its own events/ sample, the event `sam local invoke -e` takes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from devtools import seed
+from tests.helpers import Api
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = sorted(p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists())
+SAMPLE_TOKEN = "SAMPLE-SESSION-TOKEN"
+
+# What each sample event gets, against the demo data, with a fresh demo session in place of the token.
+EXPECTED_STATUS: dict[str, int] = {
+    "auth_login_mobile": 200,
+    "auth_login_desktop": 200,
+    "register_fcm": 200,
+    "logout": 200,
+    "session_status": 200,
+}
+
+
+@pytest.fixture(scope="module")
+def demo(database_url: str) -> None:
+    """The demo tenants, once for this module (the sample events use the demo logins)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM tenants WHERE slug = 'demo'").fetchone() is None:
+            seed.load(conn)
+
+
+def demo_token(api: Api, device: str = "desktop") -> str:
+    path = "/webhook/android/auth/login" if device == "mobile" else "/webhook/desktop/auth/login"
+    reply = api.post(path, {"login": "boris@demo.test", "password": "demo-pass-boris"})
+    assert reply.status == 200
+    return str(reply.body["session_token"])
+
+
+def load_event(name: str, token: str) -> dict[str, Any]:
+    return json.loads((ROOT / "events" / f"{name}.json").read_text().replace(SAMPLE_TOKEN, token))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_function_answers_its_sample_event(function: str, demo: None, api: Api, invoke: Any) -> None:
+    assert function in EXPECTED_STATUS, f"add events/{function}.json and its expected status here"
+    status, body, headers = invoke(function, load_event(function, demo_token(api)))
+    assert status == EXPECTED_STATUS[function], body
+    assert body["success"] is True
+    assert headers["Content-Type"] == "application/json"

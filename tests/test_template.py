@@ -1,0 +1,62 @@
+"""template.yaml is the single source of truth for routes; keep it, functions/ and events/ in step."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def template() -> dict[str, Any]:
+    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template()["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+
+
+def test_every_function_folder_is_deployed_and_has_a_sample_event() -> None:
+    folders = {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
+    deployed = {Path(f["Properties"]["CodeUri"]).name for f in functions().values()}
+    assert folders == deployed
+    for name in folders:
+        event = json.loads((ROOT / "events" / f"{name}.json").read_text())
+        assert event["version"] == "2.0" and event["requestContext"]["http"]["method"]
+
+
+def test_each_sample_event_matches_its_functions_route() -> None:
+    for fn in functions().values():
+        name = Path(fn["Properties"]["CodeUri"]).name
+        routes = [
+            f"{e['Properties']['Method']} {e['Properties']['Path']}"
+            for e in fn["Properties"].get("Events", {}).values()
+            if e["Type"] == "HttpApi"
+        ]
+        if routes:
+            event = json.loads((ROOT / "events" / f"{name}.json").read_text())
+            assert event["routeKey"] in routes, name
+
+
+def test_the_layer_is_built_with_the_functions_runtime() -> None:
+    t = template()
+    layer = t["Resources"]["SharedLayer"]
+    assert layer["Metadata"]["BuildMethod"] == t["Globals"]["Function"]["Runtime"]
+    assert layer["Properties"]["ContentUri"] == "layer/"
+    assert (ROOT / "layer" / "shared" / "sessions.py").exists()  # layer/shared -> ../shared
+
+
+def test_the_checked_in_openapi_spec_is_up_to_date() -> None:
+    from devtools import openapi
+
+    assert (ROOT / "docs" / "openapi.json").read_text() == openapi.render(), "run `python -m devtools.openapi`"
