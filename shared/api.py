@@ -47,31 +47,34 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "Invalid or missing field(s): " + ", ".join(dict.fromkeys(fields)) + "."
 
 
+def _api_error(exc: ApiError) -> Response[Any]:
+    if exc.status >= 500:
+        logger.error("request failed", extra={"code": exc.code, "cause": type(exc.__cause__).__name__})
+    return error_response(exc, logger.get_correlation_id())
+
+
+def _invalid(exc: RequestValidationError) -> Response[Any]:
+    errors = [{"loc": e.get("loc"), "type": e.get("type")} for e in exc.errors()]
+    logger.info("invalid request", extra={"errors": errors})
+    return error_response(InvalidRequest(_describe_validation(exc)))
+
+
+def _no_route(exc: NotFoundError) -> Response[Any]:
+    return error_response(NotFound())
+
+
+def _bug(exc: Exception) -> Response[Any]:
+    logger.exception("unhandled error", extra={"error": type(exc).__name__})
+    return error_response(ApiError(), logger.get_correlation_id())
+
+
 def create_app() -> APIGatewayHttpResolver:
     """A resolver with request validation and API.md's error envelope for every failure."""
     app = APIGatewayHttpResolver(enable_validation=True)
-
-    @app.exception_handler(ApiError)
-    def _api_error(exc: ApiError) -> Response[Any]:
-        if exc.status >= 500:
-            logger.error("request failed", extra={"code": exc.code, "cause": type(exc.__cause__).__name__})
-        return error_response(exc, logger.get_correlation_id())
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid(exc: RequestValidationError) -> Response[Any]:
-        errors = [{"loc": e.get("loc"), "type": e.get("type")} for e in exc.errors()]
-        logger.info("invalid request", extra={"errors": errors})
-        return error_response(InvalidRequest(_describe_validation(exc)))
-
-    @app.exception_handler(NotFoundError)
-    def _no_route(exc: NotFoundError) -> Response[Any]:
-        return error_response(NotFound())
-
-    @app.exception_handler(Exception)
-    def _bug(exc: Exception) -> Response[Any]:
-        logger.exception("unhandled error", extra={"error": type(exc).__name__})
-        return error_response(ApiError(), logger.get_correlation_id())
-
+    app.exception_handler(ApiError)(_api_error)
+    app.exception_handler(RequestValidationError)(_invalid)
+    app.exception_handler(NotFoundError)(_no_route)
+    app.exception_handler(Exception)(_bug)
     return app
 
 

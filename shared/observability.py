@@ -14,6 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import PowertoolsLogRecord
 
 MASK = "***"
 SENSITIVE_KEY = re.compile(r"token|password|secret|authorization|cookie|credential", re.IGNORECASE)
@@ -49,7 +50,7 @@ def scrub(text: str) -> str:
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict[str, Any]) -> str:
+    def serialize(self, log: dict[str, Any] | PowertoolsLogRecord) -> str:
         return scrub(super().serialize(_mask_keys(log)))
 
 
