@@ -1,0 +1,29 @@
+"""The embedded PostgreSQL starts, stops and starts again with its data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from devtools import embedded_pg
+
+
+def test_start_stop_start_keeps_the_data(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "pg", embedded_pg.free_port()
+    url = embedded_pg.ensure_running(data_dir=data_dir, port=port)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert "PostgreSQL 18" in str(conn.execute("SELECT version()").fetchone())
+            conn.execute("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
+        assert embedded_pg.ensure_running(data_dir=data_dir, port=port) == url  # already running: no-op
+        embedded_pg.stop(data_dir=data_dir)
+        assert not embedded_pg.is_running(data_dir)
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(url, connect_timeout=2)
+        embedded_pg.ensure_running(data_dir=data_dir, port=port)
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT v FROM kept").fetchone() == ("still here",)
+    finally:
+        embedded_pg.stop(data_dir=data_dir)
