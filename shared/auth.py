@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -14,7 +15,9 @@ from shared.repo import operators, push_outbox
 from shared.repo import sessions as session_repo
 from shared.settings import DeviceType, get_settings
 
-_LOGIN_ATTEMPTS = 5  # concurrent logins of one operator and device type: retry the losing transaction
+_UNIQUE_RACE_ATTEMPTS = 5
+
+T = TypeVar("T")
 
 
 def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> LoginResponse:
@@ -70,11 +73,17 @@ def _open_session(
             absolute=get_settings().absolute_lifetime(device_type),
         )
 
-    for attempt in range(1, _LOGIN_ATTEMPTS + 1):
+    return _run_until_unique(replace)
+
+
+def _run_until_unique(work: Callable[[db.Connection], T]) -> T:
+    """Run ``work`` in a transaction; when a concurrent request wins a race on a unique constraint
+    (two logins of one device type, one FCM token registered twice), run it again on the new state."""
+    for attempt in range(1, _UNIQUE_RACE_ATTEMPTS + 1):
         try:
-            return db.run(replace, transaction=True)
+            return db.run(work, transaction=True)
         except psycopg.errors.UniqueViolation:
-            if attempt == _LOGIN_ATTEMPTS:
+            if attempt == _UNIQUE_RACE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
@@ -101,6 +110,6 @@ def register_fcm(session: sessions.Session, request: RegisterFcmRequest) -> None
             set_device_info="device_info" in sent,
         )
 
-    if not db.run(store, transaction=True):
+    if not _run_until_unique(store):
         raise NotFound("The session ended meanwhile.")
     logger.info("fcm token registered", extra={"session_id": str(session.id)})
