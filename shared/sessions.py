@@ -56,15 +56,14 @@ def token_from_event(event: APIGatewayProxyEventV2) -> str | None:
     body ``session_token``, query ``session_token`` (checked in that order)."""
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     scheme, _, credentials = headers.get("authorization", "").partition(" ")
-    candidates = [
-        credentials.strip() if scheme.lower() == "bearer" else None,
-        headers.get("x-session-token", "").strip(),
-        _body_field(event, "session_token"),
-        (event.query_string_parameters or {}).get("session_token", "").strip(),
-    ]
-    token = next((c for c in candidates if c), None)
+    token = (
+        (credentials.strip() if scheme.lower() == "bearer" else "")
+        or headers.get("x-session-token", "").strip()
+        or _body_field(event, "session_token")
+        or (event.query_string_parameters or {}).get("session_token", "").strip()
+    )
     mask([token])
-    return token
+    return token or None
 
 
 def _body_field(event: APIGatewayProxyEventV2, name: str) -> str | None:

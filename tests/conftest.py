@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from psycopg.conninfo import make_conninfo
 
 from shared import db, migrations, passwords, settings
@@ -66,6 +67,7 @@ def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.undo()
     settings.reset()
     passwords.reset()
+    parameters.clear_caches()  # Powertools caches secrets across tests otherwise
 
 
 @pytest.fixture
