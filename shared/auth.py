@@ -49,8 +49,9 @@ def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> Log
 def _open_session(
     operator: dict[str, Any], device_type: DeviceType, token_hash: bytes, device_info: DeviceInfo | None
 ) -> dict[str, Any]:
-    """Create the session, replacing the operator's current one of this device type. Losing a
-    race with a concurrent login of the same kind just means replacing the winner's session."""
+    """Create the session, replacing the operator's current one of this device type. Concurrent
+    logins of the same kind queue on a lock; the UNIQUE constraint stays the guarantee, and a
+    login that still loses a race on it just runs again and replaces the winner's session."""
 
     def replace(conn: db.Connection) -> dict[str, Any]:
         replaced = session_repo.remove_for_device_type(conn, operator["id"], operator["tenant_id"], device_type)

@@ -44,6 +44,12 @@ SELECT live.id, live.operator_id, live.tenant_id, live.device_type, live.created
   LEFT JOIN touched ON touched.id = live.id
 """
 
+# Serializes logins of one operator and device type for the rest of the transaction, so that a
+# burst of them queue up instead of failing on the unique constraint and retrying.
+LOCK_DEVICE_SLOT = """
+SELECT pg_advisory_xact_lock(hashtextextended(%(operator_id)s::text || ':' || %(device_type)s, 0))
+"""
+
 # Replaces the operator's session of this device type: the old row (if any) is removed and its
 # history closed as 'replaced'. A concurrent login of the same kind makes the INSERT fail on the
 # UNIQUE(operator_id, device_type, tenant_id) constraint; the caller retries the transaction.
@@ -122,6 +128,7 @@ def remove_for_device_type(
     conn: Connection, operator_id: UUID, tenant_id: UUID, device_type: str
 ) -> list[dict[str, Any]]:
     params = {"operator_id": operator_id, "tenant_id": tenant_id, "device_type": device_type}
+    conn.execute(LOCK_DEVICE_SLOT, params)
     return conn.execute(REMOVE_FOR_DEVICE_TYPE, params).fetchall()
 
 
