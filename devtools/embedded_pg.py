@@ -103,9 +103,9 @@ def _prepare(data_dir: Path) -> None:
     ensure_user_exists(SYSTEM_USER)
     ensure_prefix_permissions(data_dir)
     ensure_prefix_permissions(POSTGRES_BIN_PATH)
-    ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "share", 0o044)
+    for name, mode in (("bin", 0o055), ("lib", 0o044), ("share", 0o044)):
+        if (POSTGRES_BIN_PATH.parent / name).exists():
+            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / name, mode)
     for path in (data_dir, socket_dir(data_dir), log_file(data_dir)):
         shutil.chown(path, SYSTEM_USER, SYSTEM_USER)
     socket_dir(data_dir).chmod(0o755)
@@ -136,10 +136,10 @@ def running_port(data_dir: Path = DEFAULT_DATA_DIR) -> int | None:
 
 
 def _server_options(data_dir: Path, port: int) -> str:
-    sockets = socket_dir(data_dir)
-    if len(str(sockets / f".s.PGSQL.{port}")) > MAX_SOCKET_PATH:
-        sockets = Path("")  # too long for a unix socket: TCP only
-    options = ["-h", "127.0.0.1", "-p", str(port), "-k", str(sockets) if str(sockets) != "." else ""]
+    sockets = str(socket_dir(data_dir))
+    if len(f"{sockets}/.s.PGSQL.{port}") > MAX_SOCKET_PATH:
+        sockets = ""  # too long for a unix socket: TCP only
+    options = ["-h", "127.0.0.1", "-p", str(port), "-k", sockets]
     for setting in SERVER_SETTINGS:
         options += ["-c", setting]
     return shlex.join(options)
@@ -164,15 +164,13 @@ def ensure_running(data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None) -
             return url(running_port(data_dir) or port)
         _prepare(data_dir)
         if not (data_dir / "PG_VERSION").exists():
-            code, output = _run(
-                [_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8"]
-                + ["--no-instructions", "--no-sync"]
-            )
+            initdb = [_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust"]
+            code, output = _run([*initdb, "--encoding=UTF8", "--no-instructions", "--no-sync"])
             if code != 0:
                 raise RuntimeError(f"initdb failed for {data_dir}:\n{output}")
         log = log_file(data_dir)
-        args = [_bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(data_dir), "-l", str(log)]
-        code, output = _run(args + ["-o", _server_options(data_dir, port)])
+        pg_ctl = [_bin("pg_ctl"), "start", "-w", "-t", "60", "-D", str(data_dir), "-l", str(log)]
+        code, output = _run([*pg_ctl, "-o", _server_options(data_dir, port)])
         if code != 0:
             raise RuntimeError(
                 f"PostgreSQL ({data_dir}) did not start on 127.0.0.1:{port}.\n{output.strip()}\n"
@@ -193,7 +191,8 @@ def stop(data_dir: Path = DEFAULT_DATA_DIR, mode: str = "fast") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    command = (argv if argv is not None else sys.argv[1:] or ["status"])[0]
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args else "status"
     if command == "start":
         print(ensure_running())
     elif command == "stop":

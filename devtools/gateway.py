@@ -2,8 +2,8 @@
 `make run` and the HTTP tests (`sam local start-api` needs Docker, which is not always there).
 
 For each request it builds the HTTP API payload 2.0 event AWS would send and calls the function's
-``lambda_handler`` in-process. Like Lambda, each worker thread is its own "container": it loads
-its own copy of every function module and serves one request at a time.
+handler in-process. Like Lambda, each of the N worker threads is its own "container": it loads its
+own copy of every function module (on first use) and serves one request at a time.
 
     python -m devtools.gateway [--template template.yaml] [--host 127.0.0.1] [--port 3000]
 """
@@ -12,128 +12,156 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import importlib.util
+import itertools
 import json
 import os
-import queue
 import re
 import sys
 import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
+from wsgiref.headers import Headers
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-INTERNAL_ERROR = b'{"success": false, "error": {"code": "internal_error", "message": "Internal server error"}}'
+INTERNAL_ERROR = json.dumps(
+    {"success": False, "error": {"code": "internal_error", "message": "Internal server error"}}
+).encode()
+NOT_FOUND = b'{"message":"Not Found"}'
+HOP_BY_HOP = {"connection", "content-length", "keep-alive", "transfer-encoding", "upgrade"}
+
+Handler = Callable[[dict[str, Any], Any], Any]
+RequestHeaders = Mapping[str, str] | Iterable[tuple[str, str]]
+Response = tuple[int, Headers, bytes]
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Accepts CloudFormation's short tags (!Ref, !Sub...) without interpreting them."""
+class Route(NamedTuple):
+    method: str
+    path: str
+    function_id: str
+    module_file: Path
+
+
+class Function(NamedTuple):
+    handler: str
+    timeout_s: float
+
+
+class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
+    """Accepts CloudFormation's short tags (!Ref, !Sub, !GetAtt...) without interpreting them."""
 
 
 _CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    function_id: str
-    module_file: Path
-    handler: str
-    pattern: re.Pattern[str]
-
-    @property
-    def literal(self) -> bool:
-        return "{" not in self.path
-
-
-def load_routes(template: Path) -> list[Route]:
+def load_template(template: Path) -> dict[str, Any]:
     doc = yaml.load(template.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
-    default_handler = ((doc.get("Globals") or {}).get("Function") or {}).get("Handler", "app.lambda_handler")
-    routes = []
-    for logical_id, resource in (doc.get("Resources") or {}).items():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
+    return doc if isinstance(doc, dict) else {}
+
+
+def load_routes(template: Path) -> tuple[list[Route], dict[str, Function]]:
+    """The template's HttpApi routes, and the handler and timeout of each function they call."""
+    doc = load_template(template)
+    defaults = (doc.get("Globals") or {}).get("Function") or {}
+    routes: list[Route] = []
+    functions: dict[str, Function] = {}
+    for function_id, resource in (doc.get("Resources") or {}).items():
         props = resource.get("Properties") or {}
-        handler = props.get("Handler") or default_handler
-        module_file = template.parent / props["CodeUri"] / (handler.rsplit(".", 1)[0] + ".py")
+        if resource.get("Type") != "AWS::Serverless::Function" or not isinstance(props.get("CodeUri"), str):
+            continue
+        handler = props.get("Handler") or defaults.get("Handler") or "app.lambda_handler"
+        timeout = props.get("Timeout") or defaults.get("Timeout")
+        module, _, _ = handler.rpartition(".")
+        module_file = template.parent / props["CodeUri"] / (module.replace(".", "/") + ".py")
         for event in (props.get("Events") or {}).values():
-            if event.get("Type") != "HttpApi":
-                continue
-            path, method = event["Properties"]["Path"], event["Properties"].get("Method", "ANY").upper()
-            regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$"
-            routes.append(Route(method, path, logical_id, module_file, handler, re.compile(regex)))
-    routes.sort(key=lambda r: (not r.literal, r.path))
-    return routes
+            spec = event.get("Properties") or {}
+            if event.get("Type") == "HttpApi" and "Path" in spec:
+                method = str(spec.get("Method") or "ANY").upper()
+                routes.append(Route(method, spec["Path"], function_id, module_file))
+                functions[function_id] = Function(handler, timeout if isinstance(timeout, int | float) else 3)
+    return routes, functions
+
+
+@functools.cache
+def _pattern(path: str) -> re.Pattern[str]:
+    regex = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", re.escape(path))
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", regex) + "$")
+
+
+def _specificity(route: Route) -> tuple[bool, int, bool]:
+    """Sort key: literal paths before parameterised ones, greedy ({proxy+}) last, ANY after a method."""
+    return "+}" in route.path, route.path.count("{"), route.method == "ANY"
+
+
+def _join(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
 
 
 def build_event(
-    route: Route | None,
     method: str,
     path: str,
-    headers: dict[str, str],
-    body: bytes,
-    query: str,
-    source_ip: str,
-    path_parameters: dict[str, str] | None = None,
-    domain: str = "127.0.0.1",
+    headers: RequestHeaders = (),
+    body: bytes = b"",
+    query: str = "",
+    source_ip: str = "127.0.0.1",
+    *,
+    route_key: str | None = None,
+    path_parameters: Mapping[str, str] | None = None,
+    domain: str = "127.0.0.1:3000",
 ) -> dict[str, Any]:
-    """The API Gateway HTTP API (payload format 2.0) event for one request."""
-    lowered: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in headers.items():
-        if name.lower() == "cookie":
-            cookies += [c.strip() for c in value.split(";") if c.strip()]
-            continue
-        key = name.lower()
-        lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
-    params: dict[str, str] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        params[name] = f"{params[name]},{value}" if name in params else value
-    route_key = f"{method} {route.path}" if route else "$default"
+    """The API Gateway HTTP API (payload format 2.0) event for one request.
+
+    ``route_key`` is the matched route as declared, e.g. ``"POST /items/{id}"`` (default: method and path).
+    """
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    lowered = [(name.lower(), value) for name, value in pairs]
+    cookies = [c.strip() for n, value in lowered if n == "cookie" for c in value.split(";") if c.strip()]
+    header_map = _join((name, value) for name, value in lowered if name != "cookie")
+    route_key = route_key or f"{method} {path}"
     now = time.time()
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": lowered,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": domain,
-            "domainPrefix": domain.split(".")[0],
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
-                "userAgent": lowered.get("user-agent", ""),
-            },
-            "requestId": str(uuid.uuid4()),
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
-        },
-        "isBase64Encoded": False,
-    }
+    event: dict[str, Any] = {"version": "2.0", "routeKey": route_key, "rawPath": path}
+    event["rawQueryString"] = query
     if cookies:
         event["cookies"] = cookies
+    event["headers"] = header_map
+    params = _join(parse_qsl(query, keep_blank_values=True))
     if params:
         event["queryStringParameters"] = params
+    event["requestContext"] = {
+        "accountId": "123456789012",
+        "apiId": "local",
+        "domainName": domain,
+        "domainPrefix": domain.split(".")[0],
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": source_ip,
+            "userAgent": header_map.get("user-agent", ""),
+        },
+        "requestId": str(uuid.uuid4()),
+        "routeKey": route_key,
+        "stage": "$default",
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "timeEpoch": int(now * 1000),
+    }
     if path_parameters:
-        event["pathParameters"] = path_parameters
+        event["pathParameters"] = dict(path_parameters)
+    event["isBase64Encoded"] = False
     if body:
         try:
             event["body"] = body.decode("utf-8")
@@ -143,182 +171,239 @@ def build_event(
 
 
 class LambdaContext:
-    def __init__(self, function_name: str) -> None:
+    """What Lambda passes as ``context`` (the parts handlers and Powertools read)."""
+
+    def __init__(self, function_name: str, timeout_s: float = 30) -> None:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = 512
-        self.invoked_function_arn = f"arn:aws:lambda:local:123456789012:function:{function_name}"
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:123456789012:function:{function_name}"
         self.aws_request_id = str(uuid.uuid4())
-        self._deadline = time.monotonic() + 30
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_s
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-Result = tuple[int, dict[str, str], bytes]
-
-
-def _translate(result: Any) -> Result:
+def translate(result: Any) -> Response:
     """A handler's return value as API Gateway turns it into an HTTP response (payload 2.0)."""
     if not isinstance(result, dict) or "statusCode" not in result:
         body = result if isinstance(result, str) else json.dumps(result)
-        return 200, {"content-type": "application/json"}, body.encode()
-    headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
+        return 200, Headers([("content-type", "application/json")]), body.encode()
+    headers = Headers([(str(k), str(v)) for k, v in (result.get("headers") or {}).items()])
     for name, values in (result.get("multiValueHeaders") or {}).items():
-        headers[name] = ",".join(str(v) for v in values)
-    raw = result.get("body") or ""
-    body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
-    for i, cookie in enumerate(result.get("cookies") or []):
-        headers[f"set-cookie{'' if i == 0 else ' ' * i}"] = cookie
-    return int(result["statusCode"]), headers, body
+        if name not in headers:
+            headers[name] = ",".join(str(v) for v in values)
+    for cookie in result.get("cookies") or []:
+        headers.add_header("set-cookie", str(cookie))
+    if "content-type" not in headers:
+        headers["content-type"] = "application/json"
+    text = "" if result.get("body") is None else str(result["body"])
+    encoded = result.get("isBase64Encoded") in (True, "true", "True")
+    return int(result["statusCode"]), headers, base64.b64decode(text) if encoded else text.encode()
+
+
+def _error(status: int, body: bytes) -> Response:
+    return status, Headers([("content-type", "application/json")]), body
 
 
 class Gateway:
-    def __init__(self, template: Path = ROOT / "template.yaml") -> None:
+    """The routes of one SAM template, invoked like API Gateway invokes Lambda."""
+
+    _workers = itertools.count(1)
+
+    def __init__(self, template: Path = ROOT / "template.yaml", domain: str = "127.0.0.1:3000") -> None:
         self.template = Path(template).resolve()
-        self.routes = load_routes(self.template)
+        routes, self.functions = load_routes(self.template)
+        self.routes = sorted(routes, key=_specificity)
+        self.domain = domain
         self._containers = threading.local()
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The most specific route for a request, and its path parameters."""
         for route in self.routes:
-            if route.method not in (method, "ANY"):
-                continue
-            found = route.pattern.match(path)
-            if found:
-                return route, found.groupdict()
+            if route.method in (method, "ANY"):
+                found = _pattern(route.path).match(path)
+                if found:
+                    return route, found.groupdict()
         return None
 
-    def _function(self, route: Route) -> Callable[[dict[str, Any], Any], Any]:
-        """The route's handler in this thread's own 'container' (loaded once per thread)."""
-        modules: dict[str, ModuleType] = self._containers.__dict__.setdefault("modules", {})
+    def _handler(self, route: Route) -> Handler:
+        """The route's handler in the calling thread's own container (loaded on first use)."""
+        container = self._containers.__dict__
+        if "worker" not in container:
+            container["worker"], container["modules"] = next(self._workers), {}
+        modules: dict[str, ModuleType] = container["modules"]
         if route.function_id not in modules:
-            name = f"lambda_fn_{route.function_id}_{threading.get_ident()}"
+            name = f"lambda_fn_{route.function_id}_{container['worker']}"
             spec = importlib.util.spec_from_file_location(name, route.module_file)
-            assert spec is not None and spec.loader is not None
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {route.module_file}")
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            sys.modules[name] = module  # dataclasses and typing look classes' modules up here
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
             modules[route.function_id] = module
-        handler: Callable[[dict[str, Any], Any], Any] = getattr(
-            modules[route.function_id], route.handler.rsplit(".", 1)[1]
-        )
+        attribute = self.functions[route.function_id].handler.rpartition(".")[2]
+        handler: Handler = getattr(modules[route.function_id], attribute)
         return handler
 
     def invoke(
         self,
         method: str,
         path: str,
-        headers: dict[str, str],
-        body: bytes,
+        headers: RequestHeaders = (),
+        body: bytes = b"",
         query: str = "",
         source_ip: str = "127.0.0.1",
-    ) -> Result:
-        """One request, in this thread, without HTTP."""
+        domain: str | None = None,
+    ) -> Response:
+        """One request, in the calling thread's container, without HTTP: (status, headers, body)."""
         method = method.upper()
         matched = self.match(method, path)
         if matched is None:
-            return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
-        route, params = matched
-        event = build_event(route, method, path, headers, body, query, source_ip, params or None)
-        try:
-            return _translate(self._function(route)(event, LambdaContext(route.function_id)))
-        except Exception:  # the function crashed: API Gateway answers 500, the log shows why
-            traceback.print_exc()
-            return 500, {"content-type": "application/json"}, INTERNAL_ERROR
+            status, out_headers, out = _error(404, NOT_FOUND)
+        else:
+            route, params = matched
+            event = build_event(
+                method,
+                path,
+                headers,
+                body,
+                query,
+                source_ip,
+                route_key=f"{route.method} {route.path}",
+                path_parameters=params,
+                domain=domain or self.domain,
+            )
+            context = LambdaContext(route.function_id, self.functions[route.function_id].timeout_s)
+            try:
+                status, out_headers, out = translate(self._handler(route)(event, context))
+            except Exception:
+                print(f"{route.function_id} failed on {method} {path}:", file=sys.stderr)
+                traceback.print_exc()
+                status, out_headers, out = _error(500, INTERNAL_ERROR)
+        del out_headers["content-length"]
+        out_headers["content-length"] = str(len(out))
+        return status, out_headers, out
 
-    def _server(self, host: str, port: int, workers: int) -> ThreadingHTTPServer:
-        gateway = self
-        jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _serve(self) -> None:
-                started = time.monotonic()
-                url = urlsplit(self.path)
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
-                done = threading.Event()
-                result: list[Result] = []
-
-                def job() -> None:
-                    try:
-                        result.append(
-                            gateway.invoke(
-                                self.command,
-                                url.path,
-                                dict(self.headers.items()),
-                                body,
-                                url.query,
-                                self.client_address[0],
-                            )
-                        )
-                    finally:
-                        done.set()
-
-                jobs.put(job)
-                done.wait()
-                status, headers, out = result[0] if result else (500, {}, INTERNAL_ERROR)
-                self.send_response(status)
-                for name, value in headers.items():
-                    if name.lower() not in ("content-length", "connection"):
-                        self.send_header(name.strip(), value)
-                self.send_header("content-length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-                elapsed = (time.monotonic() - started) * 1000
-                sys.stderr.write(f"{self.command} {url.path} {status} {elapsed:.1f}ms\n")
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # one access line per request is written by _serve, without headers or bodies
-
-        def worker() -> None:
-            while (job := jobs.get()) is not None:
-                job()
-
-        for _ in range(workers):
-            threading.Thread(target=worker, daemon=True).start()
-        server = ThreadingHTTPServer((host, port), Handler)
-        server.daemon_threads = True
-        server.stop_workers = lambda: [jobs.put(None) for _ in range(workers)]  # type: ignore[attr-defined]
+    def _server(self, host: str, port: int, workers: int) -> _Server:
+        server = _Server((host, port), _RequestHandler)
+        server.gateway = self
+        server.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
+        server.domain = f"{host}:{server.server_address[1]}"
         return server
 
     def serve(self, host: str = "127.0.0.1", port: int = 3000, workers: int = 8) -> None:
+        """Serve until Ctrl-C."""
         server = self._server(host, port, workers)
         for route in self.routes:
-            print(f"  {route.method:<6} http://{host}:{port}{route.path}  -> {route.function_id}")
-        print(f"serving on http://{host}:{port} (Ctrl-C stops)", flush=True)
+            print(f"  {route.method:<6} http://{server.domain}{route.path}  -> {route.function_id}")
+        print(f"serving on http://{server.domain} with {workers} workers (Ctrl-C stops)", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
-            server.server_close()
+            server.release()
 
     def start_background(
         self, host: str = "127.0.0.1", port: int = 0, workers: int = 8
     ) -> tuple[str, Callable[[], None]]:
-        """Serve in a background thread; returns the base URL and a function that stops it."""
+        """Serve from a background thread; returns the base URL and a function that stops serving."""
         server = self._server(host, port, workers)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), name="gateway", daemon=True).start()
+        return f"http://{server.domain}", server.close
 
-        def stop() -> None:
-            server.shutdown()
-            server.server_close()
-            server.stop_workers()  # type: ignore[attr-defined]
 
-        return f"http://{host}:{server.server_address[1]}", stop
+class _Server(ThreadingHTTPServer):
+    """Reads each connection in its own thread; the function runs in the worker pool."""
+
+    daemon_threads = True
+    gateway: Gateway
+    pool: ThreadPoolExecutor
+    domain: str
+
+    def release(self) -> None:
+        """Close the socket and end the workers (once ``serve_forever`` has returned)."""
+        self.server_close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop ``serve_forever`` running in another thread, then release."""
+        self.shutdown()
+        self.release()
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def version_string(self) -> str:
+        return "local-gateway"
+
+    def _body(self) -> bytes:
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():
+                pass
+            return b"".join(chunks)
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        url = urlsplit(self.path)
+        try:
+            body = self._body()
+        except ValueError:
+            self.send_error(400)
+            return
+        server = self.server
+        try:
+            future = server.pool.submit(
+                server.gateway.invoke,
+                *(self.command, url.path, list(self.headers.items()), body, url.query),
+                source_ip=self.client_address[0],
+                domain=server.domain,
+            )
+        except RuntimeError:  # the pool is shut down: the gateway is stopping
+            status, headers, out = _error(503, b'{"message":"Service Unavailable"}')
+        else:
+            status, headers, out = future.result()
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("content-length", str(len(out)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(out)
+        elapsed_ms = (time.monotonic() - started) * 1000
+        sys.stderr.write(f"{self.command} {url.path} {status} {elapsed_ms:.0f}ms\n")
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silenced: _serve writes one access line per request, never headers or bodies."""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
     Gateway(args.template).serve(args.host, args.port, args.workers)

@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL starts, stops and starts again with its data."""
+"""The embedded PostgreSQL starts, stops and starts again with its data, and says why it cannot start."""
 
 from __future__ import annotations
 
@@ -14,15 +14,24 @@ def test_start_stop_start_keeps_the_data(tmp_path: Path) -> None:
     data_dir, port = tmp_path / "pg", embedded_pg.free_port()
     url = embedded_pg.ensure_running(data_dir=data_dir, port=port)
     try:
+        assert url == f"postgresql://postgres@127.0.0.1:{port}/postgres"
         with psycopg.connect(url, autocommit=True) as conn:
             assert "PostgreSQL 18" in str(conn.execute("SELECT version()").fetchone())
             conn.execute("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
         assert embedded_pg.ensure_running(data_dir=data_dir, port=port) == url  # already running: no-op
+        assert embedded_pg.is_running(data_dir) and embedded_pg.running_port(data_dir) == port
+
+        with pytest.raises(RuntimeError, match="did not start") as failed:  # the port is taken
+            embedded_pg.ensure_running(data_dir=tmp_path / "other" / "pg", port=port)
+        assert "could not create any TCP/IP sockets" in str(failed.value)  # the tail of its log
+
         embedded_pg.stop(data_dir=data_dir)
         assert not embedded_pg.is_running(data_dir)
+        embedded_pg.stop(data_dir=data_dir)  # stopping a stopped server is fine
         with pytest.raises(psycopg.OperationalError):
             psycopg.connect(url, connect_timeout=2)
-        embedded_pg.ensure_running(data_dir=data_dir, port=port)
+
+        assert embedded_pg.ensure_running(data_dir=data_dir, port=port) == url
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT v FROM kept").fetchone() == ("still here",)
     finally:

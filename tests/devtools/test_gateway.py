@@ -2,30 +2,71 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import textwrap
 import threading
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from devtools.gateway import Gateway
+from devtools.gateway import Gateway, build_event
 
 ECHO = """
 import builtins, json, threading
 
 # One barrier for every copy of this module (each gateway worker loads its own copy).
-barrier = builtins.__dict__.setdefault("_echo_barrier", threading.Barrier(2, timeout=5))
+barrier = builtins.__dict__.setdefault("_gateway_test_barrier", threading.Barrier(2, timeout=5))
 ME = object()
 
 def lambda_handler(event, context):
     if event["rawPath"] == "/boom":
         raise RuntimeError("boom")
+    if event["rawPath"] == "/respond":
+        return json.loads(event["body"])
     if event["rawPath"] == "/together":
         barrier.wait()  # two requests are inside the handler at the same time, or this times out
     return {"statusCode": 201, "headers": {"x-echo": "yes"},
-            "body": json.dumps({"event": event, "module": id(ME), "fn": context.function_name})}
+            "body": json.dumps({"event": event, "module": id(ME), "fn": context.function_name,
+                                "ms_left": context.get_remaining_time_in_millis()})}
+"""
+
+TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Globals:
+  Function:
+    Handler: app.lambda_handler
+    Timeout: 7
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+  Queue:
+    Type: AWS::SQS::Queue
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: echo/
+      Environment:
+        Variables:
+          QUEUE_ARN: !GetAtt Queue.Arn
+          STAGE: !If [IsProd, prod, dev]
+      Events:
+        Item: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/items/{item_id}/take", Method: post}}
+        Literal: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /items/special/take, Method: POST}}
+        Boom: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /boom, Method: ANY}}
+        Respond: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /respond, Method: POST}}
+        Together: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /together, Method: GET}}
+        Anything: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/hooks/{slug}", Method: ANY}}
+        Queue: {Type: SQS, Properties: {Queue: !GetAtt Queue.Arn}}
+Outputs:
+  Url:
+    Value: !Sub "https://${Api}.execute-api.${AWS::Region}.amazonaws.com"
 """
 
 
@@ -33,101 +74,147 @@ def lambda_handler(event, context):
 def gateway(tmp_path: Path) -> Gateway:
     (tmp_path / "echo").mkdir()
     (tmp_path / "echo" / "app.py").write_text(ECHO)
-    (tmp_path / "template.yaml").write_text(
-        textwrap.dedent("""
-        Transform: AWS::Serverless-2016-10-31
-        Globals:
-          Function:
-            Handler: app.lambda_handler
-        Resources:
-          Api:
-            Type: AWS::Serverless::HttpApi
-          EchoFunction:
-            Type: AWS::Serverless::Function
-            Properties:
-              CodeUri: echo/
-              Events:
-                Item:
-                  Type: HttpApi
-                  Properties: {ApiId: !Ref Api, Path: "/items/{item_id}/take", Method: POST}
-                Literal:
-                  Type: HttpApi
-                  Properties: {ApiId: !Ref Api, Path: /items/special/take, Method: POST}
-                Anything:
-                  Type: HttpApi
-                  Properties: {ApiId: !Ref Api, Path: /boom, Method: ANY}
-                Together:
-                  Type: HttpApi
-                  Properties: {ApiId: !Ref Api, Path: /together, Method: GET}
-    """)
-    )
+    (tmp_path / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
     return Gateway(tmp_path / "template.yaml")
+
+
+@pytest.fixture
+def base_url(gateway: Gateway) -> Iterator[str]:
+    url, stop = gateway.start_background(port=0, workers=2)
+    yield url
+    stop()
+
+
+def echoed(body: bytes) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(body)["event"]
+    return event
+
+
+def test_routes_come_from_the_template_short_tags_and_all(gateway: Gateway) -> None:
+    assert {(r.method, r.path, r.function_id) for r in gateway.routes} == {
+        ("POST", "/items/{item_id}/take", "EchoFunction"),
+        ("POST", "/items/special/take", "EchoFunction"),
+        ("ANY", "/boom", "EchoFunction"),
+        ("POST", "/respond", "EchoFunction"),
+        ("GET", "/together", "EchoFunction"),
+        ("ANY", "/hooks/{slug}", "EchoFunction"),
+    }
+    assert all(r.module_file == gateway.template.parent / "echo" / "app.py" for r in gateway.routes)
 
 
 def test_builds_the_payload_2_0_event(gateway: Gateway) -> None:
     status, headers, body = gateway.invoke(
         "POST",
         "/items/42/take",
-        {"X-Session-Token": "t", "Content-Type": "application/json"},
+        [("X-Session-Token", "t"), ("Accept", "a/b"), ("accept", "c/d"), ("Cookie", "a=1; b=2")],
         b'{"a": 1}',
-        "limit=5&tag=a&tag=b",
-        "127.0.0.1",
+        "limit=5&tag=a&tag=b&empty=",
+        "10.0.0.9",
     )
-    event = json.loads(body)["event"]
+    event = echoed(body)
     assert (status, headers["x-echo"]) == (201, "yes")
     assert event["version"] == "2.0"
-    assert event["routeKey"] == "POST /items/{item_id}/take"
+    assert event["routeKey"] == event["requestContext"]["routeKey"] == "POST /items/{item_id}/take"
+    assert event["rawPath"] == "/items/42/take"
     assert event["pathParameters"] == {"item_id": "42"}
-    assert event["rawQueryString"] == "limit=5&tag=a&tag=b"
-    assert event["queryStringParameters"] == {"limit": "5", "tag": "a,b"}
-    assert event["headers"]["x-session-token"] == "t"
+    assert event["rawQueryString"] == "limit=5&tag=a&tag=b&empty="
+    assert event["queryStringParameters"] == {"limit": "5", "tag": "a,b", "empty": ""}
+    assert event["headers"] == {"x-session-token": "t", "accept": "a/b,c/d"}
+    assert event["cookies"] == ["a=1", "b=2"]
     assert event["body"] == '{"a": 1}' and event["isBase64Encoded"] is False
-    assert event["requestContext"]["http"] == {
+    context = event["requestContext"]
+    assert context["http"] == {
         "method": "POST",
         "path": "/items/42/take",
         "protocol": "HTTP/1.1",
-        "sourceIp": "127.0.0.1",
+        "sourceIp": "10.0.0.9",
         "userAgent": "",
+    }
+    assert (context["accountId"], context["apiId"], context["stage"]) == ("123456789012", "local", "$default")
+    assert uuid.UUID(context["requestId"]) and isinstance(context["timeEpoch"], int)
+    assert json.loads(body)["fn"] == "EchoFunction" and 0 < json.loads(body)["ms_left"] <= 7000
+
+
+def test_optional_fields_are_left_out_and_binary_bodies_are_base64(gateway: Gateway) -> None:
+    event = echoed(gateway.invoke("POST", "/items/special/take", {}, b"\xff\x00")[2])
+    assert event["routeKey"] == "POST /items/special/take"  # the literal route, not /items/{item_id}/take
+    assert not {"pathParameters", "queryStringParameters", "cookies"} & event.keys()
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"\xff\x00"
+    assert "body" not in build_event("GET", "/x")
+
+
+def test_any_matches_every_method(gateway: Gateway) -> None:
+    event = echoed(gateway.invoke("patch", "/hooks/acme", {}, b"")[2])
+    assert event["routeKey"] == "ANY /hooks/{slug}" and event["requestContext"]["http"]["method"] == "PATCH"
+    assert event["pathParameters"] == {"slug": "acme"}
+
+
+def test_unknown_route_is_404_and_a_crash_is_the_500_envelope(gateway: Gateway) -> None:
+    for method, path in [("GET", "/nowhere"), ("DELETE", "/items/1/take"), ("POST", "/items/1/take/more")]:
+        assert gateway.invoke(method, path, {}, b"")[::2] == (404, b'{"message":"Not Found"}')
+    status, _, body = gateway.invoke("GET", "/boom", {}, b"")
+    assert status == 500
+    assert json.loads(body) == {
+        "success": False,
+        "error": {"code": "internal_error", "message": "Internal server error"},
     }
 
 
-def test_a_literal_route_wins_over_a_parameterised_one(gateway: Gateway) -> None:
-    event = json.loads(gateway.invoke("POST", "/items/special/take", {}, b"")[2])["event"]
-    assert event["routeKey"] == "POST /items/special/take" and "pathParameters" not in event
+@pytest.mark.parametrize(
+    ("result", "status", "body", "content_type"),
+    [
+        ({"statusCode": 204}, 204, b"", "application/json"),
+        ({"statusCode": 200, "body": "aGk=", "isBase64Encoded": True}, 200, b"hi", "application/json"),
+        ({"statusCode": 200, "headers": {"Content-Type": "text/css"}, "body": "x"}, 200, b"x", "text/css"),
+        ({"ok": True}, 200, b'{"ok": true}', "application/json"),
+        ("plain", 200, b"plain", "application/json"),
+    ],
+)
+def test_results_are_translated_like_api_gateway(
+    gateway: Gateway, result: Any, status: int, body: bytes, content_type: str
+) -> None:
+    got_status, headers, got_body = gateway.invoke("POST", "/respond", {}, json.dumps(result).encode())
+    assert (got_status, got_body, headers["content-type"]) == (status, body, content_type)
+    assert headers["content-length"] == str(len(body))
 
 
-def test_unknown_route_and_crashing_handler(gateway: Gateway) -> None:
-    assert gateway.invoke("GET", "/nowhere", {}, b"")[0] == 404
-    assert gateway.invoke("DELETE", "/items/1/take", {}, b"")[0] == 404
-    status, _, body = gateway.invoke("PATCH", "/boom", {}, b"")  # ANY matches every method
-    assert status == 500 and json.loads(body)["error"]["code"] == "internal_error"
+def test_over_http_source_ip_is_the_peer_never_x_forwarded_for(base_url: str) -> None:
+    reply = httpx.post(
+        f"{base_url}/items/7/take?q=1",
+        headers=[("X-Forwarded-For", "1.2.3.4"), ("X-Multi", "a"), ("X-Multi", "b")],
+        content=b"{}",
+    )
+    event = reply.json()["event"]
+    assert (reply.status_code, reply.headers["x-echo"]) == (201, "yes")
+    assert reply.headers["content-length"] == str(len(reply.content))
+    assert event["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
+    assert event["headers"]["x-forwarded-for"] == "1.2.3.4"
+    assert event["headers"]["x-multi"] == "a,b"
+    assert event["rawQueryString"] == "q=1" and event["pathParameters"] == {"item_id": "7"}
+    assert event["requestContext"]["domainName"] == base_url.removeprefix("http://")
 
 
-def test_over_http_the_source_ip_is_the_peer_never_x_forwarded_for(gateway: Gateway) -> None:
-    base_url, stop = gateway.start_background(port=0, workers=2)
-    try:
-        reply = httpx.post(f"{base_url}/items/7/take", headers={"X-Forwarded-For": "1.2.3.4"}, content=b"{}")
-        event = reply.json()["event"]
-        assert reply.status_code == 201 and reply.headers["x-echo"] == "yes"
-        assert event["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
-        assert event["headers"]["x-forwarded-for"] == "1.2.3.4"
-    finally:
-        stop()
+def test_over_http_cookies_404_and_500(base_url: str) -> None:
+    result = {"statusCode": 302, "headers": {"location": "/x"}, "cookies": ["a=1; Path=/", "b=2"]}
+    reply = httpx.post(f"{base_url}/respond", json=result)
+    assert (reply.status_code, reply.headers["location"]) == (302, "/x")
+    assert reply.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2"]
+    missing = httpx.get(f"{base_url}/nowhere")
+    assert (missing.status_code, missing.json()) == (404, {"message": "Not Found"})
+    crashed = httpx.put(f"{base_url}/boom")
+    assert (crashed.status_code, crashed.json()["error"]["code"]) == (500, "internal_error")
 
 
-def test_each_worker_is_its_own_container_and_they_run_in_parallel(gateway: Gateway) -> None:
-    base_url, stop = gateway.start_background(port=0, workers=2)
+def test_each_worker_is_its_own_container_and_they_run_in_parallel(base_url: str) -> None:
     replies: list[httpx.Response] = []
-    try:
-        threads = [
-            threading.Thread(target=lambda: replies.append(httpx.get(f"{base_url}/together", timeout=10)))
-            for _ in range(2)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        stop()
-    assert [r.status_code for r in replies] == [201, 201]
+
+    def call() -> None:
+        replies.append(httpx.get(f"{base_url}/together", timeout=10))
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in replies] == [201, 201]  # both passed the barrier together
     assert len({r.json()["module"] for r in replies}) == 2  # two module instances, like two Lambda containers
