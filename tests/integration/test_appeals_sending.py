@@ -42,7 +42,7 @@ def test_response_is_sent_recorded_and_takes_the_appeal(
     api: Api, factory: Factory, fake_telegram: FakeTelegram
 ) -> None:
     # Given an unassigned appeal of a client with Telegram id 424242
-    tenant, op, appeal = shop(factory)
+    _, op, appeal = shop(factory)
     token = api.login(op)
     # When the operator answers
     reply = api.post(f"{APPEALS}/{appeal}/response", {"text": "Есть в наличии, 7 900 ₽"}, token=token)
