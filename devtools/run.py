@@ -26,7 +26,20 @@ def database_url() -> str:
     return url
 
 
-def banner(port: int) -> str:
+def telegram_mode() -> str:
+    """Without TELEGRAM_API_BASE_URL there is nothing to send to: outgoing messages are logged."""
+    if os.environ.get("TELEGRAM_API_BASE_URL"):
+        return f"Telegram: sending through {os.environ['TELEGRAM_API_BASE_URL']} with each tenant's bot"
+    os.environ.setdefault("TELEGRAM_DRY_RUN", "true")
+    settings.reset()
+    return (
+        "Telegram: TELEGRAM_DRY_RUN - no TELEGRAM_API_BASE_URL given, so answers and promos are logged and\n"
+        "marked sent instead of going to Telegram (set TELEGRAM_API_BASE_URL=https://api.telegram.org and the\n"
+        "tenant's telegram_bot_token_ref to send for real)"
+    )
+
+
+def banner(port: int, telegram: str = "") -> str:
     base = f"http://127.0.0.1:{port}"
     logins = "\n".join(
         f"    {op.login:<20} {op.password:<18} tenant {tenant.slug}"
@@ -39,10 +52,17 @@ BatteryCRM operator API at {base}
 Demo logins:
 {logins}
 
+{telegram}
+
 Try:
     curl -s -X POST {base}/webhook/android/auth/login \\
          -H 'content-type: application/json' \\
          -d '{{"login": "anna@demo.test", "password": "demo-pass-anna"}}'
+    curl -s {base}/webhook/api/operator/appeals -H "authorization: Bearer $TOKEN"
+    curl -s -X POST {base}/webhook/telegram/demo -H 'x-telegram-bot-api-secret-token: demo-telegram-secret' \\
+         -H 'content-type: application/json' \\
+         -d '{{"update_id": 1, "message": {{"message_id": 1, "chat": {{"id": 42, "type": "private"}},
+              "from": {{"id": 42, "first_name": "Test"}}, "text": "Hello!"}}}}'
 """
 
 
@@ -66,7 +86,7 @@ def main() -> None:
 
     port = int(os.environ.get("PORT", "3000"))
     gateway = Gateway(ROOT / "template.yaml")
-    print(banner(port))
+    print(banner(port, telegram_mode()))
     gateway.serve(host="127.0.0.1", port=port)
 
 

@@ -1,4 +1,5 @@
-"""Demo data for `make run` and `make seed`: two tenants with operators (see DESIGN.md).
+"""Demo data for `make run` and `make seed`: two tenants with operators, clients, promos and
+appeals in mixed states with their message history (see DESIGN.md).
 
 python -m devtools.seed            # load the demo data when the database has no tenants
 python -m devtools.seed --reset    # wipe every tenant and load the demo data again
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from shared import config, passwords
 
@@ -23,11 +25,27 @@ class DemoOperator:
 
 
 @dataclass(frozen=True)
+class DemoAppeal:
+    """An appeal ``age_min`` minutes old; ``holder`` is an operator's login; ``messages`` are
+    (direction, text) with 'out' ones sent by the holder."""
+
+    client: tuple[int, str, str | None]  # telegram_id, name, phone
+    status: str
+    age_min: int
+    messages: tuple[tuple[str, str], ...]
+    holder: str | None = None
+    reject_reason: str | None = None
+    normalized: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class DemoTenant:
     slug: str
     name: str
     webhook_secret: str
     operators: tuple[DemoOperator, ...]
+    promos: tuple[tuple[str, str], ...] = ()
+    appeals: tuple[DemoAppeal, ...] = ()
 
 
 DEMO_TENANTS = (
@@ -39,12 +57,107 @@ DEMO_TENANTS = (
             DemoOperator("anna@demo.test", "demo-pass-anna", "Anna Petrova"),
             DemoOperator("boris@demo.test", "demo-pass-boris", "Boris Ivanov"),
         ),
+        promos=(
+            ("Winter check", "Бесплатная проверка аккумулятора до конца зимы! Приезжайте: ул. Ленина, 1."),
+            ("Trade-in", "Сдайте старый аккумулятор и получите скидку 1 000 ₽ на новый."),
+        ),
+        appeals=(
+            DemoAppeal(
+                (700000001, "Ivan", None),
+                "new",
+                3,
+                (("in", "Здравствуйте, нужен аккумулятор на Kia Rio 2017"),),
+            ),
+            DemoAppeal(
+                (700000002, "Maria Sokolova", None),
+                "new",
+                15,
+                (("in", "Сколько стоит Varta Blue 74Ah?"), ("in", "И есть ли доставка?")),
+            ),
+            DemoAppeal(
+                (700000003, "Sergey", "+79161234567"),
+                "new",
+                42,
+                (("in", "Машина не заводится, можно приехать на диагностику?"),),
+            ),
+            DemoAppeal(
+                (700000004, "Olga K", None),
+                "in_progress",
+                90,
+                (
+                    ("in", "Нужен аккумулятор 60Ah для Hyundai Solaris"),
+                    ("out", "Добрый день! Есть Varta и Bosch 60Ah, от 7 900 ₽. Какой удобнее?"),
+                    ("in", "Bosch, пожалуйста"),
+                ),
+                holder="anna@demo.test",
+            ),
+            DemoAppeal(
+                (700000005, "Dmitry", "+79031112233"),
+                "in_progress",
+                180,
+                (("in", "Заберёте старый аккумулятор?"), ("out", "Да, при покупке нового — бесплатно.")),
+                holder="boris@demo.test",
+            ),
+            DemoAppeal(
+                (700000006, "Elena Volkova", "+79265554433"),
+                "closed",
+                60 * 26,
+                (
+                    ("in", "Здравствуйте! Подойдёт ли Mutlu 55Ah на Lada Vesta?"),
+                    ("out", "Да, подойдёт. Цена 6 200 ₽, есть в наличии."),
+                    ("in", "Спасибо, заеду завтра"),
+                ),
+                holder="anna@demo.test",
+                normalized={
+                    "client_name": "Elena Volkova",
+                    "phone": "+79265554433",
+                    "car_model": "Lada Vesta",
+                    "battery_model": "Mutlu 55Ah",
+                },
+            ),
+            DemoAppeal(
+                (700000007, "promo bot", None),
+                "rejected",
+                60 * 30,
+                (("in", "Продвижение вашего бизнеса в соцсетях!"),),
+                holder="boris@demo.test",
+                reject_reason="Spam",
+            ),
+        ),
     ),
     DemoTenant(
         "other",
         "Other Battery Shop",
         "other-telegram-secret",
         (DemoOperator("olga@other.test", "demo-pass-olga", "Olga Smirnova"),),
+        promos=(("Spring sale", "Весенняя распродажа: -10% на все аккумуляторы Bosch."),),
+        appeals=(
+            DemoAppeal((800000001, "Pavel", None), "new", 5, (("in", "Есть аккумулятор на Toyota Camry?"),)),
+            DemoAppeal((800000002, "Anton", None), "new", 25, (("in", "Работаете в воскресенье?"),)),
+            DemoAppeal((800000003, "Nina", None), "new", 50, (("in", "Нужна зарядка аккумулятора"),)),
+            DemoAppeal(
+                (800000004, "Igor", "+79107776655"),
+                "in_progress",
+                120,
+                (("in", "Аккумулятор 90Ah для Ford Transit"), ("out", "Есть Varta 95Ah за 12 500 ₽.")),
+                holder="olga@other.test",
+            ),
+            DemoAppeal(
+                (800000005, "Vera", None),
+                "closed",
+                60 * 48,
+                (("in", "Спасибо за помощь!"), ("out", "Обращайтесь!")),
+                holder="olga@other.test",
+            ),
+            DemoAppeal(
+                (800000006, "Spammer", None),
+                "rejected",
+                60 * 72,
+                (("in", "Купите базу клиентов"),),
+                holder="olga@other.test",
+                reject_reason="Spam",
+            ),
+        ),
     ),
 )
 
@@ -64,23 +177,76 @@ def wipe(conn: psycopg.Connection[tuple[object, ...]]) -> None:
 
 
 def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
-    """Insert the demo tenants and operators; returns tenant ids by slug."""
+    """Insert the demo tenants, operators, promos, clients and appeals; returns tenant ids by slug."""
     tenant_ids: dict[str, UUID] = {}
     for tenant in DEMO_TENANTS:
         row = conn.execute(
-            "INSERT INTO tenants (name, slug, phone_region, telegram_webhook_secret) VALUES (%s, %s, 'RU', %s) "
-            "RETURNING id",
+            "INSERT INTO tenants (name, slug, phone_region, telegram_webhook_secret, telegram_bot_token_ref) "
+            "VALUES (%s, %s, 'RU', %s, 'plain:demo-bot-token') RETURNING id",
             (tenant.name, tenant.slug, tenant.webhook_secret),
         ).fetchone()
         assert row is not None
         tenant_id = UUID(str(row[0]))
         tenant_ids[tenant.slug] = tenant_id
+        operator_ids: dict[str, object] = {}
         for op in tenant.operators:
-            conn.execute(
-                "INSERT INTO operators (tenant_id, login, name, password_hash) VALUES (%s, %s, %s, %s)",
+            created = conn.execute(
+                "INSERT INTO operators (tenant_id, login, name, password_hash) VALUES (%s, %s, %s, %s) RETURNING id",
                 (tenant_id, op.login, op.name, passwords.hash_password(op.password)),
-            )
+            ).fetchone()
+            assert created is not None
+            operator_ids[op.login] = created[0]
+        for title, text in tenant.promos:
+            conn.execute("INSERT INTO promos (tenant_id, title, text) VALUES (%s, %s, %s)", (tenant_id, title, text))
+        for appeal in tenant.appeals:
+            _load_appeal(conn, tenant_id, appeal, operator_ids.get(appeal.holder or ""))
     return tenant_ids
+
+
+def _load_appeal(
+    conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID, appeal: DemoAppeal, holder: object
+) -> None:
+    telegram_id, name, phone = appeal.client
+    client = conn.execute(
+        "INSERT INTO clients (tenant_id, telegram_id, name, phone, created_at, updated_at) "
+        "VALUES (%s, %s, %s, %s, now() - make_interval(mins => %s), now() - make_interval(mins => %s)) RETURNING id",
+        (tenant_id, telegram_id, name, phone, appeal.age_min, appeal.age_min),
+    ).fetchone()
+    assert client is not None
+    last_in = [text for direction, text in appeal.messages if direction == "in"][-1]
+    created = conn.execute(
+        "INSERT INTO appeals (tenant_id, client_id, status, assigned_operator_id, preview, reject_reason, normalized, "
+        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now() - make_interval(mins => %s), "
+        "now() - make_interval(mins => %s)) RETURNING id",
+        (
+            tenant_id,
+            client[0],
+            appeal.status,
+            holder,
+            last_in,
+            appeal.reject_reason,
+            Jsonb(appeal.normalized) if appeal.normalized else None,
+            appeal.age_min,
+            max(0, appeal.age_min - len(appeal.messages)),
+        ),
+    ).fetchone()
+    assert created is not None
+    for i, (direction, text) in enumerate(appeal.messages):
+        at = f"{appeal.age_min - i} minutes"
+        conn.execute(
+            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, operator_id, delivery_status, "
+            "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, now() - %s::interval, now() - %s::interval)",
+            (
+                tenant_id,
+                created[0],
+                direction,
+                text,
+                holder if direction == "out" else None,
+                "sent" if direction == "out" else "received",
+                at,
+                at,
+            ),
+        )
 
 
 def seed(url: str, *, reset: bool = False) -> bool:

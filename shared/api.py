@@ -21,7 +21,7 @@ from shared.settings import get_settings
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
-_SECRET_HEADERS = ("authorization", "x-session-token")
+_SECRET_HEADERS = ("authorization", "x-session-token", "x-telegram-bot-api-secret-token")
 _SECRET_BODY_FIELDS = ("password", "current_password", "new_password", "session_token", "fcm_token")
 
 

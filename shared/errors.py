@@ -51,6 +51,12 @@ class SessionError(ApiError):
         super().__init__(_SESSION_MESSAGES[reason])
 
 
+class Unauthorized(ApiError):
+    """A caller that is not an operator (the Telegram webhook) failed to prove who it is."""
+
+    code, status, message = "unauthorized", 401, "Not authorized."
+
+
 class AccountDisabled(ApiError):
     code, status, message = "account_disabled", 403, "This account is disabled."
 

@@ -42,6 +42,10 @@ class Settings(BaseModel):
     secrets_max_age_s: int = 300
 
     # --- Telegram channel ---
+    telegram_api_base_url: str = Field("https://api.telegram.org", description="Bot API base URL (a fake in tests)")
+    telegram_dry_run: bool = Field(False, description="log outgoing messages and mark them sent instead of sending")
+    telegram_connect_timeout_s: float = Field(2.0, gt=0)
+    telegram_timeout_s: float = Field(5.0, gt=0, description="read/write timeout of a Bot API call")
 
     # --- login throttling, session cleanup ---
 

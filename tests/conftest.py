@@ -153,3 +153,13 @@ def captured_logs() -> Iterator[Any]:
     previous = handler.setStream(buffer)  # type: ignore[attr-defined]
     yield buffer.getvalue
     handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def fake_telegram(configure: Any) -> Iterator[Any]:
+    """A fake Telegram Bot API on 127.0.0.1 that the functions send to (TELEGRAM_API_BASE_URL)."""
+    from tests.fakes import telegram
+
+    with telegram.running() as fake:
+        configure(telegram_api_base_url=fake.url, telegram_dry_run="false")
+        yield fake

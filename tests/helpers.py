@@ -179,3 +179,61 @@ class Factory:
 
     def execute(self, sql: str, *params: Any) -> None:
         self.conn.execute(sql, params)  # type: ignore[arg-type]
+
+    # --- appeals ---
+
+    def telegram_bot(self, tenant: Tenant, ref: str | None = "plain:123456:TEST-BOT-TOKEN") -> None:
+        self.execute("UPDATE tenants SET telegram_bot_token_ref = %s WHERE id = %s", ref, tenant.id)
+
+    def client(
+        self, tenant: Tenant, *, telegram_id: int | None = None, name: str | None = "Client", phone: str | None = None
+    ) -> UUID:
+        telegram_id = telegram_id if telegram_id is not None else secrets.randbelow(10**9) + 10**9
+        row = self.one(
+            "INSERT INTO clients (tenant_id, telegram_id, name, phone) VALUES (%s, %s, %s, %s) RETURNING id",
+            tenant.id,
+            telegram_id,
+            name,
+            phone,
+        )
+        return UUID(str(row["id"]))
+
+    def appeal(
+        self,
+        tenant: Tenant,
+        *,
+        client: UUID | None = None,
+        status: str = "new",
+        operator: Operator | None = None,
+        text: str = "Need a battery",
+        created_at: Any = None,
+    ) -> UUID:
+        """An appeal with one incoming message (a fresh client unless one is given)."""
+        client = client or self.client(tenant)
+        row = self.one(
+            "INSERT INTO appeals (tenant_id, client_id, status, assigned_operator_id, preview, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, COALESCE(%s, clock_timestamp())) RETURNING id",
+            tenant.id,
+            client,
+            status,
+            operator.id if operator else None,
+            text,
+            created_at,
+        )
+        self.execute(
+            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status) "
+            "VALUES (%s, %s, 'in', %s, 'received')",
+            tenant.id,
+            row["id"],
+            text,
+        )
+        return UUID(str(row["id"]))
+
+    def promo(self, tenant: Tenant, *, text: str = "Winter sale: -10%", is_active: bool = True) -> UUID:
+        row = self.one(
+            "INSERT INTO promos (tenant_id, title, text, is_active) VALUES (%s, 'Promo', %s, %s) RETURNING id",
+            tenant.id,
+            text,
+            is_active,
+        )
+        return UUID(str(row["id"]))

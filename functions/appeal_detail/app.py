@@ -1,0 +1,22 @@
+"""GET /webhook/api/operator/appeals/{id} — one appeal with its client and its messages."""
+
+from shared import appeals, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import AppealDetailResponse
+
+app = create_app()
+
+
+@app.get(
+    "/webhook/api/operator/appeals/<appeal_id>",
+    summary="Appeal detail",
+    description="The appeal, its client and its messages (oldest first). 404 outside the caller's tenant; "
+    "400 for a malformed id.",
+    tags=["appeals"],
+)
+def appeal_detail(appeal_id: str) -> AppealDetailResponse:
+    session = sessions.authenticate(app.current_event)
+    return AppealDetailResponse(appeal=appeals.detail(session, appeal_id))
+
+
+lambda_handler = lambda_entry(app)

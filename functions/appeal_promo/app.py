@@ -1,0 +1,23 @@
+"""POST /webhook/api/operator/appeals/{id}/promo — send one of the tenant's promos to the client."""
+
+from shared import appeals, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import MessageResponse, PromoRequest
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/promo",
+    summary="Send a promo",
+    description="Sends the tenant's active promo `promo_id` like a response (same holding rules, "
+    "`client_message_id` idempotency and 502 on channel failure), recorded as an outgoing message of kind "
+    "promo. Another tenant's or an inactive promo is 404.",
+    tags=["appeals"],
+)
+def send_promo(appeal_id: str, request: PromoRequest) -> MessageResponse:
+    session = sessions.authenticate(app.current_event)
+    return appeals.send_promo(session, appeal_id, request)
+
+
+lambda_handler = lambda_entry(app)

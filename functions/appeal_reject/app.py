@@ -1,0 +1,27 @@
+"""POST /webhook/api/operator/appeals/{id}/reject — reject the appeal, with an optional reason."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from shared import appeals, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import AppealResponse, RejectRequest
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/reject",
+    summary="Reject an appeal",
+    description="Status rejected (the caller is recorded as its operator). 409 `appeal_already_taken` when "
+    "another operator holds it, 409 `appeal_closed` when it is closed or someone else rejected it. "
+    "Rejecting again what you rejected is 200 (a new reason replaces the old one). The body is optional.",
+    tags=["appeals"],
+)
+def reject(appeal_id: str, request: Annotated[RejectRequest | None, Body()] = None) -> AppealResponse:
+    session = sessions.authenticate(app.current_event)
+    return AppealResponse(appeal=appeals.reject(session, appeal_id, request.reason if request else None))
+
+
+lambda_handler = lambda_entry(app)

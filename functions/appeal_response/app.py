@@ -1,0 +1,25 @@
+"""POST /webhook/api/operator/appeals/{id}/response — answer the client over Telegram."""
+
+from shared import appeals, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import MessageResponse, ResponseRequest
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/response",
+    summary="Answer the client",
+    description="Sends `text` with the tenant's Telegram bot and records it as an outgoing message. The caller "
+    "must hold the appeal (an unassigned one is taken first; someone else's is 409 `appeal_already_taken`, a "
+    "closed/rejected one 409 `appeal_closed`). With `client_message_id`, a repeat returns the first result "
+    "and sends nothing again, unless the first attempt failed: then it is sent again (same message row). "
+    "Telegram refusing or timing out: 502 `channel_unavailable`, the message kept as `failed`.",
+    tags=["appeals"],
+)
+def respond(appeal_id: str, request: ResponseRequest) -> MessageResponse:
+    session = sessions.authenticate(app.current_event)
+    return appeals.respond(session, appeal_id, request)
+
+
+lambda_handler = lambda_entry(app)

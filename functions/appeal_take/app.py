@@ -1,0 +1,23 @@
+"""POST /webhook/api/operator/appeals/{id}/take — assign the appeal to the caller (atomic)."""
+
+from shared import appeals, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import AppealResponse
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/take",
+    summary="Take an appeal",
+    description="Assigns the appeal to the caller (status in_progress) and tells the tenant's other phones "
+    "(push appeal_taken). Of concurrent takers exactly one wins; the others get 409 `appeal_already_taken`. "
+    "Taking an appeal you already hold is 200. A closed or rejected appeal is 409 `appeal_closed`.",
+    tags=["appeals"],
+)
+def take(appeal_id: str) -> AppealResponse:
+    session = sessions.authenticate(app.current_event)
+    return AppealResponse(appeal=appeals.take(session, appeal_id))
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,269 @@
+"""The operators' work on appeals: list, detail, take, reject, normalize, answer, send a promo.
+
+Rules live here, SQL in ``repo.appeals``. Every call is scoped to the session's tenant: an appeal
+of another tenant is ``not_found``, never ``forbidden``. Who may act on an appeal:
+
+- take: an open appeal (``new``/``in_progress``) that is unassigned or already the caller's;
+- reject: the same, and rejecting again what the caller rejected is a no-op;
+- normalize: any appeal not held by another operator (also closed ones: data cleanup goes on);
+- response/promo: an open appeal held by the caller; an unassigned one is taken first.
+
+Someone else holding it is 409 ``appeal_already_taken``; a closed or rejected appeal is 409
+``appeal_closed``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from shared import db, telegram
+from shared.errors import ChannelUnavailable, Conflict, InvalidRequest, NotFound
+from shared.models.appeals import (
+    ALL_STATUSES,
+    OPEN_STATUSES,
+    AppealDetailOut,
+    AppealOut,
+    AppealsPage,
+    AppealsQuery,
+    MessageOut,
+    MessageResponse,
+    Normalized,
+    NormalizeRequest,
+    PromoRequest,
+    ResponseRequest,
+)
+from shared.normalize import clean_fields
+from shared.observability import logger
+from shared.repo import appeals as repo
+from shared.repo import promos, push_outbox
+from shared.sessions import Session
+from shared.settings import get_settings
+
+_FIRST_PAGE = ("infinity", UUID("ffffffff-ffff-ffff-ffff-ffffffffffff"))
+STALE_PENDING_S = 60  # a message still 'pending' this long after its send began: the sender died, retry
+
+
+def parse_id(raw: str, what: str = "appeal id") -> UUID:
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise InvalidRequest(f"The {what} is not a valid UUID.") from None
+
+
+# --- list and detail -------------------------------------------------------------------------
+
+
+def encode_cursor(created_at: datetime, appeal_id: UUID) -> str:
+    raw = json.dumps({"t": created_at.isoformat(), "id": str(appeal_id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        created_at = datetime.fromisoformat(data["t"])
+        if created_at.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return created_at, UUID(data["id"])
+    except (ValueError, TypeError, KeyError, binascii.Error):
+        raise InvalidRequest("The cursor is not valid; pass the next_cursor of the previous page.") from None
+
+
+def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
+    statuses: tuple[str, ...] = (
+        OPEN_STATUSES if query.status is None else ALL_STATUSES if query.status == "all" else (query.status,)
+    )
+    before: tuple[datetime | str, UUID] = decode_cursor(query.cursor) if query.cursor else _FIRST_PAGE
+    rows = db.run(
+        lambda conn: repo.list_page(
+            conn,
+            tenant_id=session.tenant_id,
+            operator_id=session.operator_id,
+            statuses=statuses,
+            assigned=query.assigned,
+            before_created_at=before[0],
+            before_id=before[1],
+            limit=query.limit + 1,
+        )
+    )
+    page = rows[: query.limit]
+    next_cursor = encode_cursor(page[-1]["created_at"], page[-1]["id"]) if len(rows) > query.limit else None
+    return AppealsPage(appeals=[AppealOut.model_validate(r) for r in page], next_cursor=next_cursor)
+
+
+def detail(session: Session, appeal_id: str) -> AppealDetailOut:
+    appeal_uuid = parse_id(appeal_id)
+    row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid))
+    if row is None:
+        raise NotFound("No such appeal.")
+    return AppealDetailOut.model_validate(row)
+
+
+# --- take and reject -------------------------------------------------------------------------
+
+
+def _refusal(current: dict[str, Any] | None) -> Exception:
+    """Why an appeal could not be changed, from its current state."""
+    if current is None:
+        return NotFound("No such appeal.")
+    if current["status"] not in OPEN_STATUSES:
+        return Conflict("appeal_closed", f"The appeal is {current['status']}.")
+    return Conflict("appeal_already_taken", "Another operator holds this appeal.")
+
+
+def _announce_taken(conn: db.Connection, session: Session, appeal_id: UUID) -> None:
+    data = {"type": "appeal_taken", "appeal_id": str(appeal_id), "operator_id": str(session.operator_id)}
+    push_outbox.enqueue_for_tenant_mobiles(
+        conn, session.tenant_id, "appeal_taken", data, except_operator_id=session.operator_id
+    )
+
+
+def take(session: Session, appeal_id: str) -> AppealOut:
+    appeal_uuid = parse_id(appeal_id)
+
+    def work(conn: db.Connection) -> dict[str, Any]:
+        row = repo.take(conn, session.tenant_id, appeal_uuid, session.operator_id)
+        if row is None:
+            raise _refusal(repo.state(conn, session.tenant_id, appeal_uuid))
+        if row["newly_taken"]:
+            _announce_taken(conn, session, appeal_uuid)
+        return row
+
+    row = db.run(work, transaction=True)
+    logger.info("appeal taken", extra={"appeal_id": str(appeal_uuid), "newly": row["newly_taken"]})
+    return AppealOut.model_validate(row)
+
+
+def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
+    appeal_uuid = parse_id(appeal_id)
+
+    def work(conn: db.Connection) -> dict[str, Any]:
+        row = repo.reject(conn, session.tenant_id, appeal_uuid, session.operator_id, reason or None)
+        if row is None:
+            raise _refusal(repo.state(conn, session.tenant_id, appeal_uuid))
+        return row
+
+    row = db.run(work, transaction=True)
+    logger.info("appeal rejected", extra={"appeal_id": str(appeal_uuid)})
+    return AppealOut.model_validate(row)
+
+
+# --- normalize ------------------------------------------------------------------------------
+
+
+def normalize(session: Session, appeal_id: str, request: NormalizeRequest) -> Normalized:
+    appeal_uuid = parse_id(appeal_id)
+    sent = {name: getattr(request, name) for name in request.model_fields_set}
+
+    def work(conn: db.Connection) -> dict[str, Any]:
+        appeal = repo.lock_for_update(conn, session.tenant_id, appeal_uuid)
+        if appeal is None:
+            raise NotFound("No such appeal.")
+        if appeal["assigned_operator_id"] not in (None, session.operator_id):
+            raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
+        values, cleared = clean_fields(sent, appeal["phone_region"])
+        return repo.normalize(conn, session.tenant_id, appeal_uuid, values, cleared)
+
+    stored = db.run(work, transaction=True)
+    logger.info("appeal normalized", extra={"appeal_id": str(appeal_uuid), "fields": sorted(sent)})
+    return Normalized.model_validate(stored)
+
+
+# --- response and promo ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    message: dict[str, Any]
+    send: bool  # False: an earlier request with the same client_message_id already did (or is doing) it
+    chat_id: int | None
+    bot_token_ref: str | None
+
+
+def respond(session: Session, appeal_id: str, request: ResponseRequest) -> MessageResponse:
+    return _send(session, parse_id(appeal_id), "text", request.text, None, request.client_message_id)
+
+
+def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> MessageResponse:
+    appeal_uuid = parse_id(appeal_id)
+    promo = db.run(lambda conn: promos.find_active(conn, session.tenant_id, request.promo_id))
+    if promo is None:
+        raise NotFound("No such promo.")
+    return _send(session, appeal_uuid, "promo", promo["text"], promo["id"], request.client_message_id)
+
+
+def _send(
+    session: Session, appeal_id: UUID, kind: str, text: str, promo_id: UUID | None, client_message_id: str | None
+) -> MessageResponse:
+    """Record the message as pending (taking the appeal if unassigned) in one transaction, call
+    Telegram outside it, then record the outcome: sent, or failed and 502."""
+
+    def prepare(conn: db.Connection) -> _Outgoing:
+        appeal = repo.lock_for_update(conn, session.tenant_id, appeal_id)
+        if appeal is None:
+            raise NotFound("No such appeal.")
+        target = (appeal["telegram_id"], appeal["telegram_bot_token_ref"])
+        earlier = None
+        if client_message_id is not None:
+            earlier = repo.find_by_client_message_id(conn, session.tenant_id, appeal_id, client_message_id)
+            if earlier is not None and earlier["delivery_status"] == "sent":
+                return _Outgoing(earlier, False, *target)
+        _ensure_caller_holds(conn, session, appeal)
+        if earlier is not None:
+            claimed = repo.claim_for_retry(conn, session.tenant_id, earlier["id"], STALE_PENDING_S)
+            return _Outgoing(claimed or earlier, claimed is not None, *target)
+        message = repo.insert_outgoing(
+            conn,
+            tenant_id=session.tenant_id,
+            appeal_id=appeal_id,
+            operator_id=session.operator_id,
+            kind=kind,
+            text=text,
+            promo_id=promo_id,
+            client_message_id=client_message_id,
+        )
+        assert message is not None  # the appeal row lock serializes requests with one client_message_id
+        return _Outgoing(message, True, *target)
+
+    outgoing = db.run(prepare, transaction=True)
+    message = outgoing.message
+    if outgoing.send:
+        message = _deliver(session, appeal_id, outgoing)
+    return MessageResponse(appeal_id=appeal_id, message=MessageOut.model_validate(message))
+
+
+def _ensure_caller_holds(conn: db.Connection, session: Session, appeal: dict[str, Any]) -> None:
+    if appeal["status"] not in OPEN_STATUSES:
+        raise Conflict("appeal_closed", f"The appeal is {appeal['status']}.")
+    if appeal["assigned_operator_id"] is None:
+        repo.assign(conn, session.tenant_id, appeal["id"], session.operator_id)
+        _announce_taken(conn, session, appeal["id"])
+    elif appeal["assigned_operator_id"] != session.operator_id:
+        raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
+
+
+def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str, Any]:
+    message = outgoing.message
+    log = {"appeal_id": str(appeal_id), "message_id": str(message["id"]), "kind": message["kind"]}
+    if get_settings().telegram_dry_run:
+        logger.info("TELEGRAM_DRY_RUN: outgoing message logged, not sent", extra={**log, "chars": len(message["text"])})
+        telegram_message_id = None
+    else:
+        try:
+            if outgoing.chat_id is None:
+                raise ChannelUnavailable("The client cannot be reached over Telegram.")
+            token = telegram.bot_token(outgoing.bot_token_ref)
+            telegram_message_id = telegram.send_message(token, outgoing.chat_id, message["text"])
+        except ChannelUnavailable:
+            db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "failed", None))
+            logger.warning("outgoing message failed", extra=log)
+            raise
+    sent = db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "sent", telegram_message_id))
+    logger.info("outgoing message sent", extra=log)
+    return sent

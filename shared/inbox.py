@@ -1,0 +1,88 @@
+"""Incoming client messages: the Telegram webhook turns a client's text into an appeal.
+
+One transaction per update: the update id (so a repeated delivery changes nothing), the client
+(by telegram_id), their open appeal or a new one, the message, and the ``new_appeal`` push rows.
+Only private text messages from people do anything; every other update is answered 200 and
+ignored, so Telegram stops redelivering it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared import db
+from shared.errors import InvalidRequest, Unauthorized
+from shared.models.appeals import TelegramMessage, TelegramUpdate
+from shared.observability import logger, mask
+from shared.repo import appeals, push_outbox, telegram_updates
+
+PREVIEW_CHARS = 200
+_UNMATCHABLE = "\x00no-secret-configured\x00"  # compared against when the slug is unknown: same timing
+
+
+def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
+    """Check the webhook secret (401 for a wrong one and for an unknown slug alike), then apply
+    the update once."""
+    mask([secret])
+    tenant = db.run(lambda conn: telegram_updates.find_tenant_by_slug(conn, slug))
+    expected = (tenant or {}).get("telegram_webhook_secret") or _UNMATCHABLE
+    if not hmac.compare_digest((secret or "").encode(), expected.encode()) or tenant is None:
+        logger.info("telegram webhook refused", extra={"known_tenant": tenant is not None})
+        raise Unauthorized()
+    try:
+        update = TelegramUpdate.model_validate(json.loads(body or "null"))
+    except (ValueError, ValidationError) as exc:
+        raise InvalidRequest("The body is not a Telegram update.") from exc
+    message = update.message
+    if not _is_client_text(message):
+        logger.info("telegram update ignored", extra={"update_id": update.update_id})
+        return
+    assert message is not None and message.from_ is not None and message.text is not None
+    sender, text = message.from_, message.text
+    name = " ".join(p for p in (sender.first_name, sender.last_name) if p) or None
+
+    def work(conn: db.Connection) -> dict[str, Any] | None:
+        if not telegram_updates.record(conn, tenant["id"], update.update_id):
+            return None
+        row = appeals.receive(
+            conn,
+            tenant_id=tenant["id"],
+            telegram_id=sender.id,
+            name=name,
+            username=sender.username,
+            text=text,
+            preview=_preview(text),
+            telegram_message_id=message.message_id,
+        )
+        if row["created"]:
+            data = {"type": "new_appeal", "appeal_id": str(row["appeal_id"]), "preview": _preview(text)}
+            push_outbox.enqueue_for_tenant_mobiles(conn, tenant["id"], "new_appeal", data)
+        return row
+
+    row = db.run(work, transaction=True)
+    if row is None:
+        logger.info("telegram update already processed", extra={"update_id": update.update_id})
+        return
+    logger.info(
+        "client message received",
+        extra={"update_id": update.update_id, "appeal_id": str(row["appeal_id"]), "new_appeal": row["created"]},
+    )
+
+
+def _is_client_text(message: TelegramMessage | None) -> bool:
+    return (
+        message is not None
+        and message.chat.type == "private"
+        and bool(message.text and message.text.strip())
+        and message.from_ is not None
+        and not message.from_.is_bot
+    )
+
+
+def _preview(text: str) -> str:
+    collapsed = " ".join(text.split())
+    return collapsed if len(collapsed) <= PREVIEW_CHARS else collapsed[: PREVIEW_CHARS - 1] + "…"

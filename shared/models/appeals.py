@@ -1,0 +1,160 @@
+"""Models of appeals (list, detail, take, reject, normalize, response, promo) and of the
+Telegram updates the webhook receives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.models.auth import Request, Success
+
+AppealStatus = Literal["new", "in_progress", "closed", "rejected"]
+StatusFilter = Literal["new", "in_progress", "closed", "rejected", "all"]
+AssignedFilter = Literal["me", "unassigned", "any"]
+DeliveryStatus = Literal["received", "pending", "sent", "failed"]
+
+OPEN_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress")
+ALL_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress", "closed", "rejected")
+
+ClientMessageId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class AppealsQuery(BaseModel):
+    status: StatusFilter | None = None
+    assigned: AssignedFilter = "any"
+    limit: int = Field(50, ge=1, le=100)
+    cursor: str | None = None
+
+
+class ClientOut(BaseModel):
+    id: UUID
+    name: str | None
+    phone: str | None
+
+
+class ClientDetailOut(ClientOut):
+    telegram_id: int | None
+
+
+class AppealOut(BaseModel):
+    id: UUID
+    status: AppealStatus
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    assigned_operator_id: UUID | None
+    preview: str
+    client: ClientOut
+
+
+class MessageOut(BaseModel):
+    id: UUID
+    direction: Literal["in", "out"]
+    kind: Literal["text", "promo"]
+    text: str
+    created_at: datetime
+    operator_id: UUID | None
+    delivery_status: DeliveryStatus
+
+
+class AppealDetailOut(AppealOut):
+    client: ClientDetailOut
+    normalized: dict[str, Any] | None
+    reject_reason: str | None
+    messages: list[MessageOut]
+
+
+class AppealsPage(Success):
+    appeals: list[AppealOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class AppealDetailResponse(Success):
+    appeal: AppealDetailOut
+
+
+class AppealResponse(Success):
+    appeal: AppealOut
+
+
+class RejectRequest(Request):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+Field200 = Annotated[str, StringConstraints(max_length=200)]
+
+
+class NormalizeRequest(Request):
+    """Any of the fields; a field sent as null (or blank) is cleared, a field not sent is left as it is."""
+
+    client_name: Field200 | None = None
+    phone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    car_model: Field200 | None = None
+    battery_model: Field200 | None = None
+    summary: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class Normalized(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    client_name: str | None = None
+    phone: str | None = Field(None, description="E.164")
+    car_model: str | None = None
+    battery_model: str | None = None
+    summary: str | None = None
+
+
+class NormalizeResponse(Success):
+    normalized: Normalized
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+class ResponseRequest(Request):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)]
+    client_message_id: ClientMessageId | None = None
+
+
+class PromoRequest(Request):
+    promo_id: UUID
+    client_message_id: ClientMessageId | None = None
+
+
+class MessageResponse(Success):
+    appeal_id: UUID
+    message: MessageOut
+
+
+# --- Telegram (only what the webhook reads; everything else in an update is ignored) ---
+
+
+class TelegramUser(BaseModel):
+    id: int
+    is_bot: bool = False
+    first_name: str | None = None
+    last_name: str | None = None
+    username: str | None = None
+
+
+class TelegramChat(BaseModel):
+    id: int
+    type: str
+
+
+class TelegramMessage(BaseModel):
+    message_id: int
+    chat: TelegramChat
+    from_: TelegramUser | None = Field(None, alias="from")
+    text: str | None = None
+
+
+class TelegramUpdate(BaseModel):
+    update_id: int
+    message: TelegramMessage | None = None

@@ -1,0 +1,27 @@
+"""The Telegram webhook's side: which tenant a webhook URL belongs to, and which updates were seen."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from shared.db import Connection
+
+FIND_TENANT_BY_SLUG = """
+SELECT id, telegram_webhook_secret FROM tenants WHERE slug = %(slug)s
+"""
+
+# True the first time an update id is seen for the tenant; a duplicate delivery inserts nothing.
+RECORD = """
+INSERT INTO telegram_updates (tenant_id, update_id) VALUES (%(tenant_id)s, %(update_id)s)
+ON CONFLICT DO NOTHING
+RETURNING update_id
+"""
+
+
+def find_tenant_by_slug(conn: Connection, slug: str) -> dict[str, Any] | None:
+    return conn.execute(FIND_TENANT_BY_SLUG, {"slug": slug}).fetchone()
+
+
+def record(conn: Connection, tenant_id: UUID, update_id: int) -> bool:
+    return conn.execute(RECORD, {"tenant_id": tenant_id, "update_id": update_id}).fetchone() is not None
