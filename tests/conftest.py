@@ -151,3 +151,17 @@ def captured_logs() -> Iterator[Any]:
     previous = handler.setStream(buffer)  # type: ignore[attr-defined]
     yield buffer.getvalue
     handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def fake_fcm(configure: Any, factory: Factory) -> Iterator[Any]:
+    """A fake FCM HTTP v1 server, with FCM_API_BASE_URL pointing firebase-admin at it. The outbox
+    is shared by the session's tests: rows other tests left pending are set aside first, so the
+    dispatcher sends only what this test queues."""
+    from tests.fakes.fcm import FakeFcm
+
+    fake = FakeFcm().start()
+    configure(fcm_api_base_url=fake.url)
+    factory.execute("UPDATE push_outbox SET status = 'dead', last_error = 'set aside by a test' WHERE status = 'pending'")
+    yield fake
+    fake.stop()
