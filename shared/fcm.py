@@ -60,7 +60,8 @@ def sender() -> Sender:
 
 def _build(settings: Settings) -> Sender:
     if settings.fcm_api_base_url:
-        return FirebaseSender(settings, AnonymousCredentials(), settings.fcm_api_base_url.rstrip("/"))
+        anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
+        return FirebaseSender(settings, anonymous, settings.fcm_api_base_url.rstrip("/"))
     account = config.firebase_service_account()
     if account is not None:
         return FirebaseSender(settings, credentials.Certificate(account), None)

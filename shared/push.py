@@ -64,7 +64,10 @@ def _lambda_client() -> Any:
             from botocore.config import Config
 
             config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
-            _lambda = (settings, boto3.session.Session().client("lambda", region_name=settings.aws_region, config=config))
+            _lambda = (
+                settings,
+                boto3.session.Session().client("lambda", region_name=settings.aws_region, config=config),
+            )
         return _lambda[1]
 
 
@@ -107,8 +110,8 @@ def fcm_data(kind: str, data: dict[str, Any]) -> dict[str, str]:
 
 def backoff_s(attempt: int, settings: Settings) -> float:
     """Exponential backoff with jitter: half the doubled delay fixed, half random."""
-    delay = min(settings.push_backoff_max_s, settings.push_backoff_base_s * 2 ** (attempt - 1))
-    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not security
+    delay = min(settings.push_backoff_max_s, settings.push_backoff_base_s * 2.0 ** (attempt - 1))
+    return delay / 2 + random.uniform(0, delay / 2)  # jitter, not security
 
 
 def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
@@ -145,7 +148,9 @@ def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | Non
 def _send_batch(rows: list[dict[str, Any]], sender: Sender, settings: Settings, summary: dict[str, int]) -> None:
     from shared.repo import push_outbox
 
-    messages = [PushMessage(r["id"], r["kind"], r["fcm_token"], fcm_data(r["kind"], r["data"]), r["session_id"]) for r in rows]
+    messages = [
+        PushMessage(r["id"], r["kind"], r["fcm_token"], fcm_data(r["kind"], r["data"]), r["session_id"]) for r in rows
+    ]
     try:
         outcomes = sender.send(messages)
     except Exception as exc:  # the whole batch failed (credentials, network): every row is retried

@@ -162,6 +162,8 @@ def fake_fcm(configure: Any, factory: Factory) -> Iterator[Any]:
 
     fake = FakeFcm().start()
     configure(fcm_api_base_url=fake.url)
-    factory.execute("UPDATE push_outbox SET status = 'dead', last_error = 'set aside by a test' WHERE status = 'pending'")
+    factory.execute(
+        "UPDATE push_outbox SET status = 'dead', last_error = 'set aside by a test' WHERE status = 'pending'"
+    )
     yield fake
     fake.stop()

@@ -116,7 +116,7 @@ def test_session_replaced_goes_only_to_the_replaced_phone(api: Api, factory: Fac
     anna, boris = factory.operator(tenant), factory.operator(tenant)
     _, old_fcm = phone(api, anna)
     api.login(anna, "desktop")
-    _, boris_fcm = phone(api, boris)
+    phone(api, boris)
     # When Anna logs in on a new phone
     api.login(anna)
     push.dispatch()
@@ -286,9 +286,9 @@ def test_more_than_500_due_rows_go_out_in_batches_of_at_most_500(factory: Factor
     # Then it sent them all, 500 per firebase-admin call at most
     assert sizes.sizes == [500, 500, 1] and summary["batches"] == 3
     assert Counter(fake_fcm.tokens()) == Counter(tokens)
-    assert factory.one(
-        "SELECT count(*) AS n FROM push_outbox WHERE tenant_id = %s AND status = 'sent'", tenant.id
-    ) == {"n": 1001}
+    assert factory.one("SELECT count(*) AS n FROM push_outbox WHERE tenant_id = %s AND status = 'sent'", tenant.id) == {
+        "n": 1001
+    }
 
 
 def test_push_data_values_are_strings(factory: Factory, fake_fcm: FakeFcm) -> None:
@@ -304,4 +304,9 @@ def test_push_data_values_are_strings(factory: Factory, fake_fcm: FakeFcm) -> No
     )
     push.dispatch()
     # Then FCM gets a string map (FCM rejects anything else)
-    assert fake_fcm.messages_to(token)[0]["data"] == {"type": "new_appeal", "appeal_id": str(uid), "n": "3", "b": "true"}
+    assert fake_fcm.messages_to(token)[0]["data"] == {
+        "type": "new_appeal",
+        "appeal_id": str(uid),
+        "n": "3",
+        "b": "true",
+    }
