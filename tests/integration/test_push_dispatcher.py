@@ -310,3 +310,34 @@ def test_push_data_values_are_strings(factory: Factory, fake_fcm: FakeFcm) -> No
         "n": "3",
         "b": "true",
     }
+
+
+def test_a_row_whose_last_attempt_crashed_is_kept_as_dead(factory: Factory, fake_fcm: FakeFcm, configure: Any) -> None:
+    # Given one attempt allowed, and a dispatcher that dies after sending
+    configure(fcm_api_base_url=fake_fcm.url, push_max_attempts=1)
+    tenant = factory.tenant()
+    queue_direct(tenant, [f"fcm-{secrets.token_hex(4)}"])
+    with pytest.raises(Crash):
+        push.dispatch(CrashAfterSending(fcm.sender()))
+    # When its lease runs out and the dispatcher runs again
+    make_due(factory, tenant)
+    summary = push.dispatch()
+    # Then the row is not sent a second time but kept as dead, saying why
+    assert (summary["claimed"], summary["dead"]) == (0, 1)
+    [row] = outbox(factory, tenant)
+    assert (row["status"], row["last_error"]) == ("dead", "dispatcher did not finish the last attempt")
+    assert fake_fcm.requests == 1
+
+
+def test_in_lambda_the_dispatcher_stops_claiming_when_time_runs_short(
+    factory: Factory, fake_fcm: FakeFcm, configure: Any
+) -> None:
+    # Given three due pushes, batches of one, and a Lambda with little time left
+    configure(fcm_api_base_url=fake_fcm.url, push_batch_size=1)
+    tenant = factory.tenant()
+    queue_direct(tenant, [f"fcm-{i}-{secrets.token_hex(4)}" for i in range(3)])
+    # When the dispatcher runs: it sends one batch, then leaves the rest to the next kick or minute
+    summary = push.dispatch(remaining_ms=lambda: 1_000)
+    assert (summary["batches"], summary["sent"]) == (1, 1)
+    assert [r["status"] for r in outbox(factory, tenant)].count("pending") == 2
+    assert push.dispatch()["sent"] == 2
