@@ -1,9 +1,13 @@
 """A fake FCM HTTP v1 server on 127.0.0.1: what firebase-admin talks to when FCM_API_BASE_URL
 points here. It records every message it accepts, can answer 5xx for the next N requests, and
-answers UNREGISTERED for the tokens it is told are gone."""
+answers UNREGISTERED for the tokens it is told are gone.
+
+To watch the pushes of `make run`:  python -m tests.fakes.fcm --port 9099   (prints each one)
+and start `make run` with FCM_API_BASE_URL=http://127.0.0.1:9099."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -30,7 +34,8 @@ def _server_error(status: int) -> dict[str, Any]:
 
 
 class FakeFcm:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0, echo: bool = False) -> None:
+        self.port, self.echo = port, echo
         self.accepted: list[dict[str, Any]] = []  # the "message" objects delivered, in arrival order
         self.requests = 0  # every send request, including refused ones
         self.projects: set[str] = set()
@@ -85,6 +90,8 @@ class FakeFcm:
                 return 404, UNREGISTERED_BODY
             self.accepted.append(message)
             self._changed.notify_all()
+            if self.echo:
+                print(json.dumps({"project": project, "token": message.get("token"), "data": message.get("data")}))
             return 200, {"name": f"projects/{project}/messages/{next(self._ids)}"}
 
     def _make_server(self) -> ThreadingHTTPServer:
@@ -115,4 +122,20 @@ class FakeFcm:
             daemon_threads = True
             request_queue_size = 1024  # firebase-admin sends a batch of up to 500 at once
 
-        return Server(("127.0.0.1", 0), Handler)
+        return Server(("127.0.0.1", self.port), Handler)
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fake FCM HTTP v1 server that prints every push it receives")
+    parser.add_argument("--port", type=int, default=9099)
+    port = parser.parse_args().port
+    fake = FakeFcm(port, echo=True)
+    print(f"fake FCM on http://127.0.0.1:{port} - run `FCM_API_BASE_URL=http://127.0.0.1:{port} make run`", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        fake._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
