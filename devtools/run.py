@@ -82,12 +82,18 @@ def main() -> None:
     if args.reseed_only:
         return
 
+    from devtools import push_worker
     from devtools.gateway import Gateway
 
     port = int(os.environ.get("PORT", "3000"))
     gateway = Gateway(ROOT / "template.yaml")
     print(banner(port, telegram_mode()))
-    gateway.serve(host="127.0.0.1", port=port)
+    print(f"push dispatcher running in the background: {push_worker.describe()}\n")
+    dispatcher = push_worker.LocalDispatcher().start()
+    try:
+        gateway.serve(host="127.0.0.1", port=port)
+    finally:
+        dispatcher.stop()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Secrets Manager in AWS (cached across warm invocations by Powertools)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from shared.settings import get_settings
@@ -38,3 +40,17 @@ def url_from_secret(raw: str) -> str:
     port = data.get("port", 5432)
     dbname = data.get("dbname", "postgres")
     return f"postgresql://{user}:{password}@{host}:{port}/{dbname}"
+
+
+def firebase_service_account() -> dict[str, Any] | None:
+    """The Firebase service-account JSON: from Secrets Manager in AWS, from a file locally, or
+    None when neither is configured (``make run`` then logs pushes instead of sending them)."""
+    settings = get_settings()
+    if settings.firebase_credentials_secret_arn:
+        raw = secret_value(settings.firebase_credentials_secret_arn)
+    elif settings.firebase_credentials_file:
+        raw = Path(settings.firebase_credentials_file).read_text()
+    else:
+        return None
+    info: dict[str, Any] = json.loads(raw)
+    return info

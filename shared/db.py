@@ -4,6 +4,10 @@ Connections are autocommit: a single statement is one round trip; ``run(..., tra
 wraps a unit of work in BEGIN/COMMIT. A connection found dead (the database restarted, a proxy
 dropped it while the container slept) is replaced and the unit retried once; if the database
 cannot be reached the caller gets ``ServiceUnavailable`` (503), never a traceback.
+
+``after_commit(callback)`` lets code inside a unit of work ask for something to happen once its
+changes are durable (the push outbox kicks its dispatcher this way): the callbacks run after
+COMMIT, and are dropped when the unit rolls back or is retried.
 """
 
 from __future__ import annotations
@@ -59,17 +63,43 @@ def connection() -> Connection:
     return conn
 
 
+def after_commit(callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the current ``run`` has committed (once, however often it is asked
+    for); never if it rolls back. Outside ``run`` there is nothing to wait for: it is called now."""
+    pending: list[Callable[[], None]] | None = getattr(_local, "after_commit", None)
+    if pending is None:
+        _call(callback)
+    elif callback not in pending:
+        pending.append(callback)
+
+
+def _call(callback: Callable[[], None]) -> None:
+    try:
+        callback()
+    except Exception as exc:  # the data is committed: a failing follow-up must not fail the caller
+        logger.warning("after-commit callback failed", extra={"error": type(exc).__name__})
+
+
 def run(work: Callable[[Connection], T], *, transaction: bool = False) -> T:
     """Run ``work`` on the container's connection, inside one transaction when asked."""
+    if getattr(_local, "after_commit", None) is not None:  # nested: the outer run commits and calls back
+        conn = connection()
+        if not transaction:
+            return work(conn)
+        with conn.transaction():
+            return work(conn)
     reused = getattr(_local, "conn", None) is not None
     for attempt in (1, 2):
         conn = connection()
+        _local.after_commit = []
         try:
             if not transaction:
-                return work(conn)
-            with conn.transaction():
-                return work(conn)
+                result = work(conn)
+            else:
+                with conn.transaction():
+                    result = work(conn)
         except psycopg.OperationalError as exc:
+            _local.after_commit = None
             if not conn.broken and not conn.closed:
                 raise
             if attempt == 1 and reused:
@@ -77,6 +107,13 @@ def run(work: Callable[[Connection], T], *, transaction: bool = False) -> T:
                 continue
             logger.error("database connection lost", extra={"error": type(exc).__name__})
             raise ServiceUnavailable() from exc
+        except BaseException:
+            _local.after_commit = None
+            raise
+        callbacks, _local.after_commit = _local.after_commit, None
+        for callback in callbacks:
+            _call(callback)
+        return result
     raise AssertionError("unreachable")
 
 

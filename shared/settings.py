@@ -50,6 +50,24 @@ class Settings(BaseModel):
     # --- login throttling, session cleanup ---
 
     # --- push (FCM) ---
+    push_dispatcher_function_name: str | None = Field(
+        None, description="The dispatcher Lambda to kick (async invoke) after a commit that queued pushes"
+    )
+    fcm_api_base_url: str | None = Field(
+        None, description="Send FCM HTTP v1 requests here instead of Google (a fake FCM); no credentials needed"
+    )
+    firebase_project_id: str = Field("batterycrm-local", description="Project id used with FCM_API_BASE_URL")
+    firebase_credentials_secret_arn: str | None = Field(
+        None, description="Secrets Manager secret holding the Firebase service-account JSON"
+    )
+    firebase_credentials_file: str | None = Field(None, description="Service-account JSON file (local runs)")
+    push_max_attempts: int = Field(8, ge=1, description="Sends per row before it is kept as dead")
+    push_backoff_base_s: float = Field(5.0, gt=0, description="First retry delay; doubles per attempt, jittered")
+    push_backoff_max_s: float = Field(3_600.0, gt=0)
+    push_lease_s: int = Field(180, ge=1, description="A claimed row is re-sent after this if never marked")
+    push_batch_size: int = Field(500, ge=1, le=500, description="Messages per firebase-admin send_each call")
+    push_http_timeout_s: float = Field(10.0, gt=0)
+    push_time_margin_ms: int = Field(30_000, ge=0, description="Stop claiming when less Lambda time is left")
 
     def idle_lifetime(self, device_type: DeviceType) -> timedelta:
         seconds = self.mobile_idle_seconds if device_type == "mobile" else self.desktop_idle_seconds

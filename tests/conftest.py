@@ -163,3 +163,19 @@ def fake_telegram(configure: Any) -> Iterator[Any]:
     with telegram.running() as fake:
         configure(telegram_api_base_url=fake.url, telegram_dry_run="false")
         yield fake
+
+
+@pytest.fixture
+def fake_fcm(configure: Any, factory: Factory) -> Iterator[Any]:
+    """A fake FCM HTTP v1 server, with FCM_API_BASE_URL pointing firebase-admin at it. The outbox
+    is shared by the session's tests: rows other tests left pending are set aside first, so the
+    dispatcher sends only what this test queues."""
+    from tests.fakes.fcm import FakeFcm
+
+    fake = FakeFcm().start()
+    configure(fcm_api_base_url=fake.url)
+    factory.execute(
+        "UPDATE push_outbox SET status = 'dead', last_error = 'set aside by a test' WHERE status = 'pending'"
+    )
+    yield fake
+    fake.stop()

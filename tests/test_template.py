@@ -30,9 +30,14 @@ def test_every_function_folder_is_deployed_and_has_a_sample_event() -> None:
     folders = {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
     deployed = {Path(f["Properties"]["CodeUri"]).name for f in functions().values()}
     assert folders == deployed
-    for name in folders:
+    for fn in functions().values():
+        name = Path(fn["Properties"]["CodeUri"]).name
         event = json.loads((ROOT / "events" / f"{name}.json").read_text())
-        assert event["version"] == "2.0" and event["requestContext"]["http"]["method"]
+        kinds = {e["Type"] for e in fn["Properties"].get("Events", {}).values()}
+        if "HttpApi" in kinds:
+            assert event["version"] == "2.0" and event["requestContext"]["http"]["method"]
+        else:  # scheduled: the EventBridge event shape
+            assert kinds == {"ScheduleV2"} and event["detail-type"] == "Scheduled Event", name
 
 
 def test_each_sample_event_matches_its_functions_route() -> None:

@@ -1,4 +1,8 @@
-"""The push outbox: one row per device to notify, written inside the causing transaction."""
+"""The push outbox: one row per device to notify, written inside the causing transaction.
+
+Queueing a row asks for the dispatcher to be kicked once the transaction commits
+(``db.after_commit(push.kick)``); the dispatcher then claims, sends and marks rows with the
+queries at the end of this module."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
+from shared import db, push
 from shared.db import Connection
 
 ENQUEUE = """
@@ -36,7 +41,10 @@ def enqueue_for_tenant_mobiles(
     """Queue ``kind`` for every live mobile session of the tenant with an FCM token (but those of
     ``except_operator_id``); returns how many rows were queued."""
     params = {"tenant_id": tenant_id, "kind": kind, "data": Jsonb(data), "except_operator_id": except_operator_id}
-    return conn.execute(ENQUEUE_FOR_TENANT_MOBILES, params).rowcount
+    queued = conn.execute(ENQUEUE_FOR_TENANT_MOBILES, params).rowcount
+    if queued:
+        db.after_commit(push.kick)
+    return queued
 
 
 def enqueue(
@@ -54,4 +62,94 @@ def enqueue(
     if rows:
         with conn.cursor() as cur:
             cur.executemany(ENQUEUE, rows)
+        db.after_commit(push.kick)
     return len(rows)
+
+
+# --- the dispatcher's side ---------------------------------------------------------------------
+
+# Claim up to ``limit`` due rows: locked rows (another dispatcher is claiming them) are skipped, and
+# each claimed row is leased (next_attempt_at moves past the lease) and counted as an attempt in the
+# same statement, so once it commits no other dispatcher can take the row until the lease runs out.
+# A dispatcher that dies before marking its rows leaves them to be sent again after the lease:
+# delivery is at least once. MATERIALIZED keeps the locking subquery evaluated exactly once.
+CLAIM_DUE = """
+WITH due AS MATERIALIZED (
+    SELECT id
+      FROM push_outbox
+     WHERE status = 'pending' AND next_attempt_at <= now() AND attempts < %(max_attempts)s
+     ORDER BY next_attempt_at
+     LIMIT %(limit)s
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE push_outbox o
+   SET attempts = o.attempts + 1,
+       next_attempt_at = now() + make_interval(secs => %(lease_s)s)
+  FROM due
+ WHERE o.id = due.id
+RETURNING o.id, o.kind, o.data, o.fcm_token, o.session_id, o.attempts
+"""
+
+# Rows whose last allowed attempt was claimed but never marked (the dispatcher died): give up.
+GIVE_UP_ABANDONED = """
+UPDATE push_outbox
+   SET status = 'dead', last_error = coalesce(last_error || '; ', '') || 'dispatcher did not finish the last attempt'
+ WHERE status = 'pending' AND next_attempt_at <= now() AND attempts >= %(max_attempts)s
+"""
+
+MARK_SENT = """
+UPDATE push_outbox SET status = 'sent', sent_at = now(), last_error = NULL
+ WHERE id = ANY(%(ids)s) AND status = 'pending'
+"""
+
+MARK_RETRY = """
+UPDATE push_outbox o
+   SET next_attempt_at = now() + make_interval(secs => f.delay_s), last_error = f.error
+  FROM unnest(%(ids)s::bigint[], %(delays)s::float8[], %(errors)s::text[]) AS f(id, delay_s, error)
+ WHERE o.id = f.id AND o.status = 'pending'
+"""
+
+MARK_DEAD = """
+UPDATE push_outbox o
+   SET status = 'dead', last_error = f.error
+  FROM unnest(%(ids)s::bigint[], %(errors)s::text[]) AS f(id, error)
+ WHERE o.id = f.id AND o.status = 'pending'
+"""
+
+# FCM said these tokens will never work again: no session keeps them.
+FORGET_TOKENS = """
+UPDATE operator_devices SET fcm_token = NULL WHERE fcm_token = ANY(%(tokens)s)
+"""
+
+
+def claim_due(conn: Connection, *, limit: int, lease_s: int, max_attempts: int) -> list[dict[str, Any]]:
+    """Lease up to ``limit`` due rows for sending (one statement, committed on return)."""
+    params = {"limit": limit, "lease_s": lease_s, "max_attempts": max_attempts}
+    return conn.execute(CLAIM_DUE, params).fetchall()
+
+
+def give_up_abandoned(conn: Connection, *, max_attempts: int) -> int:
+    return conn.execute(GIVE_UP_ABANDONED, {"max_attempts": max_attempts}).rowcount
+
+
+def mark_sent(conn: Connection, ids: list[int]) -> None:
+    if ids:
+        conn.execute(MARK_SENT, {"ids": ids})
+
+
+def mark_retry(conn: Connection, retries: list[tuple[int, float, str]]) -> None:
+    """(id, delay in seconds, error) for each row to try again later."""
+    if retries:
+        ids, delays, errors = (list(col) for col in zip(*retries, strict=True))
+        conn.execute(MARK_RETRY, {"ids": ids, "delays": delays, "errors": errors})
+
+
+def mark_dead(conn: Connection, dead: list[tuple[int, str]]) -> None:
+    """(id, error) for each row never to try again."""
+    if dead:
+        ids, errors = (list(col) for col in zip(*dead, strict=True))
+        conn.execute(MARK_DEAD, {"ids": ids, "errors": errors})
+
+
+def forget_tokens(conn: Connection, tokens: list[str]) -> int:
+    return conn.execute(FORGET_TOKENS, {"tokens": tokens}).rowcount if tokens else 0

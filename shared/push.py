@@ -1,0 +1,184 @@
+"""Push delivery: kicking the dispatcher once a transaction that queued pushes has committed, and
+the dispatcher's loop (claim due outbox rows, send them, mark them).
+
+Delivery is at least once. A row is claimed with a lease (``PUSH_LEASE_S``) in one committed
+statement, so two dispatchers never send the same row; if a dispatcher dies between sending and
+marking, its rows become due again when the lease runs out and are sent again (a device may then
+get the same push twice; every push carries ids, so the app can ignore a repeat).
+
+firebase-admin is not imported here: the sender comes from ``shared.fcm``, which only the
+dispatcher loads. Nothing here logs a token or a message body.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from shared import db
+from shared.observability import logger
+from shared.settings import Settings, get_settings
+
+Kicker = Callable[[], None]
+
+_local_kicker: Kicker | None = None
+_lambda: tuple[Settings, Any] | None = None
+_lambda_lock = threading.Lock()
+_KICK_PAYLOAD = b'{"source": "batterycrm.push.kick"}'
+
+
+def set_local_kicker(kicker: Kicker | None) -> None:
+    """Route kicks to an in-process dispatcher (``make run``'s background worker, tests)."""
+    global _local_kicker
+    _local_kicker = kicker
+
+
+def kick() -> None:
+    """Wake the dispatcher now. In AWS: an asynchronous invoke of the dispatcher function;
+    locally: the registered in-process worker; otherwise nothing (the schedule still runs).
+    Never raises: the change that queued the push is already committed."""
+    try:
+        kicker = _local_kicker
+        if kicker is not None:
+            kicker()
+            return
+        name = get_settings().push_dispatcher_function_name
+        if name:
+            _lambda_client().invoke(FunctionName=name, InvocationType="Event", Payload=_KICK_PAYLOAD)
+    except Exception as exc:
+        logger.warning("push dispatcher kick failed", extra={"error": type(exc).__name__})
+
+
+def _lambda_client() -> Any:
+    """One Lambda client per container (boto3 loads only here, on the first kick)."""
+    global _lambda
+    settings = get_settings()
+    with _lambda_lock:
+        if _lambda is None or _lambda[0] is not settings:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+            _lambda = (
+                settings,
+                boto3.session.Session().client("lambda", region_name=settings.aws_region, config=config),
+            )
+        return _lambda[1]
+
+
+# --- the dispatcher ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PushMessage:
+    outbox_id: int
+    kind: str
+    token: str
+    data: dict[str, str]
+    session_id: UUID | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one message fared. ``error`` is a short description without token or payload."""
+
+    ok: bool
+    error: str | None = None
+    token_invalid: bool = False  # FCM will never accept this token again: forget it, don't retry
+
+
+SENT = Outcome(ok=True)
+
+
+class Sender(Protocol):
+    def send(self, messages: Sequence[PushMessage]) -> list[Outcome]:
+        """One outcome per message, in order; at most 500 messages per call."""
+        ...
+
+
+def fcm_data(kind: str, data: dict[str, Any]) -> dict[str, str]:
+    """FCM data payloads are string maps: strings as they are, other values as JSON, None left out."""
+    out = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items() if v is not None}
+    out["type"] = kind
+    return out
+
+
+def backoff_s(attempt: int, settings: Settings) -> float:
+    """Exponential backoff with jitter: half the doubled delay fixed, half random."""
+    delay = min(settings.push_backoff_max_s, settings.push_backoff_base_s * 2.0 ** (attempt - 1))
+    return delay / 2 + random.uniform(0, delay / 2)  # jitter, not security
+
+
+def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
+    """Send every due outbox row, a batch at a time, until none is due (or, in Lambda, until the
+    remaining time gets short: the rest waits for the next kick or schedule). Returns counts."""
+    from shared.repo import push_outbox
+
+    settings = get_settings()
+    if sender is None:
+        from shared import fcm
+
+        sender = fcm.sender()
+    summary = {"batches": 0, "claimed": 0, "sent": 0, "retried": 0, "dead": 0, "tokens_removed": 0}
+    summary["dead"] += db.run(lambda c: push_outbox.give_up_abandoned(c, max_attempts=settings.push_max_attempts))
+    while summary["batches"] == 0 or remaining_ms is None or remaining_ms() > settings.push_time_margin_ms:
+        rows = db.run(
+            lambda c: push_outbox.claim_due(
+                c,
+                limit=settings.push_batch_size,
+                lease_s=settings.push_lease_s,
+                max_attempts=settings.push_max_attempts,
+            )
+        )
+        if not rows:
+            break
+        summary["batches"] += 1
+        summary["claimed"] += len(rows)
+        _send_batch(rows, sender, settings, summary)
+    if summary["claimed"] or summary["dead"]:
+        logger.info("push outbox dispatched", extra=summary)
+    return summary
+
+
+def _send_batch(rows: list[dict[str, Any]], sender: Sender, settings: Settings, summary: dict[str, int]) -> None:
+    from shared.repo import push_outbox
+
+    messages = [
+        PushMessage(r["id"], r["kind"], r["fcm_token"], fcm_data(r["kind"], r["data"]), r["session_id"]) for r in rows
+    ]
+    try:
+        outcomes = sender.send(messages)
+    except Exception as exc:  # the whole batch failed (credentials, network): every row is retried
+        logger.warning("push batch failed", extra={"error": type(exc).__name__, "messages": len(messages)})
+        outcomes = [Outcome(ok=False, error=f"batch failed: {type(exc).__name__}")] * len(messages)
+    sent: list[int] = []
+    retries: list[tuple[int, float, str]] = []
+    dead: list[tuple[int, str]] = []
+    bad_tokens: list[str] = []
+    for row, outcome in zip(rows, outcomes, strict=True):
+        error = outcome.error or "unknown error"
+        if outcome.ok:
+            sent.append(row["id"])
+        elif outcome.token_invalid:
+            dead.append((row["id"], error))
+            bad_tokens.append(row["fcm_token"])
+        elif row["attempts"] >= settings.push_max_attempts:
+            dead.append((row["id"], error))
+        else:
+            retries.append((row["id"], backoff_s(row["attempts"], settings), error))
+
+    def mark(conn: db.Connection) -> int:
+        push_outbox.mark_sent(conn, sent)
+        push_outbox.mark_retry(conn, retries)
+        push_outbox.mark_dead(conn, dead)
+        return push_outbox.forget_tokens(conn, bad_tokens)
+
+    summary["tokens_removed"] += db.run(mark, transaction=True)
+    summary["sent"] += len(sent)
+    summary["retried"] += len(retries)
+    summary["dead"] += len(dead)

@@ -1,0 +1,88 @@
+"""Where the dispatcher sends: Firebase credentials from Secrets Manager in AWS, a fake FCM with
+FCM_API_BASE_URL, or (neither) the log, which never shows a token or a client's words."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from moto import mock_aws
+
+from shared import db, fcm, push
+from shared.repo import push_outbox
+from tests.helpers import Factory
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def secrets_manager() -> Iterator[Any]:
+    parameters.clear_caches()
+    with mock_aws():
+        yield boto3.client("secretsmanager", region_name="eu-central-1")
+    parameters.clear_caches()
+
+
+def service_account(project_id: str) -> dict[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return {
+        "type": "service_account",
+        "project_id": project_id,
+        "private_key_id": secrets.token_hex(20),
+        "private_key": pem.decode(),
+        "client_email": f"firebase-adminsdk@{project_id}.iam.gserviceaccount.com",
+        "client_id": "123456789012345678901",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+
+
+def test_in_aws_the_firebase_service_account_comes_from_secrets_manager(secrets_manager: Any, configure: Any) -> None:
+    # Given the service-account JSON in Secrets Manager, as the template passes it
+    arn = secrets_manager.create_secret(Name="bcrm/firebase", SecretString=json.dumps(service_account("battery-prod")))[
+        "ARN"
+    ]
+    configure(firebase_credentials_secret_arn=arn, aws_default_region="eu-central-1")
+    # When the dispatcher builds its sender
+    sender = fcm.sender()
+    # Then it sends to Google's FCM as that service account, for that project
+    assert isinstance(sender, fcm.FirebaseSender)
+    assert sender.project_id == "battery-prod"
+    credential = sender.app.credential.get_credential()
+    assert credential.service_account_email == "firebase-adminsdk@battery-prod.iam.gserviceaccount.com"
+
+
+def test_without_fcm_configuration_pushes_are_logged_without_secrets_and_marked_sent(
+    factory: Factory, captured_logs: Any
+) -> None:
+    # Given no FCM_API_BASE_URL and no Firebase credentials (a plain `make run`)
+    factory.execute(
+        "UPDATE push_outbox SET status = 'dead', last_error = 'set aside by a test' WHERE status = 'pending'"
+    )
+    tenant = factory.tenant()
+    token = f"fcm-{secrets.token_hex(10)}"
+    db.run(
+        lambda conn: push_outbox.enqueue(
+            conn, tenant.id, "new_appeal", {"appeal_id": "a-7", "preview": "Мой номер +79991234567"}, [(token, None)]
+        ),
+        transaction=True,
+    )
+    # When the dispatcher runs
+    assert isinstance(fcm.sender(), fcm.LogSender)
+    summary = push.dispatch()
+    # Then the push is logged by kind and id, and counts as sent
+    assert summary["sent"] == 1
+    row = factory.one("SELECT id, status FROM push_outbox WHERE tenant_id = %s", tenant.id)
+    assert row["status"] == "sent"
+    logs = captured_logs()
+    line = next(json.loads(x) for x in logs.splitlines() if "push (logged, not sent)" in x)
+    assert (line["kind"], line["outbox_id"]) == ("new_appeal", row["id"])
+    assert "pushes are logged, not sent" in logs
+    assert token not in logs and "+79991234567" not in logs and "Мой номер" not in logs
