@@ -82,6 +82,18 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.fixture
+def secrets_manager() -> Iterator[Any]:
+    """AWS Secrets Manager, in memory (moto)."""
+    import boto3
+    from moto import mock_aws
+
+    parameters.clear_caches()
+    with mock_aws():
+        yield boto3.client("secretsmanager", region_name="eu-central-1")
+    parameters.clear_caches()
+
+
+@pytest.fixture
 def factory(database_url: str) -> Iterator[Factory]:
     f = Factory(database_url)
     yield f

@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
-from moto import mock_aws
 
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import Api, Factory, Operator, Tenant
@@ -199,14 +196,6 @@ def test_the_bot_token_never_reaches_a_log(
     logged = captured_logs() + "\n".join(r.getMessage() for r in caplog.records)
     assert "refused" in logged
     assert BOT_TOKEN not in logged and "TEST-BOT-TOKEN" not in logged and fake_telegram.url not in logged
-
-
-@pytest.fixture
-def secrets_manager() -> Iterator[Any]:
-    parameters.clear_caches()
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="eu-central-1")
-    parameters.clear_caches()
 
 
 @pytest.mark.parametrize("shape", ["plain", "json"])

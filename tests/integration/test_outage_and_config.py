@@ -7,11 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from moto import mock_aws
 from psycopg.conninfo import conninfo_to_dict
 
 from shared import config, db, migrations
@@ -57,14 +54,6 @@ def test_database_down_is_503_and_recovers_by_itself(
     embedded_pg.ensure_running(data_dir=data_dir, port=port)
     assert api.get(STATUS, token=token).status == 200
     db.close()
-
-
-@pytest.fixture
-def secrets_manager() -> Iterator[Any]:
-    parameters.clear_caches()
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="eu-central-1")
-    parameters.clear_caches()
 
 
 def test_database_url_from_an_rds_shaped_secret(

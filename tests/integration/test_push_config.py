@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from moto import mock_aws
 
 from shared import db, fcm, push
 from shared.repo import push_outbox
 from tests.helpers import Factory
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def secrets_manager() -> Iterator[Any]:
-    parameters.clear_caches()
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="eu-central-1")
-    parameters.clear_caches()
 
 
 def service_account(project_id: str) -> dict[str, str]:
