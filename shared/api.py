@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
@@ -68,9 +70,42 @@ def _bug(exc: Exception) -> Response[Any]:
     return error_response(ApiError(), logger.get_correlation_id())
 
 
+class _Resolver(APIGatewayHttpResolver):
+    """Powertools keeps the event being resolved on a class attribute, which is right for Lambda (one
+    invocation at a time per process) but mixes requests up when one process resolves several at
+    once, as the local gateway and the concurrency tests do. Here the event is kept per thread."""
+
+    _invocation = threading.local()
+
+    def _to_proxy_event(self, event: dict[str, Any]) -> APIGatewayProxyEventV2:
+        proxy = super()._to_proxy_event(event)
+        self._invocation.event = proxy
+        return proxy  # type: ignore[return-value]
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        self._invocation.context = context
+        return super().resolve(event, context)
+
+    @property  # type: ignore[override]
+    def current_event(self) -> APIGatewayProxyEventV2:
+        return self._invocation.event  # type: ignore[no-any-return]
+
+    @current_event.setter
+    def current_event(self, value: APIGatewayProxyEventV2) -> None:
+        self._invocation.event = value
+
+    @property
+    def lambda_context(self) -> LambdaContext:
+        return self._invocation.context  # type: ignore[no-any-return]
+
+    @lambda_context.setter
+    def lambda_context(self, value: LambdaContext) -> None:
+        self._invocation.context = value
+
+
 def create_app() -> APIGatewayHttpResolver:
     """A resolver with request validation and API.md's error envelope for every failure."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = _Resolver(enable_validation=True)
     app.exception_handler(ApiError)(_api_error)
     app.exception_handler(RequestValidationError)(_invalid)
     app.exception_handler(NotFoundError)(_no_route)
