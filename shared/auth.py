@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from shared import db, passwords, sessions
+from shared import db, passwords, sessions, throttle
 from shared.errors import AccountDisabled, InvalidCredentials, NotFound
 from shared.models.auth import DeviceInfo, LoginRequest, LoginResponse, OperatorOut, RegisterFcmRequest
 from shared.observability import logger, mask
@@ -22,11 +22,14 @@ T = TypeVar("T")
 
 def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> LoginResponse:
     mask([request.password])
+    throttle.check(request.login, source_ip)
     operator = db.run(lambda conn: operators.find_by_login(conn, request.login))
     verdict = passwords.verify(operator["password_hash"] if operator else None, request.password)
     if operator is None or not verdict.ok:
+        throttle.record(request.login, source_ip, succeeded=False)
         logger.info("login failed", extra={"device_type": device_type, "source_ip": source_ip})
         raise InvalidCredentials()
+    throttle.record(request.login, source_ip, succeeded=True)
     if not operator["is_active"]:
         raise AccountDisabled()
     if verdict.needs_rehash:

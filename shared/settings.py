@@ -48,6 +48,12 @@ class Settings(BaseModel):
     telegram_timeout_s: float = Field(5.0, gt=0, description="read/write timeout of a Bot API call")
 
     # --- login throttling, session cleanup ---
+    login_max_failures_per_account: int = Field(5, ge=1)
+    login_max_failures_per_ip: int = Field(30, ge=1)
+    login_window_seconds: int = Field(900, ge=1)
+    cleanup_batch_size: int = Field(1_000, ge=1, le=50_000)
+    session_history_retention_days: int = Field(90, ge=1)
+    login_attempts_retention_days: int = Field(7, ge=1)
 
     # --- push (FCM) ---
     push_dispatcher_function_name: str | None = Field(

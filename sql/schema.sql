@@ -31,6 +31,11 @@
 -- column clients.tenant_id uuid NOT NULL
 -- column clients.updated_at timestamp with time zone NOT NULL DEFAULT now()
 -- column clients.username text
+-- column login_attempts.created_at timestamp with time zone NOT NULL DEFAULT now()
+-- column login_attempts.id bigint NOT NULL IDENTITY
+-- column login_attempts.login_key text NOT NULL
+-- column login_attempts.source_ip text NOT NULL
+-- column login_attempts.succeeded boolean NOT NULL
 -- column operator_devices.created_at timestamp with time zone NOT NULL DEFAULT now()
 -- column operator_devices.device_id text
 -- column operator_devices.device_info jsonb
@@ -110,6 +115,7 @@
 -- constraint clients clients_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint clients clients_tenant_id_id_key UNIQUE (tenant_id, id)
 -- constraint clients clients_tenant_id_telegram_id_key UNIQUE (tenant_id, telegram_id)
+-- constraint login_attempts login_attempts_pkey PRIMARY KEY (id)
 -- constraint operator_devices operator_devices_device_type_check CHECK ((device_type = ANY (ARRAY['mobile'::text, 'desktop'::text])))
 -- constraint operator_devices operator_devices_operator_id_device_type_tenant_id_key UNIQUE (operator_id, device_type, tenant_id)
 -- constraint operator_devices operator_devices_operator_id_fkey FOREIGN KEY (operator_id) REFERENCES operators(id) ON DELETE CASCADE
@@ -137,6 +143,9 @@
 -- index CREATE INDEX appeal_messages_appeal_idx ON public.appeal_messages USING btree (appeal_id, created_at, id)
 -- index CREATE INDEX appeals_assigned_idx ON public.appeals USING btree (assigned_operator_id) WHERE (assigned_operator_id IS NOT NULL)
 -- index CREATE INDEX appeals_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC)
+-- index CREATE INDEX login_attempts_account_idx ON public.login_attempts USING btree (login_key, created_at)
+-- index CREATE INDEX login_attempts_created_idx ON public.login_attempts USING btree (created_at)
+-- index CREATE INDEX login_attempts_ip_idx ON public.login_attempts USING btree (source_ip, created_at) WHERE (NOT succeeded)
 -- index CREATE INDEX operator_devices_expires_idx ON public.operator_devices USING btree (expires_at)
 -- index CREATE INDEX operator_devices_last_active_idx ON public.operator_devices USING btree (last_active_at)
 -- index CREATE INDEX operator_devices_push_idx ON public.operator_devices USING btree (tenant_id, device_type) WHERE (fcm_token IS NOT NULL)
@@ -154,6 +163,7 @@
 -- index CREATE UNIQUE INDEX clients_pkey ON public.clients USING btree (id)
 -- index CREATE UNIQUE INDEX clients_tenant_id_id_key ON public.clients USING btree (tenant_id, id)
 -- index CREATE UNIQUE INDEX clients_tenant_id_telegram_id_key ON public.clients USING btree (tenant_id, telegram_id)
+-- index CREATE UNIQUE INDEX login_attempts_pkey ON public.login_attempts USING btree (id)
 -- index CREATE UNIQUE INDEX operator_devices_fcm_token_key ON public.operator_devices USING btree (fcm_token) WHERE (fcm_token IS NOT NULL)
 -- index CREATE UNIQUE INDEX operator_devices_operator_id_device_type_tenant_id_key ON public.operator_devices USING btree (operator_id, device_type, tenant_id)
 -- index CREATE UNIQUE INDEX operator_devices_pkey ON public.operator_devices USING btree (id)

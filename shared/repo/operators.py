@@ -18,9 +18,71 @@ UPDATE operators SET password_hash = %(password_hash)s WHERE id = %(operator_id)
 """
 
 
+FIND_BY_ID = """
+SELECT o.id, o.tenant_id, o.login, o.name, o.password_hash, o.is_active
+  FROM operators o
+ WHERE o.id = %(operator_id)s AND o.tenant_id = %(tenant_id)s
+"""
+
+CHANGE_PASSWORD = """
+UPDATE operators SET password_hash = %(password_hash)s, password_changed_at = now()
+ WHERE id = %(operator_id)s
+"""
+
+SET_ACTIVE = """
+UPDATE operators SET is_active = %(is_active)s WHERE lower(login) = lower(%(login)s) RETURNING id, tenant_id
+"""
+
+CREATE_TENANT = """
+INSERT INTO tenants (name, slug, phone_region, telegram_webhook_secret, telegram_bot_token_ref)
+VALUES (%(name)s, %(slug)s, %(phone_region)s, %(webhook_secret)s, %(bot_token_ref)s)
+RETURNING id
+"""
+
+CREATE_OPERATOR = """
+INSERT INTO operators (tenant_id, login, name, password_hash)
+SELECT t.id, %(login)s, %(name)s, %(password_hash)s FROM tenants t WHERE t.slug = %(tenant_slug)s
+RETURNING id, tenant_id
+"""
+
+
 def find_by_login(conn: Connection, login: str) -> dict[str, Any] | None:
     return conn.execute(FIND_BY_LOGIN, {"login": login}).fetchone()
 
 
 def set_password_hash(conn: Connection, operator_id: UUID, password_hash: str) -> None:
     conn.execute(SET_PASSWORD_HASH, {"operator_id": operator_id, "password_hash": password_hash})
+
+
+def find_by_id(conn: Connection, operator_id: UUID, tenant_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(FIND_BY_ID, {"operator_id": operator_id, "tenant_id": tenant_id}).fetchone()
+
+
+def change_password(conn: Connection, operator_id: UUID, password_hash: str) -> None:
+    conn.execute(CHANGE_PASSWORD, {"operator_id": operator_id, "password_hash": password_hash})
+
+
+def set_active(conn: Connection, login: str, is_active: bool) -> dict[str, Any] | None:
+    return conn.execute(SET_ACTIVE, {"login": login, "is_active": is_active}).fetchone()
+
+
+def create_tenant(
+    conn: Connection, *, slug: str, name: str, phone_region: str, webhook_secret: str, bot_token_ref: str | None
+) -> UUID:
+    params = {
+        "slug": slug,
+        "name": name,
+        "phone_region": phone_region,
+        "webhook_secret": webhook_secret,
+        "bot_token_ref": bot_token_ref,
+    }
+    row = conn.execute(CREATE_TENANT, params).fetchone()
+    assert row is not None
+    return UUID(str(row["id"]))
+
+
+def create_operator(
+    conn: Connection, *, tenant_slug: str, login: str, name: str, password_hash: str
+) -> dict[str, Any] | None:
+    params = {"tenant_slug": tenant_slug, "login": login, "name": name, "password_hash": password_hash}
+    return conn.execute(CREATE_OPERATOR, params).fetchone()

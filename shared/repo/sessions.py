@@ -89,13 +89,53 @@ UPDATE session_history h SET ended_at = now(), end_reason = %(reason)s
 RETURNING h.id
 """
 
-END_BY_ID = """
+# The operator's own sessions: one of them by id, all but one, or all of them.
+END_OPERATORS_SESSIONS = """
 WITH gone AS (
-    DELETE FROM operator_devices WHERE id = %(session_id)s RETURNING id
+    DELETE FROM operator_devices
+     WHERE operator_id = %(operator_id)s
+       AND (%(only_id)s::uuid IS NULL OR id = %(only_id)s::uuid)
+       AND (%(except_id)s::uuid IS NULL OR id <> %(except_id)s::uuid)
+ RETURNING id
 )
 UPDATE session_history h SET ended_at = now(), end_reason = %(reason)s
   FROM gone WHERE h.id = gone.id AND h.ended_at IS NULL
 RETURNING h.id
+"""
+
+LIST_FOR_OPERATOR = """
+SELECT id, device_type, device_info, created_at, last_active_at, fcm_token IS NOT NULL AS has_push,
+       id = %(current_id)s AS current
+  FROM operator_devices
+ WHERE operator_id = %(operator_id)s AND tenant_id = %(tenant_id)s
+   AND expires_at > now()
+   AND last_active_at > now() - CASE device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
+                                                 ELSE %(idle_desktop)s::interval END
+ ORDER BY created_at
+"""
+
+# One batch of expired sessions (idle or absolute), ended as 'expired'. SKIP LOCKED lets two
+# cleanups run at once without ending a session twice or waiting on each other.
+END_EXPIRED_BATCH = """
+WITH doomed AS (
+    SELECT id FROM operator_devices
+     WHERE expires_at <= now()
+        OR (device_type = 'mobile' AND last_active_at <= now() - %(idle_mobile)s::interval)
+        OR (device_type = 'desktop' AND last_active_at <= now() - %(idle_desktop)s::interval)
+     LIMIT %(batch)s
+       FOR UPDATE SKIP LOCKED
+), gone AS (
+    DELETE FROM operator_devices d USING doomed WHERE d.id = doomed.id RETURNING d.id
+)
+UPDATE session_history h SET ended_at = now(), end_reason = 'expired'
+  FROM gone WHERE h.id = gone.id AND h.ended_at IS NULL
+RETURNING h.id
+"""
+
+TRIM_HISTORY = """
+DELETE FROM session_history
+ WHERE id IN (SELECT id FROM session_history WHERE ended_at < now() - %(retention)s::interval
+               LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
 """
 
 # An FCM token belongs to one session at a time: release it from any other session first
@@ -161,10 +201,6 @@ def end_by_token(conn: Connection, token_hash: bytes, reason: str) -> bool:
     return conn.execute(END_BY_TOKEN, {"token_hash": token_hash, "reason": reason}).fetchone() is not None
 
 
-def end_by_id(conn: Connection, session_id: UUID, reason: str) -> bool:
-    return conn.execute(END_BY_ID, {"session_id": session_id, "reason": reason}).fetchone() is not None
-
-
 def register_fcm(
     conn: Connection,
     *,
@@ -187,3 +223,44 @@ def register_fcm(
     }
     conn.execute(RELEASE_FCM, params)
     return conn.execute(REGISTER_FCM, params).fetchone() is not None
+
+
+def end_operators_sessions(
+    conn: Connection,
+    operator_id: UUID,
+    reason: str,
+    *,
+    only_id: UUID | None = None,
+    except_id: UUID | None = None,
+) -> int:
+    """End the operator's sessions (just ``only_id``, or all but ``except_id``); returns how many."""
+    params = {"operator_id": operator_id, "reason": reason, "only_id": only_id, "except_id": except_id}
+    return len(conn.execute(END_OPERATORS_SESSIONS, params).fetchall())
+
+
+def list_for_operator(
+    conn: Connection,
+    operator_id: UUID,
+    tenant_id: UUID,
+    current_id: UUID | None,
+    *,
+    idle_mobile: timedelta,
+    idle_desktop: timedelta,
+) -> list[dict[str, Any]]:
+    params = {
+        "operator_id": operator_id,
+        "tenant_id": tenant_id,
+        "current_id": current_id,
+        "idle_mobile": idle_mobile,
+        "idle_desktop": idle_desktop,
+    }
+    return conn.execute(LIST_FOR_OPERATOR, params).fetchall()
+
+
+def end_expired_batch(conn: Connection, *, idle_mobile: timedelta, idle_desktop: timedelta, batch: int) -> int:
+    params = {"idle_mobile": idle_mobile, "idle_desktop": idle_desktop, "batch": batch}
+    return len(conn.execute(END_EXPIRED_BATCH, params).fetchall())
+
+
+def trim_history(conn: Connection, retention: timedelta, batch: int) -> int:
+    return conn.execute(TRIM_HISTORY, {"retention": retention, "batch": batch}).rowcount

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import psycopg
 import pytest
 
 from devtools import seed
+from shared.sessions import hash_token
 from tests.conftest import load_function
 from tests.helpers import Api, LambdaContext
 
@@ -34,10 +36,15 @@ EXPECTED_STATUS: dict[str, int] = {
     "appeal_response": 200,
     "appeal_promo": 200,
     "telegram_webhook": 200,
+    "sessions_list": 200,
+    "session_revoke": 200,
+    "sessions_revoke_others": 200,
+    "password_change": 200,
 }
 # Functions that are not behind the HTTP API (schedules, async invokes) return a summary dict.
 EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
+    "session_cleanup": {"sessions_expired", "history_trimmed", "login_attempts_trimmed"},
 }
 
 
@@ -60,8 +67,9 @@ def load_event(name: str, token: str) -> dict[str, Any]:
     return json.loads((ROOT / "events" / f"{name}.json").read_text().replace(SAMPLE_TOKEN, token))
 
 
-def with_demo_ids(event: dict[str, Any], database_url: str) -> dict[str, Any]:
-    """SAMPLE-APPEAL-ID: an open demo appeal Boris may act on; SAMPLE-PROMO-ID: a demo promo."""
+def with_demo_ids(event: dict[str, Any], database_url: str, token: str) -> dict[str, Any]:
+    """SAMPLE-APPEAL-ID: an open demo appeal Boris may act on; SAMPLE-PROMO-ID: a demo promo;
+    SAMPLE-SESSION-ID: the session of ``token``."""
     with psycopg.connect(database_url) as conn:
         appeal = conn.execute(
             "SELECT a.id FROM appeals a JOIN tenants t ON t.id = a.tenant_id "
@@ -71,14 +79,24 @@ def with_demo_ids(event: dict[str, Any], database_url: str) -> dict[str, Any]:
         ).fetchone()
         promo = conn.execute("SELECT p.id FROM promos p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'demo'")
         promo_row = promo.fetchone()
-    assert appeal is not None and promo_row is not None
+        session = conn.execute("SELECT id FROM operator_devices WHERE token_hash = %s", (hash_token(token),)).fetchone()
+    assert appeal is not None and promo_row is not None and session is not None
     text = json.dumps(event).replace("SAMPLE-APPEAL-ID", str(appeal[0])).replace("SAMPLE-PROMO-ID", str(promo_row[0]))
-    return dict(json.loads(text))
+    return dict(json.loads(text.replace("SAMPLE-SESSION-ID", str(session[0]))))
+
+
+@pytest.fixture
+def boris_keeps_his_password(database_url: str) -> Iterator[None]:
+    """The password_change sample changes Boris's password: put it back for the other samples."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        saved = conn.execute("SELECT password_hash FROM operators WHERE login = 'boris@demo.test'").fetchone()
+        yield
+        conn.execute("UPDATE operators SET password_hash = %s WHERE login = 'boris@demo.test'", saved)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_every_function_answers_its_sample_event(
-    function: str, demo: None, api: Api, invoke: Any, configure: Any, database_url: str
+    function: str, demo: None, api: Api, invoke: Any, configure: Any, database_url: str, boris_keeps_his_password: None
 ) -> None:
     if function in EXPECTED_SUMMARY_KEYS:
         result = load_function(function).lambda_handler(load_event(function, ""), LambdaContext(function))
@@ -86,7 +104,8 @@ def test_every_function_answers_its_sample_event(
         return
     assert function in EXPECTED_STATUS, f"add events/{function}.json and its expected status here"
     configure(telegram_dry_run="true")  # the demo tenants' bot is not a real one
-    event = with_demo_ids(load_event(function, demo_token(api)), database_url)
+    token = demo_token(api)
+    event = with_demo_ids(load_event(function, token), database_url, token)
     status, body, headers = invoke(function, event)
     assert status == EXPECTED_STATUS[function], body
     assert body["success"] is True

@@ -1,0 +1,25 @@
+"""POST /webhook/api/operator/password — change the password; every other session is signed out."""
+
+from shared import devices, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.sessions import PasswordChangeRequest, RevokedResponse
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/password",
+    summary="Change the password",
+    description="401 `invalid_credentials` for a wrong current password (counted by login throttling, so "
+    "429 `rate_limited` follows repeated failures); 400 `invalid_request` for a weak new password (under 10 "
+    "characters, or equal to the login or to the current password). Ends every other session of the operator "
+    "(they answer `session_revoked`); `revoked` says how many.",
+    tags=["sessions"],
+)
+def change_password(request: PasswordChangeRequest) -> RevokedResponse:
+    session = sessions.authenticate(app.current_event)
+    source_ip = app.current_event.request_context.http.source_ip
+    return RevokedResponse(revoked=devices.change_password(session, request, source_ip))
+
+
+lambda_handler = lambda_entry(app)

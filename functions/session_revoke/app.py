@@ -1,0 +1,22 @@
+"""DELETE /webhook/api/operator/sessions/{id} — sign one of the caller's own sessions out."""
+
+from shared import devices, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.auth import Success
+
+app = create_app()
+
+
+@app.delete(
+    "/webhook/api/operator/sessions/<session_id>",
+    summary="Revoke one of the caller's sessions",
+    description="Its token answers 401 `session_revoked` from then on. Another operator's session id is 404 "
+    "`not_found`; a malformed id is 400. Revoking the calling session itself is a logout.",
+    tags=["sessions"],
+)
+def revoke(session_id: str) -> Success:
+    devices.revoke(sessions.authenticate(app.current_event), session_id)
+    return Success()
+
+
+lambda_handler = lambda_entry(app)

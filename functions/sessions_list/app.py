@@ -1,0 +1,22 @@
+"""GET /webhook/api/operator/sessions — the operator's live sessions, the caller's marked current."""
+
+from shared import devices, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.sessions import SessionListResponse
+
+app = create_app()
+
+
+@app.get(
+    "/webhook/api/operator/sessions",
+    summary="The operator's active sessions",
+    description="Each live session of the operator in the caller's tenant: device type and info, when it was "
+    "created and last active, whether it can receive pushes (the FCM token itself is never returned), and "
+    "which one is the caller's.",
+    tags=["sessions"],
+)
+def list_sessions() -> SessionListResponse:
+    return SessionListResponse(sessions=devices.list_sessions(sessions.authenticate(app.current_event)))
+
+
+lambda_handler = lambda_entry(app)

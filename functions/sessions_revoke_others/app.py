@@ -1,0 +1,20 @@
+"""POST /webhook/api/operator/sessions/revoke-others — sign out every session but the caller's."""
+
+from shared import devices, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.sessions import RevokedResponse
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/sessions/revoke-others",
+    summary="Revoke every other session of the operator",
+    description="`revoked` says how many sessions were ended; their tokens answer 401 `session_revoked`.",
+    tags=["sessions"],
+)
+def revoke_others() -> RevokedResponse:
+    return RevokedResponse(revoked=devices.revoke_others(sessions.authenticate(app.current_event)))
+
+
+lambda_handler = lambda_entry(app)
