@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
-.PHONY: install run test test-integration lint format seed migrate bench build deploy db-stop clean
+.PHONY: install run test test-integration lint format seed migrate admin bench build deploy db-stop clean
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ migrate: install  ## apply pending migrations (DATABASE_URL, else the embedded d
 
 seed: install  ## wipe the database and load the demo data again
 	$(PY) -m devtools.run --reseed-only
+
+admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.test"
+	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg url)} $(PY) -m shared.admin $(ARGS)
 
 bench: install
 	$(PY) -m bench $(if $(QUICK),--quick,)

@@ -1,0 +1,179 @@
+"""Administration of a deployment, from a shell that reaches its database (DATABASE_URL, or
+DATABASE_SECRET_ARN with AWS credentials):
+
+    python -m shared.admin create-tenant SLUG "Shop name" [--region RU] [--bot-token-ref REF]
+    python -m shared.admin create-operator SLUG LOGIN "Full name" [--password-stdin]
+    python -m shared.admin disable-operator LOGIN      # ends their sessions at once
+    python -m shared.admin enable-operator LOGIN
+    python -m shared.admin reset-password LOGIN [--password-stdin]   # ends their sessions
+    python -m shared.admin list-sessions LOGIN
+    python -m shared.admin revoke-sessions LOGIN
+
+Generated passwords and webhook secrets are printed once; nothing else secret is ever printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from typing import Any
+
+import psycopg
+
+from shared import db, passwords
+from shared.models.sessions import MIN_PASSWORD_LENGTH
+from shared.repo import operators
+from shared.repo import sessions as session_repo
+from shared.settings import get_settings
+
+
+class AdminError(Exception):
+    pass
+
+
+def _operator(login: str) -> dict[str, Any]:
+    found = db.run(lambda conn: operators.find_by_login(conn, login))
+    if found is None:
+        raise AdminError(f"no operator with login {login!r}")
+    return found
+
+
+def _new_password(from_stdin: bool) -> tuple[str, bool]:
+    """The password to set, and whether it was generated (then it is printed once)."""
+    if not from_stdin:
+        return secrets.token_urlsafe(12), True
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    return password, False
+
+
+def create_tenant(args: argparse.Namespace) -> str:
+    secret = secrets.token_urlsafe(24)
+    tenant_id = db.run(
+        lambda conn: operators.create_tenant(
+            conn,
+            slug=args.slug,
+            name=args.name,
+            phone_region=args.region.upper(),
+            webhook_secret=secret,
+            bot_token_ref=args.bot_token_ref,
+        )
+    )
+    return f"tenant {args.slug} created: id {tenant_id}\nTelegram webhook secret (shown once): {secret}"
+
+
+def create_operator(args: argparse.Namespace) -> str:
+    password, generated = _new_password(args.password_stdin)
+    row = db.run(
+        lambda conn: operators.create_operator(
+            conn,
+            tenant_slug=args.tenant_slug,
+            login=args.login.strip(),
+            name=args.name,
+            password_hash=passwords.hash_password(password),
+        )
+    )
+    if row is None:
+        raise AdminError(f"no tenant with slug {args.tenant_slug!r}")
+    shown = f"\npassword (shown once): {password}" if generated else ""
+    return f"operator {args.login} created: id {row['id']}{shown}"
+
+
+def set_active(args: argparse.Namespace, active: bool) -> str:
+    def work(conn: db.Connection) -> int:
+        row = operators.set_active(conn, args.login, active)
+        if row is None:
+            raise AdminError(f"no operator with login {args.login!r}")
+        return 0 if active else session_repo.end_operators_sessions(conn, row["id"], "disabled")
+
+    ended = db.run(work, transaction=True)
+    return f"operator {args.login} {'enabled' if active else f'disabled; {ended} session(s) ended'}"
+
+
+def reset_password(args: argparse.Namespace) -> str:
+    operator = _operator(args.login)
+    password, generated = _new_password(args.password_stdin)
+    new_hash = passwords.hash_password(password)
+
+    def work(conn: db.Connection) -> int:
+        operators.change_password(conn, operator["id"], new_hash)
+        return session_repo.end_operators_sessions(conn, operator["id"], "password_changed")
+
+    ended = db.run(work, transaction=True)
+    shown = f"\nnew password (shown once): {password}" if generated else ""
+    return f"password of {args.login} reset; {ended} session(s) ended{shown}"
+
+
+def list_sessions(args: argparse.Namespace) -> str:
+    operator = _operator(args.login)
+    settings = get_settings()
+    rows = db.run(
+        lambda conn: session_repo.list_for_operator(
+            conn,
+            operator["id"],
+            operator["tenant_id"],
+            None,
+            idle_mobile=settings.idle_lifetime("mobile"),
+            idle_desktop=settings.idle_lifetime("desktop"),
+        )
+    )
+    keep = ("id", "device_type", "device_info", "created_at", "last_active_at", "has_push")
+    return "\n".join(json.dumps({k: row[k] for k in keep}, default=str) for row in rows) or "no live sessions"
+
+
+def revoke_sessions(args: argparse.Namespace) -> str:
+    operator = _operator(args.login)
+    ended = db.run(lambda conn: session_repo.end_operators_sessions(conn, operator["id"], "revoked"))
+    return f"{ended} session(s) of {args.login} revoked"
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="python -m shared.admin", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+    tenant = commands.add_parser("create-tenant", help="create a tenant (prints its webhook secret once)")
+    tenant.add_argument("slug")
+    tenant.add_argument("name")
+    tenant.add_argument("--region", default="RU", help="default phone region (ISO 3166 code)")
+    tenant.add_argument("--bot-token-ref", help="secretsmanager:<secret id> holding the Telegram bot token")
+    tenant.set_defaults(run=create_tenant)
+    operator = commands.add_parser("create-operator", help="create an operator (prints a generated password once)")
+    operator.add_argument("tenant_slug")
+    operator.add_argument("login")
+    operator.add_argument("name")
+    operator.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    operator.set_defaults(run=create_operator)
+    for name, active in (("disable-operator", False), ("enable-operator", True)):
+        cmd = commands.add_parser(name, help=f"{name.split('-')[0]} an operator")
+        cmd.add_argument("login")
+        cmd.set_defaults(run=lambda args, active=active: set_active(args, active))
+    reset = commands.add_parser("reset-password", help="set a new password and end the operator's sessions")
+    reset.add_argument("login")
+    reset.add_argument("--password-stdin", action="store_true")
+    reset.set_defaults(run=reset_password)
+    for name, run in (("list-sessions", list_sessions), ("revoke-sessions", revoke_sessions)):
+        cmd = commands.add_parser(name, help=name.replace("-", " "))
+        cmd.add_argument("login")
+        cmd.set_defaults(run=run)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        print(args.run(args))
+    except AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except psycopg.errors.UniqueViolation:
+        print("error: it exists already (tenant slugs and operator logins are unique)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
