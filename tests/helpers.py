@@ -179,7 +179,7 @@ class Factory:
         return Operator(row["id"], tenant.id, login, password, name)
 
     def query(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        return self.conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        return self.conn.execute(sql, _args(params)).fetchall()  # type: ignore[arg-type]
 
     def one(self, sql: str, *params: Any) -> dict[str, Any]:
         rows = self.query(sql, *params)
@@ -187,7 +187,7 @@ class Factory:
         return rows[0]
 
     def execute(self, sql: str, *params: Any) -> None:
-        self.conn.execute(sql, params)  # type: ignore[arg-type]
+        self.conn.execute(sql, _args(params))  # type: ignore[arg-type]
 
     # --- appeals ---
 
@@ -246,3 +246,8 @@ class Factory:
             is_active,
         )
         return UUID(str(row["id"]))
+
+
+def _args(params: tuple[Any, ...]) -> Any:
+    """Positional parameters, or one dict of named ones."""
+    return params[0] if len(params) == 1 and isinstance(params[0], dict) else params
