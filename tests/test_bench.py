@@ -1,0 +1,38 @@
+"""The benchmark's own pieces: percentiles, the round-trip counter, the import-cost parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.__main__ import top_imports
+from bench.measure import RoundTrips, percentile, timed
+from shared import db
+
+
+def test_percentiles() -> None:
+    samples = [float(x) for x in range(1, 101)]
+    assert percentile(samples, 50) == 51.0 and percentile(samples, 99) == 99.0 and percentile([3.0], 99) == 3.0
+
+
+@pytest.mark.integration
+def test_round_trips_count_statements_and_transaction_brackets(database_url: str) -> None:
+    counter = RoundTrips()
+    with counter.counting():
+        db.run(lambda conn: conn.execute("SELECT 1").fetchone())
+        db.run(lambda conn: [conn.execute("SELECT 1"), conn.execute("SELECT 2")], transaction=True)
+    assert counter.count == 1 + (2 + 2)
+    figure = timed("select", lambda i: db.run(lambda conn: conn.execute("SELECT 1").fetchone()), runs=10, warmup=1)
+    assert figure.round_trips == 1 and figure.runs == 10 and figure.p99_ms >= figure.p50_ms
+
+
+def test_import_costs_are_summed_per_top_level_package() -> None:
+    trace = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:       100 |       1500 |   psycopg.pq",
+            "import time:       200 |      20000 | psycopg",
+            "import time:        50 |       5000 | pydantic",
+            "import time:        10 |       3000 |   pydantic.main",
+        ]
+    )
+    assert top_imports(trace) == ["psycopg 20ms", "pydantic 5ms"]
