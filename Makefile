@@ -56,7 +56,7 @@ admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.t
 	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg url)} $(PY) -m shared.admin $(ARGS)
 
 bench: install
-	$(PY) -m bench $(if $(QUICK),--quick,)
+	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench $(if $(QUICK),--quick,)
 
 build: $(SAM)
 	$(SAM) build

@@ -25,14 +25,14 @@ def test_round_trips_count_statements_and_transaction_brackets(database_url: str
     assert figure.round_trips == 1 and figure.runs == 10 and figure.p99_ms >= figure.p50_ms
 
 
-def test_import_costs_are_summed_per_top_level_package() -> None:
+def test_import_costs_are_own_times_summed_per_top_level_package() -> None:
     trace = "\n".join(
         [
             "import time: self [us] | cumulative | imported package",
-            "import time:       100 |       1500 |   psycopg.pq",
-            "import time:       200 |      20000 | psycopg",
-            "import time:        50 |       5000 | pydantic",
-            "import time:        10 |       3000 |   pydantic.main",
+            "import time:      9000 |       9000 |     psycopg.pq",
+            "import time:      2000 |      11000 |   psycopg",
+            "import time:      5000 |       5000 |     pydantic.main",
+            "import time:      1000 |      17000 | shared.db",
         ]
     )
-    assert top_imports(trace) == ["psycopg 20ms", "pydantic 5ms"]
+    assert top_imports(trace) == ["psycopg 11ms", "pydantic 5ms", "shared 1ms"]
