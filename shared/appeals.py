@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from shared import db, telegram
-from shared.errors import ChannelUnavailable, Conflict, InvalidRequest, NotFound
+from shared.errors import ChannelUnavailable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
     OPEN_STATUSES,
@@ -49,11 +49,8 @@ _FIRST_PAGE = ("infinity", UUID("ffffffff-ffff-ffff-ffff-ffffffffffff"))
 STALE_PENDING_S = 60  # a message still 'pending' this long after its send began: the sender died, retry
 
 
-def parse_id(raw: str, what: str = "appeal id") -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise InvalidRequest(f"The {what} is not a valid UUID.") from None
+def parse_id(raw: str) -> UUID:
+    return parse_uuid(raw, "appeal id")
 
 
 # --- list and detail -------------------------------------------------------------------------

@@ -3,10 +3,8 @@ others out, change the password (which signs out every other session)."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from shared import db, passwords, throttle
-from shared.errors import InvalidCredentials, InvalidRequest, NotFound
+from shared.errors import InvalidCredentials, InvalidRequest, NotFound, parse_uuid
 from shared.models.sessions import PasswordChangeRequest, SessionListItem
 from shared.observability import logger, mask
 from shared.repo import operators
@@ -30,16 +28,9 @@ def list_sessions(session: Session) -> list[SessionListItem]:
     return [SessionListItem.model_validate(row) for row in rows]
 
 
-def parse_session_id(raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise InvalidRequest("The session id is not a valid UUID.") from None
-
-
 def revoke(session: Session, session_id: str) -> None:
     """End one of the caller's own sessions (the current one too: that is a logout)."""
-    target = parse_session_id(session_id)
+    target = parse_uuid(session_id, "session id")
     ended = db.run(lambda conn: repo.end_operators_sessions(conn, session.operator_id, "revoked", only_id=target))
     if not ended:
         raise NotFound("No such session.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from uuid import UUID
 
 SessionReason = Literal["invalid", "replaced", "expired", "revoked"]
 
@@ -20,6 +21,14 @@ class ApiError(Exception):
 
 class InvalidRequest(ApiError):
     code, status, message = "invalid_request", 400, "The request is not valid."
+
+
+def parse_uuid(raw: str, what: str) -> UUID:
+    """An id from a path: a malformed one is 400 ``invalid_request``, never a 404 or a 500."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise InvalidRequest(f"The {what} is not a valid UUID.") from None
 
 
 class MissingToken(ApiError):
