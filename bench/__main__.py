@@ -236,7 +236,7 @@ def main() -> None:
     from tests.fakes import telegram
 
     url = setup.fresh_database(setup.server_url())
-    data = setup.populate(url, logout_sessions=70 if quick else 410)
+    data = setup.populate(url, logout_sessions=70 if quick else 99)  # 100 sessions in all: the small scale
     with telegram.running() as fake:
         os.environ["TELEGRAM_API_BASE_URL"] = fake.url
         settings.reset()
