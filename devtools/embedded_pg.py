@@ -45,6 +45,11 @@ def url(port: int) -> str:
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -155,10 +160,12 @@ def _tail(path: Path, lines: int = 30) -> str:
 def ensure_running(data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None) -> str:
     """Start the server of ``data_dir`` unless it runs already (initialising it on first use).
 
-    Returns its URL; a server that runs already keeps the port it was started with.
+    Returns its URL; a server that runs already keeps the port it was started with. When no port is
+    asked for and the default one is taken (another checkout's server, say), a free one is used.
     """
     data_dir = data_dir.resolve()
-    port = port or default_port()
+    if port is None:
+        port = default_port() if _port_free(default_port()) else free_port()
     with _locked(data_dir):
         if is_running(data_dir):
             return url(running_port(data_dir) or port)

@@ -36,3 +36,23 @@ def test_start_stop_start_keeps_the_data(tmp_path: Path) -> None:
             assert conn.execute("SELECT v FROM kept").fetchone() == ("still here",)
     finally:
         embedded_pg.stop(data_dir=data_dir)
+
+
+def test_a_taken_default_port_is_sidestepped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the default port held by something else (another checkout's server, say)
+    import socket
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        monkeypatch.setenv("EMBEDDED_PG_PORT", str(taken))
+        # When a server is started without asking for a port, it starts on another one
+        data_dir = tmp_path / "pg"
+        url = embedded_pg.ensure_running(data_dir=data_dir)
+        try:
+            assert f":{taken}/" not in url
+            with psycopg.connect(url) as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+        finally:
+            embedded_pg.stop(data_dir=data_dir)
