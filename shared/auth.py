@@ -15,7 +15,7 @@ from shared.repo import operators, push_outbox
 from shared.repo import sessions as session_repo
 from shared.settings import DeviceType, get_settings
 
-_UNIQUE_RACE_ATTEMPTS = 5
+_RACE_ATTEMPTS = 5
 
 T = TypeVar("T")
 
@@ -77,17 +77,18 @@ def _open_session(
             absolute=get_settings().absolute_lifetime(device_type),
         )
 
-    return _run_until_unique(replace)
+    return _run_retrying_races(replace)
 
 
-def _run_until_unique(work: Callable[[db.Connection], T]) -> T:
-    """Run ``work`` in a transaction; when a concurrent request wins a race on a unique constraint
-    (two logins of one device type, one FCM token registered twice), run it again on the new state."""
-    for attempt in range(1, _UNIQUE_RACE_ATTEMPTS + 1):
+def _run_retrying_races(work: Callable[[db.Connection], T]) -> T:
+    """Run ``work`` in a transaction; when a concurrent request wins a race (on a unique constraint,
+    or a deadlock between two FCM registrations swapping tokens), run it again on the new state.
+    The advisory locks in repo.sessions make this rare; the retry keeps it from ever being a 500."""
+    for attempt in range(1, _RACE_ATTEMPTS + 1):
         try:
             return db.run(work, transaction=True)
-        except psycopg.errors.UniqueViolation:
-            if attempt == _UNIQUE_RACE_ATTEMPTS:
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
+            if attempt == _RACE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
@@ -114,6 +115,6 @@ def register_fcm(session: sessions.Session, request: RegisterFcmRequest) -> None
             set_device_info="device_info" in sent,
         )
 
-    if not _run_until_unique(store):
+    if not _run_retrying_races(store):
         raise NotFound("The session ended meanwhile.")
     logger.info("fcm token registered", extra={"session_id": str(session.id)})

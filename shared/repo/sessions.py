@@ -138,6 +138,11 @@ DELETE FROM session_history
                LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
 """
 
+# Registrations of one FCM token queue up behind each other instead of racing on its unique index.
+LOCK_FCM_TOKEN = """
+SELECT pg_advisory_xact_lock(hashtextextended('fcm:' || %(fcm_token)s, 0))
+"""
+
 # An FCM token belongs to one session at a time: release it from any other session first
 # (a separate statement, so the unique index never sees the token twice).
 RELEASE_FCM = """
@@ -221,6 +226,7 @@ def register_fcm(
         "device_info": Jsonb(device_info) if device_info is not None else None,
         "set_device_info": set_device_info,
     }
+    conn.execute(LOCK_FCM_TOKEN, params)
     conn.execute(RELEASE_FCM, params)
     return conn.execute(REGISTER_FCM, params).fetchone() is not None
 
