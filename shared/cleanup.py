@@ -1,6 +1,7 @@
 """The scheduled cleanup: ends expired sessions in batches (recording why), then trims session
-history and login attempts past their retention. Each batch is its own short transaction and
-skips rows another run holds, so two runs at once never end a session twice or block each other."""
+history, login attempts, delivered pushes and remembered Telegram update ids past their retention.
+Each batch is its own short transaction and skips rows another run holds, so two runs at once never
+end a session twice or block each other."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 
 from shared import db
 from shared.observability import logger
-from shared.repo import login_attempts
+from shared.repo import login_attempts, push_outbox, telegram_updates
 from shared.repo import sessions as repo
 from shared.settings import get_settings
 
@@ -37,6 +38,13 @@ def run() -> dict[str, int]:
         ),
         "login_attempts_trimmed": _in_batches(
             lambda conn: login_attempts.trim(conn, timedelta(days=settings.login_attempts_retention_days), batch), batch
+        ),
+        "push_outbox_trimmed": _in_batches(
+            lambda conn: push_outbox.trim_done(conn, timedelta(days=settings.push_outbox_retention_days), batch), batch
+        ),
+        "telegram_updates_trimmed": _in_batches(
+            lambda conn: telegram_updates.trim(conn, timedelta(days=settings.telegram_updates_retention_days), batch),
+            batch,
         ),
     }
     logger.info("cleanup done", extra=result)

@@ -54,6 +54,8 @@ class Settings(BaseModel):
     cleanup_batch_size: int = Field(1_000, ge=1, le=50_000)
     session_history_retention_days: int = Field(90, ge=1)
     login_attempts_retention_days: int = Field(7, ge=1)
+    push_outbox_retention_days: int = Field(7, ge=1)
+    telegram_updates_retention_days: int = Field(3, ge=2)
 
     # --- push (FCM) ---
     push_dispatcher_function_name: str | None = Field(

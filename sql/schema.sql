@@ -151,6 +151,7 @@
 -- index CREATE INDEX operator_devices_push_idx ON public.operator_devices USING btree (tenant_id, device_type) WHERE (fcm_token IS NOT NULL)
 -- index CREATE INDEX operators_tenant_idx ON public.operators USING btree (tenant_id)
 -- index CREATE INDEX promos_tenant_idx ON public.promos USING btree (tenant_id)
+-- index CREATE INDEX push_outbox_done_idx ON public.push_outbox USING btree (created_at) WHERE (status <> 'pending'::text)
 -- index CREATE INDEX push_outbox_due_idx ON public.push_outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text)
 -- index CREATE INDEX session_history_ended_idx ON public.session_history USING btree (ended_at) WHERE (ended_at IS NOT NULL)
 -- index CREATE INDEX session_history_operator_idx ON public.session_history USING btree (operator_id)

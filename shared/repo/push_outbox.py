@@ -7,6 +7,7 @@ queries at the end of this module."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -153,3 +154,15 @@ def mark_dead(conn: Connection, dead: list[tuple[int, str]]) -> None:
 
 def forget_tokens(conn: Connection, tokens: list[str]) -> int:
     return conn.execute(FORGET_TOKENS, {"tokens": tokens}).rowcount if tokens else 0
+
+
+# Sent and dead rows, once old: a pending row is never trimmed, however old.
+TRIM_DONE = """
+DELETE FROM push_outbox
+ WHERE id IN (SELECT id FROM push_outbox WHERE status <> 'pending' AND created_at < now() - %(retention)s::interval
+               LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
+"""
+
+
+def trim_done(conn: Connection, retention: timedelta, batch: int) -> int:
+    return conn.execute(TRIM_DONE, {"retention": retention, "batch": batch}).rowcount

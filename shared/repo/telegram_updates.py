@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,14 @@ ON CONFLICT DO NOTHING
 RETURNING update_id
 """
 
+# Telegram redelivers an update for at most a day: older ids need not be remembered.
+TRIM = """
+DELETE FROM telegram_updates
+ WHERE (tenant_id, update_id) IN (SELECT tenant_id, update_id FROM telegram_updates
+                                   WHERE received_at < now() - %(retention)s::interval
+                                   LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
+"""
+
 
 def find_tenant_by_slug(conn: Connection, slug: str) -> dict[str, Any] | None:
     return conn.execute(FIND_TENANT_BY_SLUG, {"slug": slug}).fetchone()
@@ -25,3 +34,7 @@ def find_tenant_by_slug(conn: Connection, slug: str) -> dict[str, Any] | None:
 
 def record(conn: Connection, tenant_id: UUID, update_id: int) -> bool:
     return conn.execute(RECORD, {"tenant_id": tenant_id, "update_id": update_id}).fetchone() is not None
+
+
+def trim(conn: Connection, retention: timedelta, batch: int) -> int:
+    return conn.execute(TRIM, {"retention": retention, "batch": batch}).rowcount

@@ -121,3 +121,32 @@ def test_old_history_and_login_attempts_are_trimmed(factory: Factory, configure:
     )
     assert kept == [{"end_reason": "logout", "recent": True}]
     assert factory.one("SELECT count(*) AS n FROM login_attempts WHERE login_key = %s", op.login)["n"] == 1
+
+
+def test_delivered_pushes_and_old_update_ids_are_trimmed_but_pending_pushes_never(
+    factory: Factory, configure: Any
+) -> None:
+    # Given old sent, dead and pending pushes, a recent sent push, and old and recent Telegram update ids
+    configure(push_outbox_retention_days=7, telegram_updates_retention_days=3)
+    tenant = factory.tenant()
+    for status, age in (("sent", "8 days"), ("dead", "8 days"), ("pending", "30 days"), ("sent", "1 day")):
+        factory.execute(
+            "INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, status, created_at)"
+            " VALUES (%s, 'new_appeal', '{}', 'fcm-x', %s, now() - %s::interval)",
+            tenant.id,
+            status,
+            age,
+        )
+    factory.execute(
+        "INSERT INTO telegram_updates (tenant_id, update_id, received_at) VALUES"
+        " (%s, 1, now() - interval '4 days'), (%s, 2, now() - interval '1 day')",
+        tenant.id,
+        tenant.id,
+    )
+    # When the cleanup runs
+    cleanup.run()
+    # Then only the old delivered or given-up pushes and the old update id are gone
+    left = factory.query("SELECT status FROM push_outbox WHERE tenant_id = %s ORDER BY status", tenant.id)
+    assert left == [{"status": "pending"}, {"status": "sent"}]
+    ids = factory.query("SELECT update_id FROM telegram_updates WHERE tenant_id = %s", tenant.id)
+    assert ids == [{"update_id": 2}]

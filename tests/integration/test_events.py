@@ -44,7 +44,13 @@ EXPECTED_STATUS: dict[str, int] = {
 # Functions that are not behind the HTTP API (schedules, async invokes) return a summary dict.
 EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
-    "session_cleanup": {"sessions_expired", "history_trimmed", "login_attempts_trimmed"},
+    "session_cleanup": {
+        "sessions_expired",
+        "history_trimmed",
+        "login_attempts_trimmed",
+        "push_outbox_trimmed",
+        "telegram_updates_trimmed",
+    },
 }
 
 

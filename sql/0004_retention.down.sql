@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS push_outbox_done_idx;
