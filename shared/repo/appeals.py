@@ -13,17 +13,18 @@ from shared.db import Connection
 
 # Newest first, keyset-paginated: the page starts strictly after (before_created_at, before_id) in
 # (created_at DESC, id DESC) order, so appeals arriving meanwhile never shift the next page. Without
-# a cursor the caller passes ('infinity', max uuid): one statement shape, always served by
-# appeals_list_idx. Fetches limit + 1 rows to know whether there is a next page.
+# a cursor the caller passes ('infinity', max uuid): one statement shape, served in list order by
+# appeals_list_idx (or appeals_open_list_idx for the default filter). Fetches limit + 1 rows to know
+# whether there is a next page.
 # Plain client columns rather than a JSON object: parsing JSON per row costs more than the query.
-LIST = """
+_LIST = """
 SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
        c.id AS client_id, c.name AS client_name, c.phone AS client_phone
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
  WHERE a.tenant_id = %(tenant_id)s
    AND (a.created_at, a.id) < (%(before_created_at)s::timestamptz, %(before_id)s::uuid)
-   AND a.status = ANY(%(statuses)s::text[])
+   AND {status_filter}
    AND CASE %(assigned)s::text
            WHEN 'me' THEN a.assigned_operator_id = %(operator_id)s
            WHEN 'unassigned' THEN a.assigned_operator_id IS NULL
@@ -32,6 +33,11 @@ SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operato
  ORDER BY a.created_at DESC, a.id DESC
  LIMIT %(limit)s
 """
+LIST = _LIST.format(status_filter="a.status = ANY(%(statuses)s::text[])")
+# The default filter (the open appeals) written out, so that the planner can walk
+# appeals_open_list_idx in list order and stop after one page.
+LIST_OPEN = _LIST.format(status_filter="a.status IN ('new', 'in_progress')")
+_OPEN = frozenset(("new", "in_progress"))
 
 # The appeal, its client and its messages (oldest first) in one round trip.
 DETAIL = """
@@ -215,7 +221,8 @@ def list_page(
         "before_id": before_id,
         "limit": limit,
     }
-    return [_nest_client(row) for row in conn.execute(LIST, params).fetchall()]
+    query = LIST_OPEN if frozenset(statuses) == _OPEN else LIST
+    return [_nest_client(row) for row in conn.execute(query, params).fetchall()]
 
 
 def _nest_client(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS appeals_open_list_idx;
