@@ -1,13 +1,15 @@
 """A fake Telegram Bot API on 127.0.0.1: records every call and answers like Telegram, or fails
-(HTTP 5xx, ``ok: false``) or hangs past the client's timeout when told to."""
+(HTTP 5xx, ``ok: false``), answers 403 as for a client who blocked the bot, rate-limits (429 with
+``parameters.retry_after``) or hangs past the client's timeout when told to."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,12 +19,14 @@ class Call:
     token: str
     method: str
     body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
 
 class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 403, ok: false) | hang
+        self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang
+        self._rate_limited: list[int] = []  # retry_after of the next calls to answer 429
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._next_message_id = 1000
@@ -37,12 +41,29 @@ class FakeTelegram:
     def fail(self, mode: str = "error") -> None:
         self.mode = mode
 
+    def rate_limit(self, retry_after: int, times: int = 1) -> None:
+        """Answer the next ``times`` calls 429 Too Many Requests with ``parameters.retry_after``."""
+        with self._lock:
+            self._rate_limited = [retry_after] * times
+
     def recover(self) -> None:
         self.mode = "ok"
+        with self._lock:
+            self._rate_limited = []
         self._release.set()  # let hanging requests finish (their callers gave up already)
         self._release = threading.Event()
 
     def _answer(self, call: Call) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            retry_after = self._rate_limited.pop(0) if self._rate_limited else None
+        if retry_after is not None:
+            description = f"Too Many Requests: retry after {retry_after}"
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": description,
+                "parameters": {"retry_after": retry_after},
+            }
         mode = self.mode
         if mode == "hang":
             self._release.wait(timeout=10)
@@ -50,6 +71,8 @@ class FakeTelegram:
         if mode == "error":
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         if mode == "refuse":
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+        if mode == "blocked":
             return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
         with self._lock:
             self._next_message_id += 1
