@@ -23,14 +23,14 @@ class Call:
 
 
 class FakeTelegram:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.calls: list[Call] = []
         self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang
-        self._rate_limited: list[int] = []  # retry_after of the next calls to answer 429
+        self._rate_limited = (0, 0)  # (retry_after, how many more calls) to answer 429
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._next_message_id = 1000
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
@@ -44,19 +44,20 @@ class FakeTelegram:
     def rate_limit(self, retry_after: int, times: int = 1) -> None:
         """Answer the next ``times`` calls 429 Too Many Requests with ``parameters.retry_after``."""
         with self._lock:
-            self._rate_limited = [retry_after] * times
+            self._rate_limited = (retry_after, times)
 
     def recover(self) -> None:
         self.mode = "ok"
         with self._lock:
-            self._rate_limited = []
+            self._rate_limited = (0, 0)
         self._release.set()  # let hanging requests finish (their callers gave up already)
         self._release = threading.Event()
 
     def _answer(self, call: Call) -> tuple[int, dict[str, Any]]:
         with self._lock:
-            retry_after = self._rate_limited.pop(0) if self._rate_limited else None
-        if retry_after is not None:
+            retry_after, times = self._rate_limited
+            self._rate_limited = (retry_after, max(0, times - 1))
+        if times > 0:
             description = f"Too Many Requests: retry after {retry_after}"
             return 429, {
                 "ok": False,
@@ -124,3 +125,28 @@ def running() -> Iterator[FakeTelegram]:
         yield fake
     finally:
         fake.stop()
+
+
+def main() -> None:
+    """Serve the fake for `make run` (TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>): every call
+    answered as told."""
+    import argparse
+    import contextlib
+
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API for trying out refusals under make run")
+    parser.add_argument("--port", type=int, default=9098)
+    parser.add_argument("--mode", choices=["ok", "error", "refuse", "blocked"], default="ok")
+    parser.add_argument("--retry-after", type=int, default=None, help="answer every call 429 with this retry_after")
+    args = parser.parse_args()
+    fake = FakeTelegram(args.port)
+    fake.fail(args.mode)
+    if args.retry_after is not None:
+        fake.rate_limit(args.retry_after, times=10**9)
+    answers = args.mode if args.retry_after is None else f"429 retry_after={args.retry_after}"
+    print(f"fake Telegram ({answers}) on {fake.url} - run `TELEGRAM_API_BASE_URL={fake.url} make run`", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        fake._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
