@@ -26,7 +26,7 @@ class FakeTelegram:
     def __init__(self, port: int = 0) -> None:
         self.calls: list[Call] = []
         self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang
-        self._rate_limited = (0, 0)  # (retry_after, how many more calls) to answer 429
+        self._rate_limited: tuple[int | None, int] = (0, 0)  # (retry_after, how many more calls) to answer 429
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._next_message_id = 1000
@@ -41,8 +41,9 @@ class FakeTelegram:
     def fail(self, mode: str = "error") -> None:
         self.mode = mode
 
-    def rate_limit(self, retry_after: int, times: int = 1) -> None:
-        """Answer the next ``times`` calls 429 Too Many Requests with ``parameters.retry_after``."""
+    def rate_limit(self, retry_after: int | None, times: int = 1) -> None:
+        """Answer the next ``times`` calls 429 Too Many Requests with ``parameters.retry_after``
+        (None: without ``parameters``)."""
         with self._lock:
             self._rate_limited = (retry_after, times)
 
@@ -58,13 +59,11 @@ class FakeTelegram:
             retry_after, times = self._rate_limited
             self._rate_limited = (retry_after, max(0, times - 1))
         if times > 0:
-            description = f"Too Many Requests: retry after {retry_after}"
-            return 429, {
-                "ok": False,
-                "error_code": 429,
-                "description": description,
-                "parameters": {"retry_after": retry_after},
-            }
+            answer: dict[str, Any] = {"ok": False, "error_code": 429, "description": "Too Many Requests"}
+            if retry_after is not None:
+                answer["description"] += f": retry after {retry_after}"
+                answer["parameters"] = {"retry_after": retry_after}
+            return 429, answer
         mode = self.mode
         if mode == "hang":
             self._release.wait(timeout=10)

@@ -246,3 +246,13 @@ def test_the_longest_wait_is_a_setting(api: Api, factory: Factory, fake_telegram
     reply = api.post(f"{APPEALS}/{appeal}/response", {"text": "Hi"}, token=api.login(op))
     assert (reply.status, reply.error_code, reply.headers.get("retry-after")) == (502, "channel_unavailable", "1")
     assert len(fake_telegram.sent_messages()) == 1
+
+
+def test_a_429_without_retry_after_is_a_plain_502(api: Api, factory: Factory, fake_telegram: FakeTelegram) -> None:
+    _, op, appeal, _ = shop(factory)
+    fake_telegram.rate_limit(retry_after=None)
+    reply = api.post(f"{APPEALS}/{appeal}/response", {"text": "Hi"}, token=api.login(op))
+    assert (reply.status, reply.error_code) == (502, "channel_unavailable")
+    assert "retry-after" not in reply.headers
+    assert len(fake_telegram.sent_messages()) == 1
+    assert [m["delivery_status"] for m in outgoing(factory, appeal)] == ["failed"]
