@@ -111,7 +111,9 @@ class FirebaseSender:
 def android_config(data: dict[str, str]) -> messaging.AndroidConfig:
     """High priority; a push about an appeal (its data carries ``appeal_id``) collapses by that
     appeal: FCM keeps only the newest one for an offline phone (``collapse_key``), and the phone
-    shows one notification per appeal, each replacing the last (notification tag ``appeal-<id>``)."""
+    shows one notification per appeal, each replacing the last (notification tag ``appeal-<id>``).
+    Note: with ``android.notification`` set, Android's FCM SDK shows such a push itself while the app
+    is in the background (a display message) instead of handing it to ``onMessageReceived``."""
     appeal_id = data.get("appeal_id")
     if not appeal_id:
         return messaging.AndroidConfig(priority="high")

@@ -139,7 +139,7 @@ def test_every_push_about_an_appeal_collapses_by_that_appeal(
         assert message["android"]["collapse_key"] == appeal_id
         assert message["android"]["notification"]["tag"] == f"appeal-{appeal_id}"
         assert message["android"]["priority"] == "high"
-        assert "notification" not in message  # still a data message: the app builds what it shows
+        assert "notification" not in message and message["android"]["notification"] == {"tag": f"appeal-{appeal_id}"}
 
 
 def test_pushes_about_two_appeals_do_not_collapse_into_one(api: Api, factory: Factory, fake_fcm: FakeFcm) -> None:
