@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from shared import db, telegram
-from shared.errors import ChannelUnavailable, Conflict, InvalidRequest, NotFound, parse_uuid
+from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
     OPEN_STATUSES,
@@ -41,7 +41,7 @@ from shared.models.appeals import (
 from shared.normalize import clean_fields
 from shared.observability import logger
 from shared.repo import appeals as repo
-from shared.repo import promos, push_outbox
+from shared.repo import clients, promos, push_outbox
 from shared.sessions import Session
 from shared.settings import get_settings
 
@@ -181,6 +181,7 @@ class _Outgoing:
     send: bool  # False: an earlier request with the same client_message_id already did (or is doing) it
     chat_id: int | None
     bot_token_ref: str | None
+    client_id: UUID
 
 
 def respond(session: Session, appeal_id: str, request: ResponseRequest) -> MessageResponse:
@@ -205,13 +206,15 @@ def _send(
         appeal = repo.lock_for_update(conn, session.tenant_id, appeal_id)
         if appeal is None:
             raise NotFound("No such appeal.")
-        target = (appeal["telegram_id"], appeal["telegram_bot_token_ref"])
+        target = (appeal["telegram_id"], appeal["telegram_bot_token_ref"], appeal["client_id"])
         earlier = None
         if client_message_id is not None:
             earlier = repo.find_by_client_message_id(conn, session.tenant_id, appeal_id, client_message_id)
             if earlier is not None and earlier["delivery_status"] == "sent":
                 return _Outgoing(earlier, False, *target)
         _ensure_caller_holds(conn, session, appeal)
+        if not appeal["reachable"]:  # blocked the bot: refused without calling Telegram (and nothing recorded)
+            raise ClientUnreachable()
         if earlier is not None:
             claimed = repo.claim_for_retry(conn, session.tenant_id, earlier["id"], STALE_PENDING_S)
             return _Outgoing(claimed or earlier, claimed is not None, *target)
@@ -257,6 +260,10 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
             token = telegram.bot_token(outgoing.bot_token_ref)
             telegram_message_id = telegram.send_message(token, outgoing.chat_id, message["text"])
+        except ClientUnreachable:
+            db.run(lambda conn: _blocked(conn, session, message["id"], outgoing.client_id), transaction=True)
+            logger.warning("outgoing message failed: the client blocked the bot", extra=log)
+            raise
         except ChannelUnavailable:
             db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "failed", None))
             logger.warning("outgoing message failed", extra=log)
@@ -264,3 +271,9 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
     sent = db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "sent", telegram_message_id))
     logger.info("outgoing message sent", extra=log)
     return sent
+
+
+def _blocked(conn: db.Connection, session: Session, message_id: UUID, client_id: UUID) -> None:
+    """Telegram answered 403: the message failed and the client is unreachable until they write again."""
+    repo.mark_delivery(conn, session.tenant_id, message_id, "failed", None)
+    clients.mark_reachable(conn, session.tenant_id, client_id, False)

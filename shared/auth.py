@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from uuid import UUID
 
 import psycopg
 
@@ -66,7 +67,7 @@ def _open_session(
             [(old["fcm_token"], old["id"]) for old in replaced if old["fcm_token"]],
         )
         info = device_info.model_dump() if device_info else None
-        return session_repo.insert(
+        created = session_repo.insert(
             conn,
             operator_id=operator["id"],
             tenant_id=operator["tenant_id"],
@@ -76,8 +77,25 @@ def _open_session(
             device_info=info,
             absolute=get_settings().absolute_lifetime(device_type),
         )
+        _announce_sign_in(conn, operator, created["id"], device_type, device_info)
+        return created
 
     return _run_retrying_races(replace)
+
+
+def _announce_sign_in(
+    conn: db.Connection,
+    operator: dict[str, Any],
+    session_id: UUID,
+    device_type: DeviceType,
+    device_info: DeviceInfo | None,
+) -> None:
+    """Push ``new_sign_in`` to the operator's other live sessions that can receive pushes."""
+    model = (device_info.device_model if device_info else None) or ""
+    data = {"type": "new_sign_in", "device_type": device_type, "device_model": model}
+    push_outbox.enqueue_for_operator_sessions(
+        conn, operator["tenant_id"], operator["id"], "new_sign_in", data, except_session_id=session_id
+    )
 
 
 def _run_retrying_races(work: Callable[[db.Connection], T]) -> T:

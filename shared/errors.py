@@ -82,6 +82,14 @@ class Conflict(ApiError):
         super().__init__(message)
 
 
+class ClientUnreachable(Conflict):
+    """The client blocked the shop's bot (Telegram answered 403): nothing can reach them until
+    they write again or unblock it."""
+
+    def __init__(self) -> None:
+        super().__init__("client_unreachable", "The client has blocked the shop's bot or cannot be reached.")
+
+
 class PayloadTooLarge(ApiError):
     code, status, message = "payload_too_large", 413, "The request body is too large."
 
@@ -96,6 +104,14 @@ class RateLimited(ApiError):
 
 class ChannelUnavailable(ApiError):
     code, status, message = "channel_unavailable", 502, "The client's messaging channel is unavailable."
+
+
+def channel_rate_limited(retry_after_s: int) -> ChannelUnavailable:
+    """Telegram rate-limits the shop's bot for longer than a call may wait: 502 with Retry-After."""
+    seconds = max(1, retry_after_s)
+    return ChannelUnavailable(
+        f"Telegram is rate-limiting the shop's bot; retry in {seconds} s.", headers={"Retry-After": str(seconds)}
+    )
 
 
 class ServiceUnavailable(ApiError):

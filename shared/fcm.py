@@ -100,13 +100,28 @@ class FirebaseSender:
     def send(self, messages: Sequence[PushMessage]) -> list[Outcome]:
         if not messages:
             return []
-        android = messaging.AndroidConfig(priority="high")
-        batch = [messaging.Message(data=m.data, token=m.token, android=android) for m in messages]
+        batch = [messaging.Message(data=m.data, token=m.token, android=android_config(m.data)) for m in messages]
         response = messaging.send_each(batch, app=self.app)
         return [SENT if r.success else _outcome(r.exception) for r in response.responses]
 
     def close(self) -> None:
         firebase_admin.delete_app(self.app)
+
+
+def android_config(data: dict[str, str]) -> messaging.AndroidConfig:
+    """High priority; a push about an appeal (its data carries ``appeal_id``) collapses by that
+    appeal: FCM keeps only the newest one for an offline phone (``collapse_key``), and the phone
+    shows one notification per appeal, each replacing the last (notification tag ``appeal-<id>``).
+    Note: with ``android.notification`` set, Android's FCM SDK shows such a push itself while the app
+    is in the background (a display message) instead of handing it to ``onMessageReceived``."""
+    appeal_id = data.get("appeal_id")
+    if not appeal_id:
+        return messaging.AndroidConfig(priority="high")
+    return messaging.AndroidConfig(
+        priority="high",
+        collapse_key=appeal_id,
+        notification=messaging.AndroidNotification(tag=f"appeal-{appeal_id}"),
+    )
 
 
 def _outcome(exc: Exception | None) -> Outcome:

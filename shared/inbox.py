@@ -18,7 +18,7 @@ from shared import db
 from shared.errors import InvalidRequest, Unauthorized
 from shared.models.appeals import TelegramMessage, TelegramUpdate
 from shared.observability import logger, mask
-from shared.repo import appeals, push_outbox, telegram_updates
+from shared.repo import appeals, clients, push_outbox, telegram_updates
 
 PREVIEW_CHARS = 200
 _UNMATCHABLE = "\x00no-secret-configured\x00"  # compared against when the slug is unknown: same timing
@@ -58,6 +58,7 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
             preview=_preview(text),
             telegram_message_id=message.message_id,
         )
+        clients.mark_reachable_by_telegram_id(conn, tenant["id"], sender.id, True)  # writing again: reachable
         if row["created"]:
             data = {"type": "new_appeal", "appeal_id": str(row["appeal_id"]), "preview": _preview(text)}
             push_outbox.enqueue_for_tenant_mobiles(conn, tenant["id"], "new_appeal", data)

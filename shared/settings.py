@@ -46,6 +46,9 @@ class Settings(BaseModel):
     telegram_dry_run: bool = Field(False, description="log outgoing messages and mark them sent instead of sending")
     telegram_connect_timeout_s: float = Field(2.0, gt=0)
     telegram_timeout_s: float = Field(5.0, gt=0, description="read/write timeout of a Bot API call")
+    telegram_max_wait_s: float = Field(
+        3.0, ge=0, description="a 429 whose retry_after is at most this is waited out and sent once more"
+    )
 
     # --- login throttling, session cleanup ---
     login_max_failures_per_account: int = Field(5, ge=1)

@@ -136,7 +136,7 @@
 -- constraint promos promos_pkey PRIMARY KEY (id)
 -- constraint promos promos_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint promos promos_text_check CHECK (((length(text) >= 1) AND (length(text) <= 4096)))
--- constraint push_outbox push_outbox_kind_check CHECK ((kind = ANY (ARRAY['new_appeal'::text, 'appeal_taken'::text, 'session_replaced'::text])))
+-- constraint push_outbox push_outbox_kind_check CHECK ((kind = ANY (ARRAY['new_appeal'::text, 'appeal_taken'::text, 'session_replaced'::text, 'new_sign_in'::text])))
 -- constraint push_outbox push_outbox_pkey PRIMARY KEY (id)
 -- constraint push_outbox push_outbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'dead'::text])))
 -- constraint push_outbox push_outbox_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE

@@ -14,7 +14,10 @@ app = create_app()
     "must hold the appeal (an unassigned one is taken first; someone else's is 409 `appeal_already_taken`, a "
     "closed/rejected one 409 `appeal_closed`). With `client_message_id`, a repeat returns the first result "
     "and sends nothing again, unless the first attempt failed: then it is sent again (same message row). "
-    "Telegram refusing or timing out: 502 `channel_unavailable`, the message kept as `failed`.",
+    "Telegram refusing or timing out: 502 `channel_unavailable`, the message kept as `failed`. "
+    "The client blocked the bot (Telegram 403): 409 `client_unreachable`, and later sends are 409 at once "
+    "until the client writes again. Telegram rate-limiting (429): a `retry_after` up to TELEGRAM_MAX_WAIT_S "
+    "is waited out and sent once more, a longer one is 502 with `Retry-After`.",
     tags=["appeals"],
 )
 def respond(appeal_id: str, request: ResponseRequest) -> MessageResponse:

@@ -33,6 +33,8 @@ class ClientOut(BaseModel):
     id: UUID
     name: str | None
     phone: str | None
+    reachable: bool = Field(description="false once the client blocked the shop's bot; true again when they write")
+    phone_verified: bool = Field(description="the phone came from the client's own shared Telegram contact")
 
 
 class ClientDetailOut(ClientOut):

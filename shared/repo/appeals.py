@@ -19,7 +19,8 @@ from shared.db import Connection
 # Plain client columns rather than a JSON object: parsing JSON per row costs more than the query.
 _LIST = """
 SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       c.id AS client_id, c.name AS client_name, c.phone AS client_phone
+       c.id AS client_id, c.name AS client_name, c.phone AS client_phone,
+       c.reachable AS client_reachable, c.phone_verified AS client_phone_verified
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
  WHERE a.tenant_id = %(tenant_id)s
@@ -43,7 +44,8 @@ _OPEN = frozenset(("new", "in_progress"))
 DETAIL = """
 SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
        a.normalized, a.reject_reason,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'telegram_id', c.telegram_id) AS client,
+       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'telegram_id', c.telegram_id,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client,
        COALESCE((SELECT json_agg(json_build_object(
                             'id', m.id, 'direction', m.direction, 'kind', m.kind, 'text', m.text,
                             'created_at', m.created_at, 'operator_id', m.operator_id,
@@ -75,7 +77,8 @@ UPDATE appeals a
    AND a.status IN ('new', 'in_progress')
    AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s)
 RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone) AS client,
+       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client,
           b.assigned_operator_id IS NULL AS newly_taken
 """
 
@@ -94,7 +97,8 @@ UPDATE appeals a
          AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s))
         OR (a.status = 'rejected' AND a.assigned_operator_id = %(operator_id)s))
 RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone) AS client
+       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client
 """
 
 STATE = """
@@ -103,7 +107,7 @@ SELECT status, assigned_operator_id FROM appeals WHERE id = %(appeal_id)s AND te
 
 # The appeal locked for a change, with what normalizing and sending need to know.
 LOCK_FOR_UPDATE = """
-SELECT a.id, a.status, a.assigned_operator_id, a.client_id, c.telegram_id,
+SELECT a.id, a.status, a.assigned_operator_id, a.client_id, c.telegram_id, c.reachable,
        t.phone_region, t.telegram_bot_token_ref
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
@@ -227,6 +231,8 @@ def list_page(
 
 def _nest_client(row: dict[str, Any]) -> dict[str, Any]:
     row["client"] = {"id": row.pop("client_id"), "name": row.pop("client_name"), "phone": row.pop("client_phone")}
+    row["client"]["reachable"] = row.pop("client_reachable")
+    row["client"]["phone_verified"] = row.pop("client_phone_verified")
     return row
 
 

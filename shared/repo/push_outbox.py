@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from shared import db, push
 from shared.db import Connection
+from shared.settings import get_settings
 
 ENQUEUE = """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
@@ -43,6 +44,40 @@ def enqueue_for_tenant_mobiles(
     ``except_operator_id``); returns how many rows were queued."""
     params = {"tenant_id": tenant_id, "kind": kind, "data": Jsonb(data), "except_operator_id": except_operator_id}
     queued = conn.execute(ENQUEUE_FOR_TENANT_MOBILES, params).rowcount
+    if queued:
+        db.after_commit(push.kick)
+    return queued
+
+
+# Fan-out to one operator's other live sessions (any device type) that can receive pushes.
+ENQUEUE_FOR_OPERATOR_SESSIONS = """
+INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
+SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
+  FROM operator_devices d
+ WHERE d.operator_id = %(operator_id)s AND d.tenant_id = %(tenant_id)s
+   AND d.id <> %(except_session_id)s
+   AND d.fcm_token IS NOT NULL
+   AND d.expires_at > now()
+   AND d.last_active_at > now() - CASE d.device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
+                                                     ELSE %(idle_desktop)s::interval END
+"""
+
+
+def enqueue_for_operator_sessions(
+    conn: Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any], except_session_id: UUID
+) -> int:
+    """Queue ``kind`` for the operator's live sessions with an FCM token but ``except_session_id``."""
+    settings = get_settings()
+    params = {
+        "tenant_id": tenant_id,
+        "operator_id": operator_id,
+        "kind": kind,
+        "data": Jsonb(data),
+        "except_session_id": except_session_id,
+        "idle_mobile": settings.idle_lifetime("mobile"),
+        "idle_desktop": settings.idle_lifetime("desktop"),
+    }
+    queued = conn.execute(ENQUEUE_FOR_OPERATOR_SESSIONS, params).rowcount
     if queued:
         db.after_commit(push.kick)
     return queued

@@ -1,13 +1,15 @@
 """A fake Telegram Bot API on 127.0.0.1: records every call and answers like Telegram, or fails
-(HTTP 5xx, ``ok: false``) or hangs past the client's timeout when told to."""
+(HTTP 5xx, ``ok: false``), answers 403 as for a client who blocked the bot, rate-limits (429 with
+``parameters.retry_after``) or hangs past the client's timeout when told to."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,16 +19,18 @@ class Call:
     token: str
     method: str
     body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
 
 class FakeTelegram:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.calls: list[Call] = []
-        self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 403, ok: false) | hang
+        self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang
+        self._rate_limited: tuple[int | None, int] = (0, 0)  # (retry_after, how many more calls) to answer 429
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._next_message_id = 1000
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
@@ -37,12 +41,29 @@ class FakeTelegram:
     def fail(self, mode: str = "error") -> None:
         self.mode = mode
 
+    def rate_limit(self, retry_after: int | None, times: int = 1) -> None:
+        """Answer the next ``times`` calls 429 Too Many Requests with ``parameters.retry_after``
+        (None: without ``parameters``)."""
+        with self._lock:
+            self._rate_limited = (retry_after, times)
+
     def recover(self) -> None:
         self.mode = "ok"
+        with self._lock:
+            self._rate_limited = (0, 0)
         self._release.set()  # let hanging requests finish (their callers gave up already)
         self._release = threading.Event()
 
     def _answer(self, call: Call) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            retry_after, times = self._rate_limited
+            self._rate_limited = (retry_after, max(0, times - 1))
+        if times > 0:
+            answer: dict[str, Any] = {"ok": False, "error_code": 429, "description": "Too Many Requests"}
+            if retry_after is not None:
+                answer["description"] += f": retry after {retry_after}"
+                answer["parameters"] = {"retry_after": retry_after}
+            return 429, answer
         mode = self.mode
         if mode == "hang":
             self._release.wait(timeout=10)
@@ -50,6 +71,8 @@ class FakeTelegram:
         if mode == "error":
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         if mode == "refuse":
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+        if mode == "blocked":
             return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
         with self._lock:
             self._next_message_id += 1
@@ -101,3 +124,28 @@ def running() -> Iterator[FakeTelegram]:
         yield fake
     finally:
         fake.stop()
+
+
+def main() -> None:
+    """Serve the fake for `make run` (TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>): every call
+    answered as told."""
+    import argparse
+    import contextlib
+
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API for trying out refusals under make run")
+    parser.add_argument("--port", type=int, default=9098)
+    parser.add_argument("--mode", choices=["ok", "error", "refuse", "blocked"], default="ok")
+    parser.add_argument("--retry-after", type=int, default=None, help="answer every call 429 with this retry_after")
+    args = parser.parse_args()
+    fake = FakeTelegram(args.port)
+    fake.fail(args.mode)
+    if args.retry_after is not None:
+        fake.rate_limit(args.retry_after, times=10**9)
+    answers = args.mode if args.retry_after is None else f"429 retry_after={args.retry_after}"
+    print(f"fake Telegram ({answers}) on {fake.url} - run `TELEGRAM_API_BASE_URL={fake.url} make run`", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        fake._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
