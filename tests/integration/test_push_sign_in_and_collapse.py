@@ -132,14 +132,15 @@ def test_every_push_about_an_appeal_collapses_by_that_appeal(
             and {anna_phone, boris_phone} <= set(fake_fcm.tokens("new_appeal"))
         )
     )
-    # Then each of them carries the appeal as Android collapse_key and notification tag
+    # Then each of them carries the appeal as Android collapse_key and its notification tag
     about_appeal = [m for m in fake_fcm.accepted if m["data"].get("appeal_id") == appeal_id]
     assert sorted(m["data"]["type"] for m in about_appeal) == ["appeal_taken", "new_appeal", "new_appeal"]
     for message in about_appeal:
         assert message["android"]["collapse_key"] == appeal_id
-        assert message["android"]["notification"]["tag"] == f"appeal-{appeal_id}"
+        assert message["data"]["notification_tag"] == f"appeal-{appeal_id}"
         assert message["android"]["priority"] == "high"
-        assert "notification" not in message and message["android"]["notification"] == {"tag": f"appeal-{appeal_id}"}
+        # a data message still: no notification payload that Android would display by itself
+        assert "notification" not in message and "notification" not in message["android"]
 
 
 def test_pushes_about_two_appeals_do_not_collapse_into_one(api: Api, factory: Factory, fake_fcm: FakeFcm) -> None:
