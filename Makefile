@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .tools/sam/bin/sam
 PORT ?= 3000
+HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 export PYTHONPATH := $(CURDIR)
@@ -26,8 +27,8 @@ $(SAM):
 
 install: $(VENV)/.installed
 
-run: install  ## serve every route of template.yaml at http://127.0.0.1:$(PORT)
-	PORT=$(PORT) $(PY) -m devtools.run
+run: install  ## serve every route of template.yaml at http://$(HOST):$(PORT) (HOST=0.0.0.0: reachable from a phone)
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m devtools.run
 
 test: install  ## the whole suite against a real PostgreSQL (DATABASE_URL, else an embedded one)
 	$(PY) -m pytest $(PYTEST_ARGS)
