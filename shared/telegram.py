@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from shared import config
+from shared import config, metrics
 from shared.errors import ChannelUnavailable
 from shared.observability import logger, mask
 from shared.settings import Settings, get_settings
@@ -59,8 +59,10 @@ def bot_token(ref: str | None) -> str:
             token = _token_from_secret(config.secret_value(value))
         except Exception as exc:  # any AWS/parse failure: the channel is unusable, say so without details
             logger.error("telegram bot token unavailable", extra={"error": type(exc).__name__})
+            metrics.telegram_failed("no_bot")
             raise ChannelUnavailable() from exc
     if not token:
+        metrics.telegram_failed("no_bot")
         raise ChannelUnavailable(NO_BOT)
     mask([token])
     return token
@@ -93,9 +95,11 @@ def send_message(token: str, chat_id: int, text: str) -> int:
                 logger.warning("telegram connection failed, retrying once", extra={"error": type(exc).__name__})
                 continue
             logger.error("telegram unreachable", extra={"error": type(exc).__name__})
+            metrics.telegram_failed("unreachable")
             raise ChannelUnavailable() from exc
         except httpx.HTTPError as exc:  # read/write timeouts, broken connections: maybe delivered, no retry
             logger.error("telegram request failed", extra={"error": type(exc).__name__})
+            metrics.telegram_failed("timeout" if isinstance(exc, httpx.TimeoutException) else "request_failed")
             raise ChannelUnavailable() from exc
     else:  # pragma: no cover - the loop always breaks or raises
         raise AssertionError("unreachable")
@@ -110,6 +114,7 @@ def send_message(token: str, chat_id: int, text: str) -> int:
                 "description": str(body.get("description", ""))[:200],
             },
         )
+        metrics.telegram_failed(metrics.telegram_failure_kind(response.status_code))
         raise ChannelUnavailable()
     return int(result["message_id"])
 
