@@ -118,13 +118,33 @@ def job_backlog_age(seconds: float) -> None:
         _metrics.add_metric(name="JobBacklogAgeSeconds", unit=MetricUnit.Seconds, value=round(seconds, 3))
 
 
+def server_error(route: str) -> None:
+    """An HTTP answer of 5xx on ``route`` (API Gateway's route key, e.g. ``POST /webhook/telegram/{tenant_slug}``)."""
+    with _lock:
+        if is_metrics_disabled():
+            return
+        with single_metric(
+            name="ServerErrors",
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=NAMESPACE,
+            default_dimensions={"service": SERVICE},
+        ) as metric:
+            metric.add_dimension(name="route", value=route)
+
+
 def flushing(handler: Callable[P, R]) -> Callable[P, R]:
-    """Wrap a Lambda handler so that its metrics are flushed when it returns or raises."""
+    """Wrap a Lambda handler so that its metrics are flushed when it returns or raises (and an
+    HTTP answer of 5xx is counted per route)."""
 
     @functools.wraps(handler)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return handler(*args, **kwargs)
+            result = handler(*args, **kwargs)
+            if isinstance(result, dict) and isinstance(result.get("statusCode"), int) and result["statusCode"] >= 500:
+                event = args[0] if args and isinstance(args[0], dict) else {}
+                server_error(str(event.get("routeKey") or "unknown"))
+            return result
         finally:
             flush()
 

@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from shared import config, metrics
+from shared import config, metrics, tracing
 from shared.errors import ChannelUnavailable
 from shared.observability import logger, mask
 from shared.settings import Settings, get_settings
@@ -88,7 +88,8 @@ def send_message(token: str, chat_id: int, text: str) -> int:
     client = _http()
     for attempt in (1, 2):
         try:
-            response = client.post(url, json=payload)
+            with tracing.span("telegram", method="sendMessage"):
+                response = client.post(url, json=payload)
             break
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             if attempt == 1:

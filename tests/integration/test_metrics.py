@@ -117,10 +117,11 @@ def test_messages_out_and_telegram_failures_by_kind(
     assert totals(emf(capsys)) == {"MessagesOut": 1}
     fake_telegram.fail("refuse")  # 403: the client blocked the bot
     assert api.post(f"{APPEALS}/{appeal}/response", {"text": "Ещё"}, token=token).status == 502
-    assert totals(emf(capsys)) == {"TelegramFailures{kind=blocked}": 1}
+    failed = "ServerErrors{route=POST /webhook/api/operator/appeals/{id}/response}"  # 502 channel_unavailable
+    assert totals(emf(capsys)) == {"TelegramFailures{kind=blocked}": 1, failed: 1}
     fake_telegram.fail("error")
     assert api.post(f"{APPEALS}/{appeal}/response", {"text": "И ещё"}, token=token).status == 502
-    assert totals(emf(capsys)) == {"TelegramFailures{kind=refused}": 1}
+    assert totals(emf(capsys)) == {"TelegramFailures{kind=refused}": 1, failed: 1}
 
 
 def test_the_dispatcher_reports_pushes_sent_failed_dead_and_the_backlog_age(
@@ -174,3 +175,13 @@ def test_disabled_metrics_print_nothing(
     api.login(op)
     assert api.post(LOGIN, {"login": op.login, "password": "wrong-password"}).status == 401
     assert emf(capsys) == []
+
+
+def test_a_5xx_answer_is_counted_per_route(
+    api: Api, factory: Factory, configure: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = factory.tenant()
+    configure(database_url="postgresql://nobody@127.0.0.1:1/none", db_connect_timeout_s=1)
+    emf(capsys)
+    assert webhook(api, tenant, 7171, "hello") == 503
+    assert totals(emf(capsys)) == {"ServerErrors{route=POST /webhook/telegram/{tenant_slug}}": 1}
