@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
-.PHONY: install run test test-integration lint format seed migrate admin bench build deploy db-stop clean
+.PHONY: install run test test-integration lint format seed migrate admin bench bench-readme build deploy db-stop clean
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,8 +56,11 @@ seed: install  ## wipe the database and load the demo data again
 admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.test"
 	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg url)} $(PY) -m shared.admin $(ARGS)
 
-bench: install
-	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench $(if $(QUICK),--quick,)
+bench: install  ## prints its table (no access log, no metrics); writes bench/results/latest.json
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench $(if $(QUICK),--quick,)
+
+bench-readme: install  ## rewrite the README's benchmark section from bench/results/latest.json
+	$(PY) -m bench.readme
 
 build: $(SAM)
 	$(SAM) build

@@ -113,6 +113,8 @@ def main() -> None:
         print(f"error: {problem}", file=sys.stderr)
         sys.exit(1)
 
+    # Metrics are EMF lines on stdout, one per request: off locally unless asked for
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     url = database_url()
     for name in migrations.apply(url):
         print(f"applied {name}")
