@@ -184,7 +184,10 @@ def _database_problem() -> str | None:
         config.database_url()
         db.connection()
     except ServiceUnavailable:
-        return "the database cannot be reached (check DATABASE_URL / DATABASE_SECRET_ARN and the network)"
+        return (
+            "the database cannot be reached (check DATABASE_URL / DATABASE_SECRET_ARN and the network; "
+            "locally, `make run` starts the embedded one)"
+        )
     except Exception as exc:  # the secret could not be read: no credentials, no such secret...
         return f"the database secret cannot be read ({type(exc).__name__})"
     finally:
