@@ -72,6 +72,8 @@ def webhook_url(base_url: str, slug: str) -> str:
 
 def set_bot_token(args: argparse.Namespace) -> str:
     ref = args.reference.strip()
+    if ref.startswith("arn:") and ":secretsmanager:" in ref:  # a bare secret ARN
+        ref = f"secretsmanager:{ref}"
     if not ref.startswith(REF_SCHEMES) or ref.endswith(":"):
         raise TelegramAdminError("the reference is secretsmanager:<secret id or ARN> or plain:<token> (local only)")
     if not db.run(lambda conn: tenants.set_bot_token_ref(conn, args.slug, ref)):
@@ -122,7 +124,9 @@ def add_commands(commands: Any) -> None:
     """Adds the commands to the admin tool's subparsers."""
     token = commands.add_parser("set-bot-token", help="set or change a tenant's Telegram bot token reference")
     token.add_argument("slug")
-    token.add_argument("reference", help="secretsmanager:<secret id or ARN>, or plain:<token> for local development")
+    token.add_argument(
+        "reference", help="a secret's ARN, secretsmanager:<secret id or ARN>, or plain:<token> for local development"
+    )
     token.set_defaults(run=set_bot_token)
     hook = commands.add_parser("set-webhook", help="register the tenant's webhook with Telegram (setWebhook)")
     hook.add_argument("slug")

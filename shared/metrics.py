@@ -4,7 +4,7 @@ Call sites are one-liners (``metrics.login_failed()``); the values are flushed a
 stdout at the end of each invocation (``flush()``, called by ``api.lambda_entry`` and the scheduled
 functions), and CloudWatch turns that line into metrics: no API call, no extra latency.
 
-Namespace ``BatteryCRM`` (``POWERTOOLS_METRICS_NAMESPACE``), dimension ``service=batterycrm``
+Namespace ``BatteryCRM``, dimension ``service=batterycrm``
 (``TelegramFailures`` also ``kind``). The alarms in template.yaml and docs/operations.md use these names.
 ``POWERTOOLS_METRICS_DISABLED=true`` drops them (the benchmark does, to keep its output clean).
 """
@@ -12,7 +12,6 @@ Namespace ``BatteryCRM`` (``POWERTOOLS_METRICS_NAMESPACE``), dimension ``service
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -23,7 +22,7 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 P = ParamSpec("P")
 R = TypeVar("R")
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "BatteryCRM"
+NAMESPACE = "BatteryCRM"
 
 SERVICE = "batterycrm"  # the logger's service too; every metric has the dimension service=batterycrm
 

@@ -21,6 +21,7 @@ _tracer: Any = None
 
 
 def enabled() -> bool:
+    """The way Powertools Tracer decides, from the Lambda runtime's and Powertools' own variables."""
     return (
         bool(os.environ.get("LAMBDA_TASK_ROOT"))
         and os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in _TRUE

@@ -29,6 +29,10 @@ def test_set_bot_token_on_an_existing_tenant(database_url: str, factory: Factory
     assert changed.returncode == 0 and "secretsmanager:" in changed.stdout
     row = factory.one("SELECT telegram_bot_token_ref FROM tenants WHERE id = %s", tenant.id)
     assert row["telegram_bot_token_ref"] == "secretsmanager:batterycrm/telegram/shop"
+    arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:batterycrm/telegram/shop-AbCdEf"
+    assert admin(database_url, "set-bot-token", tenant.slug, arn).returncode == 0
+    row = factory.one("SELECT telegram_bot_token_ref FROM tenants WHERE id = %s", tenant.id)
+    assert row["telegram_bot_token_ref"] == f"secretsmanager:{arn}"
 
 
 @pytest.mark.parametrize("ref", ["just-a-token", "plain:", "vault:abc"])
