@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 from typing import Any
@@ -30,7 +31,6 @@ import psycopg
 from shared import admin_telegram, config, db, passwords
 from shared.errors import ServiceUnavailable
 from shared.models.sessions import MIN_PASSWORD_LENGTH
-from shared.observability import logger
 from shared.repo import operators
 from shared.repo import sessions as session_repo
 from shared.settings import get_settings
@@ -178,11 +178,10 @@ def _database_problem() -> str | None:
     settings = get_settings()
     if not settings.database_url and not settings.database_secret_arn:
         return "no database configured: set DATABASE_URL (or DATABASE_SECRET_ARN), or use `make admin ARGS=...`"
-    level = logger.log_level
-    logger.setLevel("CRITICAL")  # the one line below says it; no JSON log line before it
     try:
-        config.database_url()
-        db.connection()
+        with admin_telegram.quiet_logs():  # the one line below says it; no JSON log line before it
+            config.database_url()
+            db.connection()
     except ServiceUnavailable:
         return (
             "the database cannot be reached (check DATABASE_URL / DATABASE_SECRET_ARN and the network; "
@@ -190,13 +189,12 @@ def _database_problem() -> str | None:
         )
     except Exception as exc:  # the secret could not be read: no credentials, no such secret...
         return f"the database secret cannot be read ({type(exc).__name__})"
-    finally:
-        logger.setLevel(level)
     return None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # a tool run is no invocation to measure
     problem = _database_problem()
     if problem:
         print(f"error: {problem}", file=sys.stderr)

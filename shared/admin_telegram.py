@@ -8,11 +8,14 @@ The bot token is used for the calls and never printed (Bot API URLs carry it).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from shared import db
 from shared.errors import ApiError
+from shared.observability import logger
 from shared.repo import tenants
 from shared.settings import get_settings
 
@@ -23,6 +26,17 @@ REF_SCHEMES = ("secretsmanager:", "plain:")
 
 class TelegramAdminError(Exception):
     pass
+
+
+@contextmanager
+def quiet_logs() -> Iterator[None]:
+    """No JSON log lines from the shared code for a moment: the tool says what went wrong itself."""
+    level = logger.log_level
+    logger.setLevel("CRITICAL")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _tenant(slug: str) -> dict[str, Any]:
@@ -40,9 +54,11 @@ def _token(tenant: dict[str, Any]) -> str:
             f"tenant {tenant['slug']} has no bot token: set one with set-bot-token {tenant['slug']} <reference>"
         )
     try:
-        return telegram.bot_token(tenant["telegram_bot_token_ref"])
+        with quiet_logs():
+            return telegram.bot_token(tenant["telegram_bot_token_ref"])
     except ApiError as exc:
-        raise TelegramAdminError(f"the bot token of {tenant['slug']} cannot be read ({exc.message})") from None
+        why = "it is empty" if exc.message == telegram.NO_BOT else "check the secret and the AWS credentials"
+        raise TelegramAdminError(f"the bot token of {tenant['slug']} cannot be read ({why})") from None
 
 
 def call_bot_api(token: str, method: str, payload: dict[str, Any] | None = None) -> Any:

@@ -141,3 +141,23 @@ def test_without_a_database_one_clear_line_and_exit_code_2(env: dict[str, str], 
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and says in result.stderr, result.stderr
+
+
+def test_an_unreadable_bot_secret_is_one_line_and_nothing_on_stdout(
+    database_url: str, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = factory.tenant()
+    factory.telegram_bot(tenant, "secretsmanager:batterycrm/telegram/missing")
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "none",
+        "AWS_SECRET_ACCESS_KEY": "none",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = admin(database_url, "webhook-info", tenant.slug)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: the bot token of {tenant.slug} cannot be read (check the secret and the AWS credentials)"
+    ]
