@@ -40,7 +40,7 @@ def test_a_free_port_is_no_problem() -> None:
 
 
 def test_a_host_that_is_not_ours_is_one_line() -> None:
-    problem = run.port_problem("192.0.2.1", 3000)  # TEST-NET-1: never this machine's address
+    problem = run.port_problem("198.51.100.1", 3000)  # TEST-NET-2: documentation only, not assigned here
     assert problem is not None and "check HOST and PORT" in problem
 
 
