@@ -6,13 +6,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .tools/sam/bin/sam
 PORT ?= 3000
+HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
-.PHONY: install run test test-integration lint format seed migrate admin bench build deploy db-stop clean
+.PHONY: install run test test-integration lint format seed migrate admin bench bench-readme build deploy db-stop clean
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +27,8 @@ $(SAM):
 
 install: $(VENV)/.installed
 
-run: install  ## serve every route of template.yaml at http://127.0.0.1:$(PORT)
-	PORT=$(PORT) $(PY) -m devtools.run
+run: install  ## serve every route of template.yaml at http://$(HOST):$(PORT) (HOST=0.0.0.0: reachable from a phone)
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m devtools.run
 
 test: install  ## the whole suite against a real PostgreSQL (DATABASE_URL, else an embedded one)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -55,8 +56,11 @@ seed: install  ## wipe the database and load the demo data again
 admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.test"
 	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg url)} $(PY) -m shared.admin $(ARGS)
 
-bench: install
-	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench $(if $(QUICK),--quick,)
+bench: install  ## prints its table (no access log, no metrics); writes bench/results/latest.json
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench $(if $(QUICK),--quick,)
+
+bench-readme: install  ## rewrite the README's benchmark section from bench/results/latest.json
+	$(PY) -m bench.readme
 
 build: $(SAM)
 	$(SAM) build

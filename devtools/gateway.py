@@ -316,10 +316,11 @@ class Gateway:
             server.release()
 
     def start_background(
-        self, host: str = "127.0.0.1", port: int = 0, workers: int = 8
+        self, host: str = "127.0.0.1", port: int = 0, workers: int = 8, access_log: bool = True
     ) -> tuple[str, Callable[[], None]]:
         """Serve from a background thread; returns the base URL and a function that stops serving."""
         server = self._server(host, port, workers)
+        server.access_log = access_log
         threading.Thread(target=server.serve_forever, args=(0.05,), name="gateway", daemon=True).start()
         return f"http://{server.domain}", server.close
 
@@ -328,6 +329,7 @@ class _Server(ThreadingHTTPServer):
     """Reads each connection in its own thread; the function runs in the worker pool."""
 
     daemon_threads = True
+    access_log = True  # one line per request on stderr
     gateway: Gateway
     pool: ThreadPoolExecutor
     domain: str
@@ -394,7 +396,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(out)
         elapsed_ms = (time.monotonic() - started) * 1000
-        sys.stderr.write(f"{self.command} {url.path} {status} {elapsed_ms:.0f}ms\n")
+        if server.access_log:
+            sys.stderr.write(f"{self.command} {url.path} {status} {elapsed_ms:.0f}ms\n")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
 

@@ -17,6 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import metrics
 from shared.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
 from shared.observability import forget_request_secrets, logger, mask
 from shared.settings import get_settings
@@ -131,7 +132,7 @@ def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
             return _as_proxy_result(error_response(PayloadTooLarge()))
         return app.resolve(event, context)
 
-    return handler
+    return metrics.flushing(handler)
 
 
 def _request_secrets(event: dict[str, Any]) -> list[str | None]:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, telegram
+from shared import db, metrics, telegram
 from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -257,6 +257,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
     else:
         try:
             if outgoing.chat_id is None:
+                metrics.telegram_failed("no_chat")
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
             token = telegram.bot_token(outgoing.bot_token_ref)
             telegram_message_id = telegram.send_message(token, outgoing.chat_id, message["text"])
@@ -270,6 +271,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
             raise
     sent = db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "sent", telegram_message_id))
     logger.info("outgoing message sent", extra=log)
+    metrics.message_out()
     return sent
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import psycopg
 
-from shared import db, passwords, sessions, throttle
+from shared import db, metrics, passwords, sessions, throttle
 from shared.errors import AccountDisabled, InvalidCredentials, NotFound
 from shared.models.auth import DeviceInfo, LoginRequest, LoginResponse, OperatorOut, RegisterFcmRequest
 from shared.observability import logger, mask
@@ -29,6 +29,7 @@ def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> Log
     if operator is None or not verdict.ok:
         throttle.record(request.login, source_ip, succeeded=False)
         logger.info("login failed", extra={"device_type": device_type, "source_ip": source_ip})
+        metrics.login_failed()
         raise InvalidCredentials()
     throttle.record(request.login, source_ip, succeeded=True)
     if not operator["is_active"]:
@@ -41,6 +42,7 @@ def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> Log
     mask([token])
     row = _open_session(operator, device_type, sessions.hash_token(token), request.device_info)
     logger.info("login", extra={"operator_id": str(operator["id"]), "device_type": device_type})
+    metrics.login_succeeded()
     idle = get_settings().idle_lifetime(device_type)
     return LoginResponse(
         session_token=token,
@@ -59,6 +61,7 @@ def _open_session(
 
     def replace(conn: db.Connection) -> dict[str, Any]:
         replaced = session_repo.remove_for_device_type(conn, operator["id"], operator["tenant_id"], device_type)
+        db.after_commit(lambda: metrics.sessions_replaced(len(replaced)))
         push_outbox.enqueue(
             conn,
             operator["tenant_id"],

@@ -26,7 +26,7 @@ from firebase_admin import credentials, exceptions, messaging
 from google.auth.credentials import AnonymousCredentials
 from urllib3.util import Retry
 
-from shared import config
+from shared import config, tracing
 from shared.observability import logger
 from shared.push import SENT, Outcome, PushMessage, Sender
 from shared.settings import Settings, get_settings
@@ -104,7 +104,8 @@ class FirebaseSender:
             messaging.Message(data=with_notification_tag(m.data), token=m.token, android=android_config(m.data))
             for m in messages
         ]
-        response = messaging.send_each(batch, app=self.app)
+        with tracing.span("fcm", messages=len(batch)):
+            response = messaging.send_each(batch, app=self.app)
         return [SENT if r.success else _outcome(r.exception) for r in response.responses]
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared import db
+from shared import db, metrics
 from shared.errors import InvalidRequest, Unauthorized
 from shared.models.appeals import TelegramMessage, TelegramUpdate
 from shared.observability import logger, mask
@@ -32,6 +32,7 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
     expected = (tenant or {}).get("telegram_webhook_secret") or _UNMATCHABLE
     if not hmac.compare_digest((secret or "").encode(), expected.encode()) or tenant is None:
         logger.info("telegram webhook refused", extra={"known_tenant": tenant is not None})
+        metrics.webhook_rejected()
         raise Unauthorized()
     try:
         update = TelegramUpdate.model_validate(json.loads(body or "null"))
@@ -68,6 +69,9 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
     if row is None:
         logger.info("telegram update already processed", extra={"update_id": update.update_id})
         return
+    metrics.message_in()
+    if row["created"]:
+        metrics.appeal_opened()
     logger.info(
         "client message received",
         extra={"update_id": update.update_id, "appeal_id": str(row["appeal_id"]), "new_appeal": row["created"]},

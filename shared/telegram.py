@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from shared import config
+from shared import config, metrics, tracing
 from shared.errors import ChannelUnavailable, ClientUnreachable, channel_rate_limited
 from shared.observability import logger, mask
 from shared.settings import Settings, get_settings
@@ -62,8 +62,10 @@ def bot_token(ref: str | None) -> str:
             token = _token_from_secret(config.secret_value(value))
         except Exception as exc:  # any AWS/parse failure: the channel is unusable, say so without details
             logger.error("telegram bot token unavailable", extra={"error": type(exc).__name__})
+            metrics.telegram_failed("no_bot")
             raise ChannelUnavailable() from exc
     if not token:
+        metrics.telegram_failed("no_bot")
         raise ChannelUnavailable(NO_BOT)
     mask([token])
     return token
@@ -91,13 +93,13 @@ def call_bot(token: str, method: str, payload: dict[str, Any]) -> dict[str, Any]
     ``Retry-After`` for a longer rate limit) for any other refusal, HTTP error or timeout."""
     mask([token])
     url = f"{get_settings().telegram_api_base_url.rstrip('/')}/bot{token}/{method}"
-    response = _post(url, payload)
+    response = _post(url, payload, method)
     body = _json(response)
     retry_after = _retry_after(body) if response.status_code == 429 else None
     if retry_after is not None and retry_after <= get_settings().telegram_max_wait_s:
         logger.warning("telegram rate limit: waiting, then sending once more", extra={"retry_after_s": retry_after})
         time.sleep(retry_after)
-        response = _post(url, payload)
+        response = _post(url, payload, method)
         body = _json(response)
     result = body.get("result")
     if response.status_code == 200 and body.get("ok") and isinstance(result, dict):
@@ -111,6 +113,7 @@ def call_bot(token: str, method: str, payload: dict[str, Any]) -> dict[str, Any]
             "description": str(body.get("description", ""))[:200],
         },
     )
+    metrics.telegram_failed(metrics.telegram_failure_kind(response.status_code))
     if response.status_code == 403:
         raise ClientUnreachable()
     if response.status_code == 429 and (retry_after := _retry_after(body)) is not None:
@@ -118,22 +121,25 @@ def call_bot(token: str, method: str, payload: dict[str, Any]) -> dict[str, Any]
     raise ChannelUnavailable()
 
 
-def _post(url: str, payload: dict[str, Any]) -> httpx.Response:
+def _post(url: str, payload: dict[str, Any], method: str) -> httpx.Response:
     """POST with one retry when the connection could not be made (the request never left)."""
     import httpx
 
     client = _http()
     for attempt in (1, 2):
         try:
-            return client.post(url, json=payload)
+            with tracing.span("telegram", method=method):
+                return client.post(url, json=payload)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             if attempt == 1:
                 logger.warning("telegram connection failed, retrying once", extra={"error": type(exc).__name__})
                 continue
             logger.error("telegram unreachable", extra={"error": type(exc).__name__})
+            metrics.telegram_failed("unreachable")
             raise ChannelUnavailable() from exc
         except httpx.HTTPError as exc:  # read/write timeouts, broken connections: maybe delivered, no retry
             logger.error("telegram request failed", extra={"error": type(exc).__name__})
+            metrics.telegram_failed("timeout" if isinstance(exc, httpx.TimeoutException) else "request_failed")
             raise ChannelUnavailable() from exc
     raise AssertionError("unreachable")  # pragma: no cover - the loop always returns or raises
 

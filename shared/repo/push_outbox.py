@@ -201,3 +201,16 @@ DELETE FROM push_outbox
 
 def trim_done(conn: Connection, retention: timedelta, batch: int) -> int:
     return conn.execute(TRIM_DONE, {"retention": retention, "batch": batch}).rowcount
+
+
+OLDEST_PENDING_AGE = """
+SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age_s
+  FROM push_outbox
+ WHERE status = 'pending'
+"""
+
+
+def oldest_pending_age_s(conn: Connection) -> float:
+    """How long the oldest pending push has waited, in seconds (0 when none is pending)."""
+    row = conn.execute(OLDEST_PENDING_AGE).fetchone()
+    return float(row["age_s"]) if row else 0.0

@@ -30,6 +30,9 @@ class FakeTelegram:
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._next_message_id = 1000
+        self.webhooks: dict[str, dict[str, Any]] = {}  # per bot token: what setWebhook registered
+        self.webhook_error: tuple[int, str] | None = None  # (unix time, message) getWebhookInfo reports
+        self.pending_updates = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -74,11 +77,27 @@ class FakeTelegram:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
         if mode == "blocked":
             return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+        if call.method == "setWebhook":
+            with self._lock:
+                self.webhooks[call.token] = call.body
+            return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+        if call.method == "getWebhookInfo":
+            return 200, {"ok": True, "result": self._webhook_info(call.token)}
         with self._lock:
             self._next_message_id += 1
             message_id = self._next_message_id
         chat = {"id": call.body.get("chat_id"), "type": "private"}
         return 200, {"ok": True, "result": {"message_id": message_id, "chat": chat, "text": call.body.get("text")}}
+
+    def _webhook_info(self, token: str) -> dict[str, Any]:
+        hook = self.webhooks.get(token) or {}
+        info: dict[str, Any] = {"url": hook.get("url", ""), "has_custom_certificate": False}
+        info["pending_update_count"] = self.pending_updates
+        if hook.get("allowed_updates"):
+            info["allowed_updates"] = hook["allowed_updates"]
+        if self.webhook_error:
+            info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
