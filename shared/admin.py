@@ -162,10 +162,21 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _warn_about_plain_bot_tokens() -> None:
+    """A ``plain:`` bot token reference works only locally (Lambda refuses it): say which tenants have one."""
+    for slug in db.run(operators.tenants_with_plain_bot_token):
+        print(
+            f"warning: tenant {slug} keeps its Telegram bot token in the database (plain:); the deployed "
+            "functions refuse it. Store it in Secrets Manager and set secretsmanager:<secret id>.",
+            file=sys.stderr,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         print(args.run(args))
+        _warn_about_plain_bot_tokens()
     except AdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -255,7 +255,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
         try:
             if outgoing.chat_id is None:
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
-            token = telegram.bot_token(outgoing.bot_token_ref)
+            token = telegram.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
             telegram_message_id = telegram.send_message(token, outgoing.chat_id, message["text"])
         except ChannelUnavailable:
             db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "failed", None))
