@@ -33,6 +33,16 @@ def fresh_database(server_url: str) -> Iterator[str]:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+def renew_server_connections(url: str) -> None:
+    """End every server connection to the database (a pooler then opens new ones, as it does when
+    it renews them), this one included."""
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
+        try:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()")
+        except psycopg.OperationalError:
+            pass  # its own connection ended too
+
+
 def test_six_migration_runs_at_once_apply_each_migration_once(fresh_database: str) -> None:
     results: list[list[str] | BaseException] = []
     start = threading.Barrier(6, timeout=30)
@@ -62,8 +72,10 @@ def test_six_migration_runs_at_once_apply_each_migration_once(fresh_database: st
 def test_behind_a_pooler_a_held_row_lock_ends_in_503_within_the_statement_timeout(
     fresh_database: str, api: Api, configure: Any
 ) -> None:
-    # Given a database migrated with a 1 s statement timeout, and the app in pooler mode (no startup options)
+    # Given a database migrated with a 1 s statement timeout, and the app in pooler mode. (Server
+    # connections a pooler opened before keep the old default until it renews them: end them here.)
     migrations.apply(fresh_database, statement_timeout_ms=1000)
+    renew_server_connections(fresh_database)
     configure(database_url=fresh_database, database_pooler="true", db_statement_timeout_ms=1000)
     factory = Factory(fresh_database)
     tenant = factory.tenant()
