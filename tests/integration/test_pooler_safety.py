@@ -4,6 +4,7 @@ directly, and through PgBouncer when PGBOUNCER_URL is set or the whole suite run
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
@@ -37,10 +38,8 @@ def renew_server_connections(url: str) -> None:
     """End every server connection to the database (a pooler then opens new ones, as it does when
     it renews them), this one included."""
     with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
-        try:
+        with contextlib.suppress(psycopg.OperationalError):  # its own connection ends too
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()")
-        except psycopg.OperationalError:
-            pass  # its own connection ended too
 
 
 def test_six_migration_runs_at_once_apply_each_migration_once(fresh_database: str) -> None:
@@ -51,7 +50,7 @@ def test_six_migration_runs_at_once_apply_each_migration_once(fresh_database: st
         start.wait()
         try:
             results.append(migrations.apply(fresh_database))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:  # reported by the assertion below
             results.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(6)]
