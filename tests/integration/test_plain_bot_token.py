@@ -40,9 +40,7 @@ def test_in_lambda_a_plain_bot_token_is_refused_and_never_logged(
     assert BOT_TOKEN not in logs and "PLAIN-TOKEN" not in logs
 
 
-def test_outside_lambda_a_plain_bot_token_still_works(
-    api: Api, factory: Factory, fake_telegram: FakeTelegram
-) -> None:
+def test_outside_lambda_a_plain_bot_token_still_works(api: Api, factory: Factory, fake_telegram: FakeTelegram) -> None:
     tenant = factory.tenant()
     factory.telegram_bot(tenant, f"plain:{BOT_TOKEN}")
     op = factory.operator(tenant)

@@ -37,9 +37,9 @@ def fresh_database(server_url: str) -> Iterator[str]:
 def renew_server_connections(url: str) -> None:
     """End every server connection to the database (a pooler then opens new ones, as it does when
     it renews them), this one included."""
-    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
-        with contextlib.suppress(psycopg.OperationalError):  # its own connection ends too
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()")
+    # its own connection ends too
+    with contextlib.suppress(psycopg.OperationalError), psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()")
 
 
 def test_six_migration_runs_at_once_apply_each_migration_once(fresh_database: str) -> None:
