@@ -55,6 +55,10 @@ seed: install  ## wipe the database and load the demo data again
 admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.test"
 	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg url)} $(PY) -m shared.admin $(ARGS)
 
+.PHONY: fuzz
+fuzz: install  ## schemathesis against docs/openapi.json on the local gateway, bounded; fails on any finding
+	$(PY) -m devtools.fuzz
+
 bench: install
 	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench $(if $(QUICK),--quick,)
 

@@ -161,6 +161,13 @@ def reads_json_body(app: APIGatewayHttpResolver) -> bool:
         except Exception:  # an unresolvable annotation: assume a body is read
             return True
         hints.pop("return", None)
-        if any(isinstance(hint, type) and issubclass(hint, BaseModel) for hint in hints.values()):
+        if any(_is_model(hint) for hint in hints.values()):
             return True
     return False
+
+
+def _is_model(hint: Any) -> bool:
+    """A pydantic model, also inside ``Optional``/``Annotated``/unions (``RejectRequest | None``)."""
+    if isinstance(hint, type) and issubclass(hint, BaseModel):
+        return True
+    return any(_is_model(arg) for arg in typing.get_args(hint))

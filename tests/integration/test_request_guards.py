@@ -114,6 +114,10 @@ def test_a_non_json_content_type_is_415_where_json_is_read(api: Api, session: di
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
         reply = api.post(MOBILE, raw_body=body, headers={"content-type": content_type})
         assert (reply.status, reply.error_code) == (415, "unsupported_media_type"), content_type
+    # also where the body is optional (found by the fuzzer: 500 before)
+    reply = api.post(f"{APPEALS}/{session['appeal']}/reject", raw_body=b'{"reason": ""}', token=session["token"],
+                     headers={"content-type": "text/plain"})  # fmt: skip
+    assert (reply.status, reply.error_code) == (415, "unsupported_media_type")
     reply = api.post(MOBILE, raw_body=body, headers={"content-type": "application/json; charset=utf-8"})
     assert reply.error_code == "invalid_credentials"
     # an endpoint that reads no body does not care what a stray one is labelled
