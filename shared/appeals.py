@@ -68,7 +68,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         if created_at.tzinfo is None:
             raise ValueError("naive timestamp")
         return created_at, UUID(data["id"])
-    except (ValueError, TypeError, KeyError, binascii.Error):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError, binascii.Error):
         raise InvalidRequest("The cursor is not valid; pass the next_cursor of the previous page.") from None
 
 
