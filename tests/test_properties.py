@@ -4,6 +4,7 @@ answer or raise the contract's typed error, never anything that would become a 5
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import string
 from datetime import UTC, datetime, timedelta
@@ -174,10 +175,8 @@ def test_a_telegram_update_keeps_what_it_was_sent(update: dict[str, Any]) -> Non
 @PROPERTY
 @given(body=json_values | updates.map(lambda u: {**u, "extra": {"nested": [1, 2]}}))
 def test_any_json_is_an_update_or_a_validation_error(body: Any) -> None:
-    try:
+    with contextlib.suppress(ValidationError):  # anything else raised fails the test
         TelegramUpdate.model_validate(body)
-    except ValidationError:
-        pass
 
 
 # --- the request guard ---
