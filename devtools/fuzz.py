@@ -75,6 +75,8 @@ def main() -> int:
             "1",
             "--seed",
             os.environ.get("FUZZ_SEED", "20261123"),
+            "--generation-database",  # the seed alone decides what is sent: the same run every time
+            "none",
             "--request-timeout",
             "30",
             "--suppress-health-check",

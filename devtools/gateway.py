@@ -39,6 +39,9 @@ INTERNAL_ERROR = json.dumps(
     {"success": False, "error": {"code": "internal_error", "message": "Internal server error"}}
 ).encode()
 DEFAULT_ROUTE = "$default"
+SHUTTING_DOWN = json.dumps(
+    {"success": False, "error": {"code": "service_unavailable", "message": "The gateway is stopping."}}
+).encode()
 HOP_BY_HOP = {"connection", "content-length", "keep-alive", "transfer-encoding", "upgrade"}
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -393,7 +396,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 domain=server.domain,
             )
         except RuntimeError:  # the pool is shut down: the gateway is stopping
-            status, headers, out = _error(503, b'{"message":"Service Unavailable"}')
+            status, headers, out = _error(503, SHUTTING_DOWN)
+            headers["retry-after"] = "1"
         else:
             status, headers, out = future.result()
         self.send_response(status)
