@@ -62,6 +62,10 @@ bench: install  ## prints its table (no access log, no metrics); writes bench/re
 bench-readme: install  ## rewrite the README's benchmark section from bench/results/latest.json
 	$(PY) -m bench.readme
 
+.PHONY: fuzz
+fuzz: install  ## schemathesis against docs/openapi.json on the local gateway, bounded; fails on any finding
+	$(PY) -m devtools.fuzz
+
 build: $(SAM)
 	$(SAM) build
 

@@ -192,6 +192,21 @@ def _database_problem() -> str | None:
     return None
 
 
+def _warn_about_plain_bot_tokens() -> None:
+    """A ``plain:`` bot token reference works only locally (Lambda refuses it): say which tenants have one.
+    Best effort: a command that needed no database must not fail because there is none."""
+    try:
+        slugs = db.run(operators.tenants_with_plain_bot_token)
+    except Exception:  # no database, no warning
+        return
+    for slug in slugs:
+        print(
+            f"warning: tenant {slug} keeps its Telegram bot token in the database (plain:); the deployed "
+            "functions refuse it. Store it in Secrets Manager and set secretsmanager:<secret id>.",
+            file=sys.stderr,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # a tool run is no invocation to measure
@@ -201,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         return NO_DATABASE
     try:
         print(args.run(args))
+        _warn_about_plain_bot_tokens()
     except (AdminError, admin_telegram.TelegramAdminError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

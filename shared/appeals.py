@@ -68,7 +68,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         if created_at.tzinfo is None:
             raise ValueError("naive timestamp")
         return created_at, UUID(data["id"])
-    except (ValueError, TypeError, KeyError, binascii.Error):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError, binascii.Error):
         raise InvalidRequest("The cursor is not valid; pass the next_cursor of the previous page.") from None
 
 
@@ -259,7 +259,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
             if outgoing.chat_id is None:
                 metrics.telegram_failed("no_chat")
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
-            token = telegram.bot_token(outgoing.bot_token_ref)
+            token = telegram.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
             telegram_message_id = telegram.send_message(token, outgoing.chat_id, message["text"])
         except ClientUnreachable:
             db.run(lambda conn: _blocked(conn, session, message["id"], outgoing.client_id), transaction=True)

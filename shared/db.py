@@ -103,6 +103,10 @@ def _run(work: Callable[[Connection], T], *, transaction: bool) -> T:
             else:
                 with conn.transaction():
                     result = work(conn)
+        except psycopg.errors.QueryCanceled as exc:  # the statement timeout: a lock held too long, say
+            _local.after_commit = None
+            logger.error("database statement timed out", extra={"error": type(exc).__name__})
+            raise ServiceUnavailable() from exc
         except psycopg.OperationalError as exc:
             _local.after_commit = None
             if not conn.broken and not conn.closed:

@@ -74,6 +74,10 @@ class NotFound(ApiError):
     code, status, message = "not_found", 404, "Not found."
 
 
+class MethodNotAllowed(ApiError):
+    code, status, message = "method_not_allowed", 405, "This method is not allowed on this path."
+
+
 class Conflict(ApiError):
     status = 409
 
@@ -92,6 +96,10 @@ class ClientUnreachable(Conflict):
 
 class PayloadTooLarge(ApiError):
     code, status, message = "payload_too_large", 413, "The request body is too large."
+
+
+class UnsupportedMediaType(ApiError):
+    code, status, message = "unsupported_media_type", 415, "Send the body as application/json."
 
 
 class RateLimited(ApiError):
@@ -116,3 +124,6 @@ def channel_rate_limited(retry_after_s: int) -> ChannelUnavailable:
 
 class ServiceUnavailable(ApiError):
     code, status, message = "service_unavailable", 503, "The service is temporarily unavailable. Retry shortly."
+
+    def __init__(self, message: str | None = None, *, retry_after_s: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_s))})

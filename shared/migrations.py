@@ -1,5 +1,6 @@
 """Migration runner: ``sql/NNNN_name.sql`` files applied in order, each in one transaction
-together with its row in ``schema_migrations``, under an advisory lock. Applying twice is a no-op.
+together with its row in ``schema_migrations``, under a transaction-level advisory lock. Applying
+twice is a no-op; several runners at once (through a pooler too) apply each file once.
 
     python -m shared.migrations            # apply pending migrations to DATABASE_URL
     python -m shared.migrations --schema   # print the schema as it now is (see sql/schema.sql)
@@ -10,10 +11,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
+
+from shared.settings import get_settings
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 _MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -32,32 +38,62 @@ def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     return sorted(p for p in sql_dir.iterdir() if _MIGRATION_FILE.match(p.name))
 
 
-def apply(conninfo: str, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Apply what is pending; returns the names applied."""
+def apply(conninfo: str, sql_dir: Path = SQL_DIR, *, statement_timeout_ms: int | None = None) -> list[str]:
+    """Apply what is pending; returns the names applied.
+
+    Safe to start several at once, also through a transaction pooler (PgBouncer, RDS Proxy): every
+    step is one transaction that first takes a transaction-level advisory lock (released by its
+    COMMIT, so no lock is ever left on a pooled server connection) and then re-checks what is applied.
+    It also sets the application's statement timeout as the role's default in this database
+    (``statement_timeout_ms``, default ``DB_STATEMENT_TIMEOUT_MS``): a pooler drops the startup
+    ``options`` the app would otherwise send, and a role default costs no round trip at all.
+    """
+    timeout = get_settings().db_statement_timeout_ms if statement_timeout_ms is None else statement_timeout_ms
     applied: list[str] = []
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
-        try:
+    with psycopg.connect(conninfo, autocommit=True, prepare_threshold=None) as conn:
+        with _locked(conn):
             conn.execute(_CREATE_TABLE)
+            database = conn.execute("SELECT current_database()").fetchone()
+            assert database is not None
+            conn.execute(
+                sql.SQL("ALTER ROLE CURRENT_USER IN DATABASE {} SET statement_timeout = {}").format(
+                    sql.Identifier(database[0]), sql.Literal(timeout)
+                )
+            )
             done = {row[0]: row[1] for row in conn.execute("SELECT version, checksum FROM schema_migrations")}
-            for path in migration_files(sql_dir):
-                version = path.name[:4]
-                text = path.read_text()
-                checksum = hashlib.sha256(text.encode()).hexdigest()
-                if version in done:
-                    if done[version] != checksum:
-                        raise RuntimeError(f"{path.name} changed after it was applied; add a new migration")
+        for path in migration_files(sql_dir):
+            version = path.name[:4]
+            text = path.read_text()
+            checksum = hashlib.sha256(text.encode()).hexdigest()
+            if version in done:
+                _same(path, done[version], checksum)
+                continue
+            with _locked(conn):
+                row = conn.execute("SELECT checksum FROM schema_migrations WHERE version = %s", (version,)).fetchone()
+                if row is not None:  # another runner applied it while this one waited
+                    _same(path, row[0], checksum)
                     continue
-                with conn.transaction():
-                    conn.execute(sql.SQL(text))
-                    conn.execute(
-                        "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
-                        (version, path.name, checksum),
-                    )
-                applied.append(path.name)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+                conn.execute(sql.SQL(text))
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                    (version, path.name, checksum),
+                )
+            applied.append(path.name)
     return applied
+
+
+@contextmanager
+def _locked(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """One transaction holding the migrations' advisory lock, with no statement timeout."""
+    with conn.transaction():
+        conn.execute("SET LOCAL statement_timeout = 0")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        yield
+
+
+def _same(path: Path, applied_checksum: str, checksum: str) -> None:
+    if applied_checksum != checksum:
+        raise RuntimeError(f"{path.name} changed after it was applied; add a new migration")
 
 
 _SCHEMA_QUERIES = {
@@ -82,7 +118,7 @@ def describe_schema(conninfo: str) -> str:
     """A stable, version-independent text picture of the schema (tables, columns, constraints,
     indexes), one item per line, sorted; ``sql/schema.sql`` is this output checked in."""
     lines = ["-- Generated by `python -m shared.migrations --schema`; a test keeps it in sync."]
-    with psycopg.connect(conninfo) as conn:
+    with psycopg.connect(conninfo, prepare_threshold=None) as conn:
         for kind, query in _SCHEMA_QUERIES.items():
             rows = sorted(str(row[0]) for row in conn.execute(query))
             lines += [f"-- {kind} {row}" for row in rows]

@@ -39,6 +39,7 @@ class Settings(BaseModel):
 
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     aws_region: str | None = None
+    aws_lambda_function_name: str | None = Field(None, description="set by Lambda: not local development")
     secrets_max_age_s: int = 300
 
     # --- Telegram channel ---

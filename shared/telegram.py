@@ -29,6 +29,7 @@ _lock = threading.Lock()
 _client: tuple[Settings, httpx.Client] | None = None
 
 NO_BOT = "This shop has no Telegram bot configured."
+PLAIN_REFUSED = "This shop's Telegram bot token must be kept in Secrets Manager (secretsmanager:<id>), not plain:."
 
 
 def _http() -> httpx.Client:
@@ -49,12 +50,16 @@ def _http() -> httpx.Client:
         return _client[1]
 
 
-def bot_token(ref: str | None) -> str:
+def bot_token(ref: str | None, tenant: str | None = None) -> str:
     """The bot token a tenant's ``telegram_bot_token_ref`` points at:
     ``secretsmanager:<secret id or ARN>`` (the secret's string, or JSON with ``bot_token``/``token``),
-    or ``plain:<token>`` (development and tests only)."""
+    or ``plain:<token>`` (local development and tests only: refused in Lambda, so that a real bot
+    token never sits in a database column)."""
     scheme, _, value = (ref or "").partition(":")
     token: str | None = None
+    if scheme == "plain" and get_settings().aws_lambda_function_name:
+        logger.error("plain: bot token reference refused outside local development", extra={"tenant": tenant})
+        raise ChannelUnavailable(PLAIN_REFUSED)
     if scheme == "plain":
         token = value
     elif scheme == "secretsmanager" and value:
