@@ -13,6 +13,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
 .PHONY: install run test test-integration lint format seed migrate admin bench build deploy db-stop clean
+.PHONY: migrate-down invoke deploy-guided
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,14 @@ format: install
 migrate: install  ## apply pending migrations (DATABASE_URL, else the embedded database)
 	$(PY) -m devtools.run --migrate-only
 
+migrate-down: install  ## roll back: make migrate-down VERSION=0004 (0000: everything; DATABASE_URL, else embedded)
+	@test -n "$(VERSION)" || { echo "usage: make migrate-down VERSION=NNNN (0000 rolls back every migration)"; exit 2; }
+	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg start)} $(PY) -m shared.migrations --down-to $(VERSION)
+
+invoke: install  ## one function in-process with its event: make invoke FN=session_status [EVENT=events/x.json]
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
+	$(PY) -m devtools.invoke $(FN) $(if $(EVENT),--event $(EVENT),)
+
 seed: install  ## wipe the database and load the demo data again
 	$(PY) -m devtools.run --reseed-only
 
@@ -61,7 +70,10 @@ bench: install
 build: $(SAM)
 	$(SAM) build
 
-deploy: build
+deploy: build  ## non-interactive: sam deploy with samconfig.toml (migrations run inside the stack)
+	$(SAM) deploy --no-confirm-changeset --no-fail-on-empty-changeset $(DEPLOY_ARGS)
+
+deploy-guided: build  ## the first time: asks for the stack name, region and parameters, saves them
 	$(SAM) deploy --guided
 
 db-stop: install  ## stop the embedded PostgreSQL started by run/test
