@@ -48,6 +48,7 @@ def banner(port: int, telegram: str = "") -> str:
     )
     return f"""
 BatteryCRM operator API at {base}
+API docs at {base}/docs (Swagger UI; the spec is {base}/openapi.json)
 
 Demo logins:
 {logins}
