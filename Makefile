@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .tools/sam/bin/sam
+CHECKOV := .tools/checkov/bin/checkov
 PORT ?= 3000
 PYTEST_ARGS ?=
+CONFIG_ENV ?= default
 
 export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
@@ -25,6 +27,11 @@ $(SAM):
 	$(PYTHON) -m venv .tools/sam
 	.tools/sam/bin/pip install --quiet aws-sam-cli==1.170.0
 
+$(CHECKOV): requirements-checkov.txt
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
 install: $(VENV)/.installed
 
 run: install  ## serve every route of template.yaml at http://127.0.0.1:$(PORT)
@@ -36,12 +43,13 @@ test: install  ## the whole suite against a real PostgreSQL (DATABASE_URL, else 
 test-integration: install  ## only the tests that talk to PostgreSQL
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
-lint: install $(SAM)
+lint: install $(SAM) $(CHECKOV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
+	$(CHECKOV) -f template.yaml --config-file .checkov.yaml
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -68,13 +76,13 @@ bench: install
 	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench $(if $(QUICK),--quick,)
 
 build: $(SAM)
-	$(SAM) build
+	$(SAM) build --config-env $(CONFIG_ENV)
 
 deploy: build  ## non-interactive: sam deploy with samconfig.toml (migrations run inside the stack)
-	$(SAM) deploy --no-confirm-changeset --no-fail-on-empty-changeset $(DEPLOY_ARGS)
+	$(SAM) deploy --config-env $(CONFIG_ENV) --no-confirm-changeset --no-fail-on-empty-changeset $(DEPLOY_ARGS)
 
 deploy-guided: build  ## the first time: asks for the stack name, region and parameters, saves them
-	$(SAM) deploy --guided
+	$(SAM) deploy --guided --config-env $(CONFIG_ENV)
 
 db-stop: install  ## stop the embedded PostgreSQL started by run/test
 	$(PY) -m devtools.embedded_pg stop
