@@ -85,7 +85,7 @@ _ERROR_EXAMPLES: dict[str, tuple[str, str, str, Callable[[str], bool]]] = {
     "missing_token": (
         "missing_token",
         "No session token was sent.",
-        "401",
+        "401 (400 on logout)",
         lambda path: bool(_AUTHENTICATED.match(path)),
     ),
     "session_expired": (
