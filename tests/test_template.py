@@ -88,3 +88,22 @@ def test_every_function_folder_has_a_requirements_file() -> None:
     for folder in (ROOT / "functions").iterdir():
         if (folder / "app.py").exists():
             assert (folder / "requirements.txt").exists(), folder.name
+
+
+# Actions AWS does not let a policy scope to a resource (they only take "Resource": "*").
+UNSCOPABLE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"}
+
+
+def test_no_function_policy_has_a_wildcard_action_or_an_unneeded_wildcard_resource() -> None:
+    """checkov does not look inside SAM's inline policy statements: this does."""
+    for name, fn in functions().items():
+        for policy in fn["Properties"].get("Policies") or []:
+            if not isinstance(policy, dict) or "Statement" not in policy:
+                continue  # a SAM policy template: each names its resource (SecretArn, FunctionName...)
+            for statement in policy["Statement"]:
+                actions = statement.get("Action")
+                actions = [actions] if isinstance(actions, str) else actions or []
+                assert not [a for a in actions if "*" in a], f"{name}: name the actions, not {actions}"
+                resources = statement.get("Resource")
+                if resources == "*" or (isinstance(resources, list) and "*" in resources):
+                    assert set(actions) <= UNSCOPABLE_ACTIONS, f"{name}: {actions} can name their resource"
