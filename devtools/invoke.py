@@ -45,6 +45,7 @@ def database_url() -> str:
 
         url = embedded_pg.ensure_running()
         os.environ["DATABASE_URL"] = url
+        print(f"embedded PostgreSQL running ({url}); `make db-stop` stops it", file=sys.stderr)
     settings.reset()
     return url
 
