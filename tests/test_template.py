@@ -107,3 +107,17 @@ def test_no_function_policy_has_a_wildcard_action_or_an_unneeded_wildcard_resour
                 resources = statement.get("Resource")
                 if resources == "*" or (isinstance(resources, list) and "*" in resources):
                     assert set(actions) <= UNSCOPABLE_ACTIONS, f"{name}: {actions} can name their resource"
+
+
+def test_make_deploy_runs_without_questions_from_the_committed_samconfig() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    deploy = config["default"]["deploy"]["parameters"]
+    assert config["default"]["global"]["parameters"]["stack_name"]
+    assert deploy["confirm_changeset"] is False and deploy["capabilities"] == "CAPABILITY_IAM"
+    assert "parameter_overrides" not in deploy, "account-specific values are saved by `make deploy-guided`"
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ndeploy: ", 1)[1].split("\n\n", 1)[0]
+    assert "--guided" not in recipe and "--no-confirm-changeset" in recipe
+    assert "samconfig.toml" not in (ROOT / ".gitignore").read_text()
