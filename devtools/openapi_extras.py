@@ -172,7 +172,16 @@ def _json_content(operation: dict[str, Any], status: str) -> dict[str, Any] | No
     return media
 
 
+DESCRIPTION = (
+    "The API behind BatteryCRM's Android app and desktop console, and the Telegram webhook that brings "
+    "clients' messages in. Sign in with a login endpoint and send its `session_token` as "
+    "`Authorization: Bearer <token>`. Every failure is `{\"success\": false, \"error\": {\"code\", "
+    "\"message\"}}`; the codes and the rules behind them are in the repository's docs/api.md."
+)
+
+
 def add_servers_and_examples(spec: dict[str, Any]) -> dict[str, Any]:
+    spec["info"].setdefault("description", DESCRIPTION)
     spec["servers"] = SERVERS
     bodies = _event_bodies()
     for path, operations in spec["paths"].items():
