@@ -175,8 +175,8 @@ def _json_content(operation: dict[str, Any], status: str) -> dict[str, Any] | No
 DESCRIPTION = (
     "The API behind BatteryCRM's Android app and desktop console, and the Telegram webhook that brings "
     "clients' messages in. Sign in with a login endpoint and send its `session_token` as "
-    "`Authorization: Bearer <token>`. Every failure is `{\"success\": false, \"error\": {\"code\", "
-    "\"message\"}}`; the codes and the rules behind them are in the repository's docs/api.md."
+    '`Authorization: Bearer <token>`. Every failure is `{"success": false, "error": {"code", '
+    '"message"}}`; the codes and the rules behind them are in the repository\'s docs/api.md.'
 )
 
 
