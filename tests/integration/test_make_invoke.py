@@ -10,12 +10,14 @@ import secrets
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
 from devtools import invoke
+from shared import passwords
 
 pytestmark = pytest.mark.integration
 
@@ -110,3 +112,24 @@ def test_every_placeholder_in_events_is_filled_and_documented() -> None:
     assert used <= documented, "describe the placeholder in events/README.md"
     for path in (ROOT / "events").glob("*.json"):
         assert path.stem in (ROOT / "events" / "README.md").read_text(), f"list {path.name} in events/README.md"
+
+
+HTTP_FUNCTIONS = sorted(
+    p.stem for p in (ROOT / "events").glob("*.json") if json.loads(p.read_text()).get("version") == "2.0"
+)
+
+
+@pytest.mark.parametrize("function", HTTP_FUNCTIONS)
+def test_every_http_sample_answers_with_success_once_its_placeholders_are_filled(
+    function: str, empty_database: str, configure: Any
+) -> None:
+    configure(database_url=empty_database, telegram_dry_run="true")  # the demo bot is not a real one
+    status, body = invoke.invoke(function, ROOT / "events" / f"{function}.json")
+    if function == "password_change":  # put Boris's demo password back for the other samples
+        with psycopg.connect(empty_database, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE operators SET password_hash = %s WHERE login = 'boris@demo.test'",
+                (passwords.hash_password("demo-pass-boris"),),
+            )
+    assert status == 200, body
+    assert isinstance(body, dict) and body["success"] is True
