@@ -5,15 +5,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .tools/sam/bin/sam
+CHECKOV := .tools/checkov/bin/checkov
 PORT ?= 3000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
+CONFIG_ENV ?= default
 
 export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
 .PHONY: install run test test-integration lint format seed migrate admin bench bench-readme build deploy db-stop clean
+.PHONY: migrate-down invoke deploy-guided
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +27,11 @@ $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 $(SAM):
 	$(PYTHON) -m venv .tools/sam
 	.tools/sam/bin/pip install --quiet aws-sam-cli==1.170.0
+
+$(CHECKOV): requirements-checkov.txt
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
 
 install: $(VENV)/.installed
 
@@ -36,12 +44,13 @@ test: install  ## the whole suite against a real PostgreSQL (DATABASE_URL, else 
 test-integration: install  ## only the tests that talk to PostgreSQL
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
-lint: install $(SAM)
+lint: install $(SAM) $(CHECKOV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
+	$(CHECKOV) -f template.yaml --config-file .checkov.yaml
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -49,6 +58,14 @@ format: install
 
 migrate: install  ## apply pending migrations (DATABASE_URL, else the embedded database)
 	$(PY) -m devtools.run --migrate-only
+
+migrate-down: install  ## roll back: make migrate-down VERSION=0004 (0000: everything; DATABASE_URL, else embedded)
+	@test -n "$(VERSION)" || { echo "usage: make migrate-down VERSION=NNNN (0000 rolls back every migration)"; exit 2; }
+	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg start)} $(PY) -m shared.migrations --down-to $(VERSION)
+
+invoke: install  ## one function in-process with its event: make invoke FN=session_status [EVENT=events/x.json]
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
+	$(PY) -m devtools.invoke $(FN) $(if $(EVENT),--event $(EVENT),)
 
 seed: install  ## wipe the database and load the demo data again
 	$(PY) -m devtools.run --reseed-only
@@ -67,10 +84,13 @@ fuzz: install  ## schemathesis against docs/openapi.json on the local gateway, b
 	$(PY) -m devtools.fuzz
 
 build: $(SAM)
-	$(SAM) build
+	$(SAM) build --config-env $(CONFIG_ENV)
 
-deploy: build
-	$(SAM) deploy --guided
+deploy: build  ## non-interactive: sam deploy with samconfig.toml (migrations run inside the stack)
+	$(SAM) deploy --config-env $(CONFIG_ENV) --no-confirm-changeset --no-fail-on-empty-changeset $(DEPLOY_ARGS)
+
+deploy-guided: build  ## the first time: asks for the stack name, region and parameters, saves them
+	$(SAM) deploy --guided --config-env $(CONFIG_ENV)
 
 db-stop: install  ## stop the embedded PostgreSQL started by run/test
 	$(PY) -m devtools.embedded_pg stop

@@ -34,6 +34,8 @@ from wsgiref.headers import Headers
 
 import yaml
 
+from devtools import docs_site
+
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL_ERROR = json.dumps(
     {"success": False, "error": {"code": "internal_error", "message": "Internal server error"}}
@@ -273,6 +275,9 @@ class Gateway:
     ) -> Response:
         """One request, in the calling thread's container, without HTTP: (status, headers, body)."""
         method = method.upper()
+        documentation = docs_site.respond(method, path, headers, domain or self.domain)
+        if documentation is not None:  # /docs, /openapi.json and / (local only)
+            return documentation
         matched = self.match(method, path)
         if matched is None and self.default_route is None:
             status, out_headers, out = self._unrouted(method, path)

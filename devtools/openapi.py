@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from devtools import openapi_extras
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "openapi.json"
 
@@ -95,7 +97,7 @@ def build() -> dict[str, Any]:
         )
     spec["paths"] = dict(sorted(spec["paths"].items()))
     spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
-    return spec
+    return openapi_extras.add_servers_and_examples(spec)
 
 
 def render() -> str:

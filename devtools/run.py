@@ -84,6 +84,8 @@ def banner(port: int, telegram: str = "", host: str = "127.0.0.1") -> str:
     return f"""
 BatteryCRM operator API at {base}
 {phone}
+API docs at {base}/docs (Swagger UI; the spec is {base}/openapi.json)
+
 Demo logins:
 {logins}
 
