@@ -46,6 +46,7 @@ class Settings(BaseModel):
     telegram_dry_run: bool = Field(False, description="log outgoing messages and mark them sent instead of sending")
     telegram_connect_timeout_s: float = Field(2.0, gt=0)
     telegram_timeout_s: float = Field(5.0, gt=0, description="read/write timeout of a Bot API call")
+    reopen_window_hours: int = Field(72, ge=0, description="a client writing this soon after a close reopens it")
 
     # --- login throttling, session cleanup ---
     login_max_failures_per_account: int = Field(5, ge=1)
