@@ -102,9 +102,7 @@ def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
 
     rows = db.run(fetch)
     page = rows[: query.limit]
-    next_cursor = (
-        encode_cursor(page[-1]["sort_key"], page[-1]["id"], query.sort) if len(rows) > query.limit else None
-    )
+    next_cursor = encode_cursor(page[-1]["sort_key"], page[-1]["id"], query.sort) if len(rows) > query.limit else None
     return AppealsPage(appeals=[AppealOut.model_validate(r) for r in page], next_cursor=next_cursor)
 
 

@@ -83,7 +83,12 @@ def _announce(conn: db.Connection, tenant_id: Any, row: dict[str, Any], preview:
     reopened with its holder: ``appeal_message`` to the holder's phones."""
     appeal_id = str(row["appeal_id"])
     if row.get("reopened") and row.get("assigned_operator_id") is not None:
-        data = {"type": "appeal_message", "appeal_id": appeal_id, "message_id": str(row["message_id"]), "preview": preview}
+        data = {
+            "type": "appeal_message",
+            "appeal_id": appeal_id,
+            "message_id": str(row["message_id"]),
+            "preview": preview,
+        }
         push_outbox.enqueue_for_operator_mobiles(conn, tenant_id, row["assigned_operator_id"], "appeal_message", data)
     elif row["created"] or row.get("reopened"):
         data = {"type": "new_appeal", "appeal_id": appeal_id, "preview": preview}

@@ -438,7 +438,12 @@ def receive(
         UPSERT_CLIENT, {"tenant_id": tenant_id, "telegram_id": telegram_id, "name": name, "username": username}
     ).fetchone()
     assert client is not None
-    params = {"tenant_id": tenant_id, "client_id": client["id"], "preview": preview, "window_hours": reopen_window_hours}
+    params = {
+        "tenant_id": tenant_id,
+        "client_id": client["id"],
+        "preview": preview,
+        "window_hours": reopen_window_hours,
+    }
     reopened = conn.execute(REOPEN, params).fetchone()
     if reopened is not None:
         appeal = {"id": reopened["id"], "created": False, "assigned_operator_id": reopened["assigned_operator_id"]}

@@ -42,9 +42,7 @@ def list_quick_replies(conn: Connection, tenant_id: UUID) -> list[dict[str, Any]
     return conn.execute(LIST_QUICK_REPLIES, {"tenant_id": tenant_id}).fetchall()
 
 
-def create_quick_reply(
-    conn: Connection, tenant_id: UUID, operator_id: UUID, title: str, text: str
-) -> dict[str, Any]:
+def create_quick_reply(conn: Connection, tenant_id: UUID, operator_id: UUID, title: str, text: str) -> dict[str, Any]:
     params = {"tenant_id": tenant_id, "operator_id": operator_id, "title": title, "text": text}
     row = conn.execute(CREATE_QUICK_REPLY, params).fetchone()
     assert row is not None

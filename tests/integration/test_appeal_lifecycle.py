@@ -296,7 +296,9 @@ def test_read_with_a_message_of_another_appeal_or_tenant_is_404(api: Api, factor
         reply = api.post(f"{APPEALS}/{appeal}/read", {"message_id": str(message_id)}, token=token)
         assert (reply.status, reply.error_code) == (404, "not_found")
     reply = api.post(f"{APPEALS}/{appeal}/read", {"message_id": "nope"}, token=token)
-    assert (reply.status, reply.error_code) == (400, "invalid_request") and "message_id" in reply.body["error"]["message"]
+    assert (reply.status, reply.error_code) == (400, "invalid_request") and "message_id" in reply.body["error"][
+        "message"
+    ]
 
 
 # --- tenant scoping and ids ----------------------------------------------------------------
@@ -312,9 +314,7 @@ def test_read_with_a_message_of_another_appeal_or_tenant_is_404(api: Api, factor
         ("read", None),
     ],
 )
-def test_another_tenants_appeal_is_404_and_a_malformed_id_400(
-    api: Api, factory: Factory, path: str, body: Any
-) -> None:
+def test_another_tenants_appeal_is_404_and_a_malformed_id_400(api: Api, factory: Factory, path: str, body: Any) -> None:
     tenant, other = factory.tenant(), factory.tenant()
     anna = factory.operator(tenant)
     colleague = factory.operator(tenant)
