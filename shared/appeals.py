@@ -83,9 +83,12 @@ def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
         OPEN_STATUSES if query.status is None else ALL_STATUSES if query.status == "all" else (query.status,)
     )
     before: tuple[datetime | str, UUID] = decode_cursor(query.cursor, query.sort) if query.cursor else _FIRST_PAGE
+    q = query.q.strip() if query.q is not None else None
+    if q is not None and len(q) < 2:
+        raise InvalidRequest("Invalid field: q (2-100 characters besides surrounding spaces).")
 
     def fetch(conn: db.Connection) -> list[dict[str, Any]]:
-        terms = search.terms(conn, session.tenant_id, query.q) if query.q is not None else None
+        terms = search.terms(conn, session.tenant_id, q) if q is not None else None
         return repo.list_page(
             conn,
             tenant_id=session.tenant_id,

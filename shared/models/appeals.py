@@ -23,7 +23,7 @@ ClientMessageId = Annotated[str, StringConstraints(strip_whitespace=True, min_le
 
 
 SortOrder = Literal["created", "activity"]
-SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+SearchText = Annotated[str, StringConstraints(min_length=2, max_length=100)]
 
 
 class AppealsQuery(BaseModel):

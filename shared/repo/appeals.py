@@ -56,12 +56,12 @@ _SEARCH = """
                 UNION
                 SELECT m.appeal_id FROM appeal_messages m
                  WHERE m.tenant_id = %(tenant_id)s AND m.text ILIKE %(pattern)s)"""
-_PHONE = "\n                        OR regexp_replace(COALESCE(sc.phone, ''), '[^0-9]', '', 'g') LIKE %(digits)s"
+PHONE_MATCH = "\n                        OR regexp_replace(COALESCE(sc.phone, ''), '[^0-9]', '', 'g') LIKE %(digits)s"
 LIST_QUERIES = {
     (sort, status, search): _LIST.format(
         sort_key=SORT_KEYS[sort],
         status_filter=_STATUS_FILTERS[status],
-        search={"none": "", "text": _SEARCH.format(phone=""), "phone": _SEARCH.format(phone=_PHONE)}[search],
+        search={"none": "", "text": _SEARCH.format(phone=""), "phone": _SEARCH.format(phone=PHONE_MATCH)}[search],
     )
     for sort in SORT_KEYS
     for status in _STATUS_FILTERS
