@@ -227,7 +227,8 @@ UPDATE appeals a
    SET in_seq = a.in_seq + (m.direction = 'in')::int,
        last_message_at = GREATEST(a.last_message_at, m.created_at),
        last_message_preview = CASE WHEN a.last_message_at > m.created_at THEN a.last_message_preview
-                                   ELSE COALESCE(%(preview)s, left(regexp_replace(btrim(m.text), '\\s+', ' ', 'g'), 200))
+                                   ELSE COALESCE(%(preview)s,
+                                                 left(regexp_replace(btrim(m.text), '\\s+', ' ', 'g'), 200))
                               END
   FROM appeal_messages m
  WHERE m.id = %(message_id)s AND m.tenant_id = %(tenant_id)s
@@ -445,11 +446,12 @@ def receive(
         "window_hours": reopen_window_hours,
     }
     reopened = conn.execute(REOPEN, params).fetchone()
+    appeal: dict[str, Any] | None
     if reopened is not None:
         appeal = {"id": reopened["id"], "created": False, "assigned_operator_id": reopened["assigned_operator_id"]}
     else:
         appeal = conn.execute(OPEN_OR_APPEND, params).fetchone()
-        assert appeal is not None
+    assert appeal is not None
     message = conn.execute(
         INSERT_INCOMING,
         {"tenant_id": tenant_id, "appeal_id": appeal["id"], "text": text, "telegram_message_id": telegram_message_id},

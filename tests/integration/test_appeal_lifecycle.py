@@ -338,12 +338,11 @@ def test_two_operators_closing_and_taking_at_once_leave_one_consistent_state(htt
     tokens = [http_api.login(op) for op in ops]
     for _ in range(3):
         appeal = factory.appeal(tenant)
+        calls = [("close", 0), ("close", 1), ("take", 2), ("take", 3)]
         replies = at_once(
             [
-                lambda: http_api.post(f"{APPEALS}/{appeal}/close", token=tokens[0]),
-                lambda: http_api.post(f"{APPEALS}/{appeal}/close", token=tokens[1]),
-                lambda: http_api.post(f"{APPEALS}/{appeal}/take", token=tokens[2]),
-                lambda: http_api.post(f"{APPEALS}/{appeal}/take", token=tokens[3]),
+                lambda path=f"{APPEALS}/{appeal}/{action}", token=tokens[i]: http_api.post(path, token=token)
+                for action, i in calls
             ]
         )
         assert all(r.status < 500 for r in replies), [r.body for r in replies]

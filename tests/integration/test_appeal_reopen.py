@@ -122,7 +122,7 @@ def test_after_the_window_or_a_reject_a_new_appeal_opens(
 def test_the_window_is_a_setting(api: Api, factory: Factory, configure: Any) -> None:
     configure(reopen_window_hours=2)
     tenant = factory.tenant()
-    client, old = closed_appeal(factory, tenant, 5551004, hours_ago=3, operator=None, status="closed")
+    client, _ = closed_appeal(factory, tenant, 5551004, hours_ago=3, operator=None, status="closed")
     write(api, tenant, 5551004, "Hi again")
     assert [a["status"] for a in client_appeals(factory, client)] == ["closed", "new"]
 
@@ -149,7 +149,7 @@ def test_concurrent_messages_after_a_close_reopen_once(http_api: Api, factory: F
         barrier.wait()
         try:
             write(http_api, tenant, 5551006, f"message {i}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(4)]
@@ -188,9 +188,9 @@ def test_the_whole_day_close_then_the_client_writes_again(api: Api, factory: Fac
     reply = api.post(f"{APPEALS}/{appeal}/transfer", {"operator_id": str(boris.id)}, token=anna_token)
     assert reply.status == 200
     assert api.post(f"{APPEALS}/{appeal}/close", {"resolution": "Sold"}, token=boris_token).status == 200
-    write(api, tenant, 5551007, "Спасибо, а гарантия какая?")
+    write(api, tenant, 5551007, "Спасибо! Какая гарантия?")
     detail = api.get(f"{APPEALS}/{appeal}", token=boris_token).body["appeal"]
     assert detail["status"] == "in_progress" and detail["assigned_operator_id"] == str(boris.id)
     assert [m["direction"] for m in detail["messages"]] == ["in", "out", "note", "in"]
-    assert detail["last_message_preview"] == "Спасибо, а гарантия какая?" and detail["unread_count"] == 2
+    assert detail["last_message_preview"] == "Спасибо! Какая гарантия?" and detail["unread_count"] == 2
     assert [m.body["text"] for m in fake_telegram.sent_messages()] == ["Здравствуйте! Есть в наличии."]
