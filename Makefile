@@ -57,6 +57,7 @@ admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.t
 
 bench: install
 	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench $(if $(QUICK),--quick,)
+	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench.lifecycle $(if $(QUICK),--quick,)
 
 build: $(SAM)
 	$(SAM) build
