@@ -145,18 +145,11 @@ def take(session: Session, appeal_id: str) -> AppealOut:
             raise _refusal(repo.state(conn, session.tenant_id, appeal_uuid))
         if row["newly_taken"]:
             _announce_taken(conn, session, appeal_uuid)
-        return {**row, **_out(conn, session, appeal_uuid)}
+        return row
 
     row = db.run(work, transaction=True)
     logger.info("appeal taken", extra={"appeal_id": str(appeal_uuid), "newly": row["newly_taken"]})
     return AppealOut.model_validate(row)
-
-
-def _out(conn: db.Connection, session: Session, appeal_id: UUID) -> dict[str, Any]:
-    """The appeal as the caller sees it in the list (with their unread count)."""
-    row = repo.appeal_out(conn, session.tenant_id, appeal_id, session.operator_id)
-    assert row is not None
-    return row
 
 
 def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
@@ -166,7 +159,7 @@ def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
         row = repo.reject(conn, session.tenant_id, appeal_uuid, session.operator_id, reason or None)
         if row is None:
             raise _refusal(repo.state(conn, session.tenant_id, appeal_uuid))
-        return _out(conn, session, appeal_uuid)
+        return row
 
     row = db.run(work, transaction=True)
     logger.info("appeal rejected", extra={"appeal_id": str(appeal_uuid)})

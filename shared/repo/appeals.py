@@ -100,6 +100,12 @@ SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operato
  WHERE a.id = %(appeal_id)s AND a.tenant_id = %(tenant_id)s
 """
 
+# The caller's unread count of appeal ``a`` (client messages after their read mark).
+_UNREAD = (
+    "a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r "
+    "WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0)"
+)
+
 # Take: one conditional UPDATE. The CTE locks the row first, so ``before`` is the latest committed
 # holder (a concurrent taker waits, then sees the winner and updates nothing). No row back means
 # not in the tenant, closed/rejected, or held by someone else: STATE tells which.
@@ -119,6 +125,7 @@ UPDATE appeals a
    AND a.status IN ('new', 'in_progress')
    AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s)
 RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
+       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
        json_build_object('id', c.id, 'name', c.name, 'phone', c.phone) AS client,
           b.assigned_operator_id IS NULL AS newly_taken
 """
@@ -138,8 +145,12 @@ UPDATE appeals a
          AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s))
         OR (a.status = 'rejected' AND a.assigned_operator_id = %(operator_id)s))
 RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
+       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
        json_build_object('id', c.id, 'name', c.name, 'phone', c.phone) AS client
 """
+
+TAKE = TAKE.format(unread=_UNREAD)
+REJECT = REJECT.format(unread=_UNREAD)
 
 STATE = """
 SELECT status, assigned_operator_id FROM appeals WHERE id = %(appeal_id)s AND tenant_id = %(tenant_id)s

@@ -379,3 +379,17 @@ def test_two_holders_transferring_at_once_leave_one_holder(http_api: Api, factor
     expected = {0: ("in_progress", carl.id), 1: ("in_progress", dora.id), 2: ("closed", None)}[ok[0]]
     assert (row["status"], row["assigned_operator_id"]) == expected
     assert all(replies[i].status == 409 for i in range(3) if i != ok[0])
+
+
+def test_take_and_reject_answer_with_the_new_fields(api: Api, factory: Factory) -> None:
+    tenant = factory.tenant()
+    anna = factory.operator(tenant)
+    token = api.login(anna)
+    first, second = factory.appeal(tenant, text="one"), factory.appeal(tenant, text="two")
+    incoming(factory, tenant, first, "again")
+    taken = api.post(f"{APPEALS}/{first}/take", token=token).body["appeal"]
+    assert taken["unread_count"] == 2 and taken["last_message_preview"] == "again" and taken["closed_at"] is None
+    api.post(f"{APPEALS}/{second}/read", token=token)
+    rejected = api.post(f"{APPEALS}/{second}/reject", token=token).body["appeal"]
+    assert rejected["unread_count"] == 0 and rejected["last_message_preview"] == "two"
+    assert rejected["last_message_at"] is not None
