@@ -75,6 +75,7 @@ admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.t
 
 bench: install  ## prints its table (no access log, no metrics); writes bench/results/latest.json
 	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench $(if $(QUICK),--quick,)
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench.lifecycle $(if $(QUICK),--quick,)
 
 bench-readme: install  ## rewrite the README's benchmark section from bench/results/latest.json
 	$(PY) -m bench.readme

@@ -96,12 +96,32 @@ def _demo_promo(conn: Connection, filled: dict[str, str]) -> None:
     filled["SAMPLE-PROMO-ID"] = str(row["id"])
 
 
+def _demo_colleague(conn: Connection, filled: dict[str, str]) -> None:
+    row = conn.execute("SELECT id FROM operators WHERE login = 'anna@demo.test'").fetchone()
+    if row is None:
+        raise SystemExit("no demo operator anna@demo.test: `make seed` loads the demo data again")
+    filled["SAMPLE-OPERATOR-ID"] = str(row["id"])
+
+
+def _demo_quick_reply(conn: Connection, filled: dict[str, str]) -> None:
+    """A quick reply made for the occasion (the sample deletes it), so the demo ones stay."""
+    row = conn.execute(
+        "INSERT INTO quick_replies (tenant_id, title, text) SELECT id, 'Sample', 'Made by make invoke' "
+        "FROM tenants WHERE slug = 'demo' RETURNING id"
+    ).fetchone()
+    if row is None:
+        raise SystemExit("no demo tenant: `make seed` loads the demo data again")
+    filled["SAMPLE-QUICK-REPLY-ID"] = str(row["id"])
+
+
 # Every placeholder the events/ files use, and what fills it (events/README.md lists them too).
 PLACEHOLDERS: dict[str, Callable[[Connection, dict[str, str]], None]] = {
     "SAMPLE-SESSION-TOKEN": _demo_session,
     "SAMPLE-SESSION-ID": _demo_session,
     "SAMPLE-APPEAL-ID": _demo_appeal,
     "SAMPLE-PROMO-ID": _demo_promo,
+    "SAMPLE-OPERATOR-ID": _demo_colleague,
+    "SAMPLE-QUICK-REPLY-ID": _demo_quick_reply,
 }
 
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, metrics, telegram
+from shared import db, metrics, search, telegram
 from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -56,47 +56,62 @@ def parse_id(raw: str) -> UUID:
 # --- list and detail -------------------------------------------------------------------------
 
 
-def encode_cursor(created_at: datetime, appeal_id: UUID) -> str:
-    raw = json.dumps({"t": created_at.isoformat(), "id": str(appeal_id)}, separators=(",", ":"))
+def encode_cursor(sort_key: datetime, appeal_id: UUID, sort: str = "created") -> str:
+    raw = json.dumps({"s": sort, "t": sort_key.isoformat(), "id": str(appeal_id)}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+def decode_cursor(cursor: str, sort: str = "created") -> tuple[datetime, UUID]:
+    """The position a cursor encodes; 400 when it is malformed or was made for the other sort
+    (cursors from before ``sort`` existed are ``created`` ones)."""
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         created_at = datetime.fromisoformat(data["t"])
         if created_at.tzinfo is None:
             raise ValueError("naive timestamp")
-        return created_at, UUID(data["id"])
+        made_for = data.get("s", "created")
+        position = created_at, UUID(data["id"])
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError, binascii.Error):
         raise InvalidRequest("The cursor is not valid; pass the next_cursor of the previous page.") from None
+    if made_for != sort:
+        raise InvalidRequest(f"The cursor belongs to sort={made_for}; start again without a cursor.")
+    return position
 
 
 def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
     statuses: tuple[str, ...] = (
         OPEN_STATUSES if query.status is None else ALL_STATUSES if query.status == "all" else (query.status,)
     )
-    before: tuple[datetime | str, UUID] = decode_cursor(query.cursor) if query.cursor else _FIRST_PAGE
-    rows = db.run(
-        lambda conn: repo.list_page(
+    before: tuple[datetime | str, UUID] = decode_cursor(query.cursor, query.sort) if query.cursor else _FIRST_PAGE
+    q = query.q.strip() if query.q is not None else None
+    if q is not None and len(q) < 2:
+        raise InvalidRequest("Invalid field: q (2-100 characters besides surrounding spaces).")
+
+    def fetch(conn: db.Connection) -> list[dict[str, Any]]:
+        terms = search.terms(conn, session.tenant_id, q) if q is not None else None
+        return repo.list_page(
             conn,
             tenant_id=session.tenant_id,
             operator_id=session.operator_id,
             statuses=statuses,
             assigned=query.assigned,
-            before_created_at=before[0],
+            sort=query.sort,
+            before_key=before[0],
             before_id=before[1],
             limit=query.limit + 1,
+            pattern=terms.pattern if terms else None,
+            digits=terms.digits if terms else None,
         )
-    )
+
+    rows = db.run(fetch)
     page = rows[: query.limit]
-    next_cursor = encode_cursor(page[-1]["created_at"], page[-1]["id"]) if len(rows) > query.limit else None
+    next_cursor = encode_cursor(page[-1]["sort_key"], page[-1]["id"], query.sort) if len(rows) > query.limit else None
     return AppealsPage(appeals=[AppealOut.model_validate(r) for r in page], next_cursor=next_cursor)
 
 
 def detail(session: Session, appeal_id: str) -> AppealDetailOut:
     appeal_uuid = parse_id(appeal_id)
-    row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid))
+    row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid, session.operator_id))
     if row is None:
         raise NotFound("No such appeal.")
     return AppealDetailOut.model_validate(row)

@@ -19,6 +19,7 @@ from shared.errors import InvalidRequest, Unauthorized
 from shared.models.appeals import TelegramMessage, TelegramUpdate
 from shared.observability import logger, mask
 from shared.repo import appeals, clients, push_outbox, telegram_updates
+from shared.settings import get_settings
 
 PREVIEW_CHARS = 200
 _UNMATCHABLE = "\x00no-secret-configured\x00"  # compared against when the slug is unknown: same timing
@@ -58,11 +59,10 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
             text=text,
             preview=_preview(text),
             telegram_message_id=message.message_id,
+            reopen_window_hours=get_settings().reopen_window_hours,
         )
         clients.mark_reachable_by_telegram_id(conn, tenant["id"], sender.id, True)  # writing again: reachable
-        if row["created"]:
-            data = {"type": "new_appeal", "appeal_id": str(row["appeal_id"]), "preview": _preview(text)}
-            push_outbox.enqueue_for_tenant_mobiles(conn, tenant["id"], "new_appeal", data)
+        _announce(conn, tenant["id"], row, _preview(text))
         return row
 
     row = db.run(work, transaction=True)
@@ -74,8 +74,30 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
         metrics.appeal_opened()
     logger.info(
         "client message received",
-        extra={"update_id": update.update_id, "appeal_id": str(row["appeal_id"]), "new_appeal": row["created"]},
+        extra={
+            "update_id": update.update_id,
+            "appeal_id": str(row["appeal_id"]),
+            "new_appeal": row["created"],
+            "reopened": row["reopened"],
+        },
     )
+
+
+def _announce(conn: db.Connection, tenant_id: Any, row: dict[str, Any], preview: str) -> None:
+    """A new appeal, or one reopened without a holder: ``new_appeal`` to the tenant's phones; one
+    reopened with its holder: ``appeal_message`` to the holder's phones."""
+    appeal_id = str(row["appeal_id"])
+    if row.get("reopened") and row.get("assigned_operator_id") is not None:
+        data = {
+            "type": "appeal_message",
+            "appeal_id": appeal_id,
+            "message_id": str(row["message_id"]),
+            "preview": preview,
+        }
+        push_outbox.enqueue_for_operator_mobiles(conn, tenant_id, row["assigned_operator_id"], "appeal_message", data)
+    elif row["created"] or row.get("reopened"):
+        data = {"type": "new_appeal", "appeal_id": appeal_id, "preview": preview}
+        push_outbox.enqueue_for_tenant_mobiles(conn, tenant_id, "new_appeal", data)
 
 
 def _is_client_text(message: TelegramMessage | None) -> bool:

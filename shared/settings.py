@@ -50,6 +50,7 @@ class Settings(BaseModel):
     telegram_max_wait_s: float = Field(
         3.0, ge=0, description="a 429 whose retry_after is at most this is waited out and sent once more"
     )
+    reopen_window_hours: int = Field(72, ge=0, description="a client writing this soon after a close reopens it")
 
     # --- login throttling, session cleanup ---
     login_max_failures_per_account: int = Field(5, ge=1)

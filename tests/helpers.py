@@ -238,6 +238,11 @@ class Factory:
             row["id"],
             text,
         )
+        self.execute(  # what the API keeps current with each message (activity, unread counter, closed_at)
+            "UPDATE appeals SET in_seq = 1, last_message_at = created_at, last_message_preview = preview, "
+            "closed_at = CASE WHEN status = 'closed' THEN created_at END WHERE id = %s",
+            row["id"],
+        )
         return UUID(str(row["id"]))
 
     def promo(self, tenant: Tenant, *, text: str = "Winter sale: -10%", is_active: bool = True) -> UUID:

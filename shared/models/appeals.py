@@ -14,7 +14,7 @@ from shared.models.auth import Request, Success
 AppealStatus = Literal["new", "in_progress", "closed", "rejected"]
 StatusFilter = Literal["new", "in_progress", "closed", "rejected", "all"]
 AssignedFilter = Literal["me", "unassigned", "any"]
-DeliveryStatus = Literal["received", "pending", "sent", "failed"]
+DeliveryStatus = Literal["received", "pending", "sent", "failed", "internal"]
 
 OPEN_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress")
 ALL_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress", "closed", "rejected")
@@ -22,11 +22,17 @@ ALL_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress", "closed", "rejec
 ClientMessageId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 
+SortOrder = Literal["created", "activity"]
+SearchText = Annotated[str, StringConstraints(min_length=2, max_length=100)]
+
+
 class AppealsQuery(BaseModel):
     status: StatusFilter | None = None
     assigned: AssignedFilter = "any"
     limit: int = Field(50, ge=1, le=100)
     cursor: str | None = None
+    q: SearchText | None = None
+    sort: SortOrder = "created"
 
 
 class ClientOut(BaseModel):
@@ -49,12 +55,16 @@ class AppealOut(BaseModel):
     updated_at: datetime
     assigned_operator_id: UUID | None
     preview: str
+    closed_at: datetime | None
+    last_message_at: datetime | None
+    last_message_preview: str | None
+    unread_count: int = Field(description="the client's messages after the caller's read mark")
     client: ClientOut
 
 
 class MessageOut(BaseModel):
     id: UUID
-    direction: Literal["in", "out"]
+    direction: Literal["in", "out", "note"] = Field(description="note: between operators, never sent")
     kind: Literal["text", "promo"]
     text: str
     created_at: datetime
@@ -66,6 +76,7 @@ class AppealDetailOut(AppealOut):
     client: ClientDetailOut
     normalized: dict[str, Any] | None
     reject_reason: str | None
+    resolution: str | None
     messages: list[MessageOut]
 
 

@@ -11,39 +11,84 @@ from psycopg.types.json import Jsonb
 
 from shared.db import Connection
 
-# Newest first, keyset-paginated: the page starts strictly after (before_created_at, before_id) in
-# (created_at DESC, id DESC) order, so appeals arriving meanwhile never shift the next page. Without
-# a cursor the caller passes ('infinity', max uuid): one statement shape, served in list order by
-# appeals_list_idx (or appeals_open_list_idx for the default filter). Fetches limit + 1 rows to know
-# whether there is a next page.
+# Newest first, keyset-paginated: the page starts strictly after (before_key, before_id) in
+# (sort key DESC, id DESC) order, so appeals arriving meanwhile never shift the next page. The sort
+# key is created_at (sort=created) or the last activity (sort=activity: the last message, or the
+# creation of an appeal without messages). Without a cursor the caller passes ('infinity', max
+# uuid): one statement shape per sort, served in list order by appeals_list_idx /
+# appeals_activity_idx (or their open-appeals partial twins for the default filter). Fetches
+# limit + 1 rows to know whether there is a next page.
+# unread_count: the caller's read mark against the appeal's incoming-message sequence, one index
+# lookup per row whatever the number of messages.
 # Plain client columns rather than a JSON object: parsing JSON per row costs more than the query.
 _LIST = """
 SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
+       a.closed_at, a.last_message_at, a.last_message_preview,
+       a.in_seq - COALESCE(r.read_seq, 0) AS unread_count, {sort_key} AS sort_key,
        c.id AS client_id, c.name AS client_name, c.phone AS client_phone,
        c.reachable AS client_reachable, c.phone_verified AS client_phone_verified
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
+  LEFT JOIN appeal_reads r ON r.appeal_id = a.id AND r.operator_id = %(operator_id)s
  WHERE a.tenant_id = %(tenant_id)s
-   AND (a.created_at, a.id) < (%(before_created_at)s::timestamptz, %(before_id)s::uuid)
+   AND ({sort_key}, a.id) < (%(before_key)s::timestamptz, %(before_id)s::uuid)
    AND {status_filter}
    AND CASE %(assigned)s::text
            WHEN 'me' THEN a.assigned_operator_id = %(operator_id)s
            WHEN 'unassigned' THEN a.assigned_operator_id IS NULL
            ELSE true
-       END
- ORDER BY a.created_at DESC, a.id DESC
+       END{search}
+ ORDER BY {sort_key} DESC, a.id DESC
  LIMIT %(limit)s
 """
-LIST = _LIST.format(status_filter="a.status = ANY(%(statuses)s::text[])")
-# The default filter (the open appeals) written out, so that the planner can walk
-# appeals_open_list_idx in list order and stop after one page.
-LIST_OPEN = _LIST.format(status_filter="a.status IN ('new', 'in_progress')")
+SORT_KEYS = {"created": "a.created_at", "activity": "COALESCE(a.last_message_at, a.created_at)"}
+# The default filter (the open appeals) written out, so that the planner can walk the open-appeals
+# partial index in list order and stop after one page.
+_STATUS_FILTERS = {"any": "a.status = ANY(%(statuses)s::text[])", "open": "a.status IN ('new', 'in_progress')"}
+# Search (q): appeals whose client's name, username or phone digits, or any of whose messages,
+# contain the text, case-insensitively. Each branch is served by a trigram index (ILIKE); the phone
+# branch is there only when q looks like a phone number.
+_SEARCH = """
+   AND a.id IN (SELECT ca.id
+                  FROM clients sc
+                  JOIN appeals ca ON ca.client_id = sc.id AND ca.tenant_id = sc.tenant_id
+                 WHERE sc.tenant_id = %(tenant_id)s
+                   AND (sc.name ILIKE %(pattern)s OR sc.username ILIKE %(pattern)s{phone})
+                UNION
+                SELECT m.appeal_id FROM appeal_messages m
+                 WHERE m.tenant_id = %(tenant_id)s AND m.text ILIKE %(pattern)s)"""
+PHONE_MATCH = "\n                        OR regexp_replace(COALESCE(sc.phone, ''), '[^0-9]', '', 'g') LIKE %(digits)s"
+LIST_QUERIES = {
+    (sort, status, search): _LIST.format(
+        sort_key=SORT_KEYS[sort],
+        status_filter=_STATUS_FILTERS[status],
+        search={"none": "", "text": _SEARCH.format(phone=""), "phone": _SEARCH.format(phone=PHONE_MATCH)}[search],
+    )
+    for sort in SORT_KEYS
+    for status in _STATUS_FILTERS
+    for search in ("none", "text", "phone")
+}
 _OPEN = frozenset(("new", "in_progress"))
+
+# One appeal as the list shows it, for the caller (after take, reject, close, release, transfer, read).
+APPEAL_OUT = """
+SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
+       a.closed_at, a.last_message_at, a.last_message_preview,
+       a.in_seq - COALESCE(r.read_seq, 0) AS unread_count,
+       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client
+  FROM appeals a
+  JOIN clients c ON c.id = a.client_id
+  LEFT JOIN appeal_reads r ON r.appeal_id = a.id AND r.operator_id = %(operator_id)s
+ WHERE a.id = %(appeal_id)s AND a.tenant_id = %(tenant_id)s
+"""
 
 # The appeal, its client and its messages (oldest first) in one round trip.
 DETAIL = """
 SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       a.normalized, a.reject_reason,
+       a.normalized, a.reject_reason, a.closed_at, a.resolution, a.last_message_at, a.last_message_preview,
+       a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r
+                             WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0) AS unread_count,
        json_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'telegram_id', c.telegram_id,
                          'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client,
        COALESCE((SELECT json_agg(json_build_object(
@@ -57,6 +102,12 @@ SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operato
   JOIN clients c ON c.id = a.client_id
  WHERE a.id = %(appeal_id)s AND a.tenant_id = %(tenant_id)s
 """
+
+# The caller's unread count of appeal ``a`` (client messages after their read mark).
+_UNREAD = (
+    "a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r "
+    "WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0)"
+)
 
 # Take: one conditional UPDATE. The CTE locks the row first, so ``before`` is the latest committed
 # holder (a concurrent taker waits, then sees the winner and updates nothing). No row back means
@@ -77,6 +128,7 @@ UPDATE appeals a
    AND a.status IN ('new', 'in_progress')
    AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s)
 RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
+       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
        json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
                          'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client,
           b.assigned_operator_id IS NULL AS newly_taken
@@ -97,9 +149,13 @@ UPDATE appeals a
          AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s))
         OR (a.status = 'rejected' AND a.assigned_operator_id = %(operator_id)s))
 RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
+       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
        json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
                          'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client
 """
+
+TAKE = TAKE.format(unread=_UNREAD)
+REJECT = REJECT.format(unread=_UNREAD)
 
 STATE = """
 SELECT status, assigned_operator_id FROM appeals WHERE id = %(appeal_id)s AND tenant_id = %(tenant_id)s
@@ -178,30 +234,67 @@ UPDATE appeal_messages
 RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, telegram_message_id, updated_at
 """
 
-# Incoming message: the client (by telegram_id), their open appeal (or a new one: the partial
-# unique index admits one open appeal per client, so concurrent first messages meet in ON CONFLICT)
-# and the message, in one statement. ``created`` tells a new appeal from an appended one.
-RECEIVE = """
-WITH client AS (
-    INSERT INTO clients (tenant_id, telegram_id, name, username)
-    VALUES (%(tenant_id)s, %(telegram_id)s, %(name)s, %(username)s)
-    ON CONFLICT (tenant_id, telegram_id) DO UPDATE
-       SET username = EXCLUDED.username,
-           name = COALESCE(clients.name, EXCLUDED.name),
-           updated_at = now()
- RETURNING id
-), appeal AS (
-    INSERT INTO appeals (tenant_id, client_id, preview)
-    SELECT %(tenant_id)s, client.id, %(preview)s FROM client
-    ON CONFLICT (client_id) WHERE status IN ('new', 'in_progress') DO UPDATE
-       SET preview = EXCLUDED.preview, updated_at = now()
- RETURNING id, (xmax = 0) AS created
-), message AS (
-    INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status, telegram_message_id)
-    SELECT %(tenant_id)s, appeal.id, 'in', %(text)s, 'received', %(telegram_message_id)s FROM appeal
- RETURNING id
-)
-SELECT appeal.id AS appeal_id, appeal.created, message.id AS message_id FROM appeal, message
+# The activity an inserted message brings to its appeal: last_message_at/preview follow every
+# client or operator message (not notes), and the client's messages advance in_seq (the unread
+# counter). Every repo function that inserts a message calls ``record_activity`` in the same
+# transaction. A preview may be given for messages whose text is not what the list should show.
+RECORD_ACTIVITY = """
+UPDATE appeals a
+   SET in_seq = a.in_seq + (m.direction = 'in')::int,
+       last_message_at = GREATEST(a.last_message_at, m.created_at),
+       last_message_preview = CASE WHEN a.last_message_at > m.created_at THEN a.last_message_preview
+                                   ELSE COALESCE(%(preview)s,
+                                                 left(regexp_replace(btrim(m.text), '\\s+', ' ', 'g'), 200))
+                              END
+  FROM appeal_messages m
+ WHERE m.id = %(message_id)s AND m.tenant_id = %(tenant_id)s
+   AND a.id = m.appeal_id AND a.tenant_id = m.tenant_id
+   AND m.direction IN ('in', 'out')
+"""
+
+# Incoming message, step 1: the client (by telegram_id). The upsert locks the client's row, so a
+# client's concurrent messages go through the next steps one at a time.
+UPSERT_CLIENT = """
+INSERT INTO clients (tenant_id, telegram_id, name, username)
+VALUES (%(tenant_id)s, %(telegram_id)s, %(name)s, %(username)s)
+ON CONFLICT (tenant_id, telegram_id) DO UPDATE
+   SET username = EXCLUDED.username,
+       name = COALESCE(clients.name, EXCLUDED.name),
+       updated_at = now()
+RETURNING id
+"""
+
+# Step 2: reopen the client's latest appeal when it was closed less than the window ago (back to
+# its holder, else new). After a reject, after the window, or with an open appeal there is nothing
+# to reopen.
+REOPEN = """
+UPDATE appeals a
+   SET status = CASE WHEN a.assigned_operator_id IS NULL THEN 'new' ELSE 'in_progress' END,
+       closed_at = NULL, preview = %(preview)s, updated_at = now()
+ WHERE a.id = (SELECT l.id FROM appeals l
+                WHERE l.client_id = %(client_id)s AND l.tenant_id = %(tenant_id)s
+                ORDER BY l.created_at DESC, l.id DESC LIMIT 1)
+   AND a.status = 'closed'
+   AND a.closed_at > now() - make_interval(hours => %(window_hours)s)
+   AND NOT EXISTS (SELECT 1 FROM appeals o WHERE o.client_id = a.client_id AND o.status IN ('new', 'in_progress'))
+RETURNING a.id, a.assigned_operator_id
+"""
+
+# Step 2 otherwise: the open appeal, or a new one (the partial unique index admits one open
+# appeal per client). ``created`` tells a new appeal from an appended one.
+OPEN_OR_APPEND = """
+INSERT INTO appeals (tenant_id, client_id, preview)
+VALUES (%(tenant_id)s, %(client_id)s, %(preview)s)
+ON CONFLICT (client_id) WHERE status IN ('new', 'in_progress') DO UPDATE
+   SET preview = EXCLUDED.preview, updated_at = now()
+RETURNING id, (xmax = 0) AS created, assigned_operator_id
+"""
+
+# Step 3: the message.
+INSERT_INCOMING = """
+INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status, telegram_message_id)
+VALUES (%(tenant_id)s, %(appeal_id)s, 'in', %(text)s, 'received', %(telegram_message_id)s)
+RETURNING id
 """
 
 
@@ -212,21 +305,34 @@ def list_page(
     operator_id: UUID,
     statuses: Sequence[str],
     assigned: str,
-    before_created_at: datetime | str,
+    sort: str,
+    before_key: datetime | str,
     before_id: UUID,
     limit: int,
+    pattern: str | None = None,
+    digits: str | None = None,
 ) -> list[dict[str, Any]]:
+    """A page of the list. ``pattern``: an ILIKE pattern to search for; ``digits``: a LIKE pattern
+    over phone digits (only with ``pattern``)."""
     params = {
         "tenant_id": tenant_id,
         "operator_id": operator_id,
         "statuses": list(statuses),
         "assigned": assigned,
-        "before_created_at": before_created_at,
+        "before_key": before_key,
         "before_id": before_id,
         "limit": limit,
+        "pattern": pattern,
+        "digits": digits,
     }
-    query = LIST_OPEN if frozenset(statuses) == _OPEN else LIST
+    search = "none" if pattern is None else "phone" if digits else "text"
+    query = LIST_QUERIES[(sort, "open" if frozenset(statuses) == _OPEN else "any", search)]
     return [_nest_client(row) for row in conn.execute(query, params).fetchall()]
+
+
+def appeal_out(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
+    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
+    return conn.execute(APPEAL_OUT, params).fetchone()
 
 
 def _nest_client(row: dict[str, Any]) -> dict[str, Any]:
@@ -236,8 +342,9 @@ def _nest_client(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def detail(conn: Connection, tenant_id: UUID, appeal_id: UUID) -> dict[str, Any] | None:
-    return conn.execute(DETAIL, {"tenant_id": tenant_id, "appeal_id": appeal_id}).fetchone()
+def detail(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
+    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
+    return conn.execute(DETAIL, params).fetchone()
 
 
 def take(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
@@ -293,7 +400,10 @@ def insert_outgoing(
         "promo_id": promo_id,
         "client_message_id": client_message_id,
     }
-    return conn.execute(INSERT_OUTGOING, params).fetchone()
+    message = conn.execute(INSERT_OUTGOING, params).fetchone()
+    if message is not None:
+        record_activity(conn, tenant_id, message["id"])
+    return message
 
 
 def find_by_client_message_id(
@@ -322,6 +432,12 @@ def mark_delivery(
     return row
 
 
+def record_activity(conn: Connection, tenant_id: UUID, message_id: UUID, preview: str | None = None) -> None:
+    """Bring the message's appeal up to date (last_message_at/preview, the unread counter); call it
+    right after inserting any client or operator message, in the same transaction."""
+    conn.execute(RECORD_ACTIVITY, {"tenant_id": tenant_id, "message_id": message_id, "preview": preview})
+
+
 def receive(
     conn: Connection,
     *,
@@ -332,16 +448,38 @@ def receive(
     text: str,
     preview: str,
     telegram_message_id: int,
+    reopen_window_hours: int = 72,
 ) -> dict[str, Any]:
+    """The client, the appeal the message belongs to (the open one; the latest one reopened when it
+    was closed within ``reopen_window_hours``; else a new one) and the message. Returns appeal_id,
+    message_id, created, reopened and assigned_operator_id (the holder, if any)."""
+    client = conn.execute(
+        UPSERT_CLIENT, {"tenant_id": tenant_id, "telegram_id": telegram_id, "name": name, "username": username}
+    ).fetchone()
+    assert client is not None
     params = {
         "tenant_id": tenant_id,
-        "telegram_id": telegram_id,
-        "name": name,
-        "username": username,
-        "text": text,
+        "client_id": client["id"],
         "preview": preview,
-        "telegram_message_id": telegram_message_id,
+        "window_hours": reopen_window_hours,
     }
-    row = conn.execute(RECEIVE, params).fetchone()
-    assert row is not None
-    return row
+    reopened = conn.execute(REOPEN, params).fetchone()
+    appeal: dict[str, Any] | None
+    if reopened is not None:
+        appeal = {"id": reopened["id"], "created": False, "assigned_operator_id": reopened["assigned_operator_id"]}
+    else:
+        appeal = conn.execute(OPEN_OR_APPEND, params).fetchone()
+    assert appeal is not None
+    message = conn.execute(
+        INSERT_INCOMING,
+        {"tenant_id": tenant_id, "appeal_id": appeal["id"], "text": text, "telegram_message_id": telegram_message_id},
+    ).fetchone()
+    assert message is not None
+    record_activity(conn, tenant_id, message["id"], preview)
+    return {
+        "appeal_id": appeal["id"],
+        "message_id": message["id"],
+        "created": appeal["created"],
+        "reopened": reopened is not None,
+        "assigned_operator_id": appeal["assigned_operator_id"],
+    }

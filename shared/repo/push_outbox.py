@@ -83,6 +83,31 @@ def enqueue_for_operator_sessions(
     return queued
 
 
+# Every live mobile session of one operator of the tenant that can receive pushes.
+ENQUEUE_FOR_OPERATOR_MOBILES = """
+INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
+SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
+  FROM operator_devices d
+  JOIN operators o ON o.id = d.operator_id AND o.is_active
+ WHERE d.tenant_id = %(tenant_id)s
+   AND d.operator_id = %(operator_id)s
+   AND d.device_type = 'mobile'
+   AND d.fcm_token IS NOT NULL
+   AND d.expires_at > now()
+"""
+
+
+def enqueue_for_operator_mobiles(
+    conn: Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any]
+) -> int:
+    """Queue ``kind`` for every live mobile session of one operator; returns how many rows."""
+    params = {"tenant_id": tenant_id, "operator_id": operator_id, "kind": kind, "data": Jsonb(data)}
+    queued = conn.execute(ENQUEUE_FOR_OPERATOR_MOBILES, params).rowcount
+    if queued:
+        db.after_commit(push.kick)
+    return queued
+
+
 def enqueue(
     conn: Connection,
     tenant_id: UUID,
