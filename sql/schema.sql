@@ -152,6 +152,7 @@
 -- constraint tenants tenants_pkey PRIMARY KEY (id)
 -- index CREATE INDEX appeal_messages_appeal_idx ON public.appeal_messages USING btree (appeal_id, created_at, id)
 -- index CREATE INDEX appeals_assigned_idx ON public.appeals USING btree (assigned_operator_id) WHERE (assigned_operator_id IS NOT NULL)
+-- index CREATE INDEX appeals_changes_idx ON public.appeals USING btree (tenant_id, updated_at)
 -- index CREATE INDEX appeals_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC)
 -- index CREATE INDEX appeals_open_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
 -- index CREATE INDEX login_attempts_account_idx ON public.login_attempts USING btree (login_key, created_at)
