@@ -77,7 +77,7 @@ async function call(method, path, { body, query, etag, feature, auth = true } = 
   if (auth && session) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   if (etag) headers["if-none-match"] = etag;
-  const search = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== "")) : null;
+  const search = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v != null && v !== "")) : null;
   let response;
   try {
     response = await fetch(search && search.size ? `${path}?${search}` : path, {
