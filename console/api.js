@@ -168,6 +168,20 @@ export const api = {
     call("POST", `${A}/password`, { body: { current_password: current, new_password: next } }),
 };
 
+let probed = false;
+
+/** Asks once whether the server takes uploads: an empty upload request is 400 where the endpoint
+ * exists and 404 where it does not (the attach control then hides). Nothing is created. */
+export async function probeFeatures() {
+  if (probed) return;
+  probed = true;
+  try {
+    await call("POST", `${A}/uploads`, { body: {}, feature: "uploads" });
+  } catch {
+    // 400 (it exists) or 404 (marked unavailable)
+  }
+}
+
 /** PUT a file's bytes where an upload answer says (S3 presigned, or the local store). */
 export async function putFile(upload, file) {
   let response;

@@ -49,6 +49,8 @@ def banner(port: int, telegram: str = "") -> str:
     return f"""
 BatteryCRM operator API at {base}
 
+Operator console: {base}/console/  (sign in with a demo login below)
+
 Demo logins:
 {logins}
 

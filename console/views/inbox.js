@@ -2,7 +2,7 @@
 // live by polling "what changed" every few seconds (nothing is sent back when nothing changed).
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { api, describe, has, onFeaturesChanged } from "../api.js";
+import { api, describe, has, onFeaturesChanged, probeFeatures } from "../api.js";
 import { html } from "../html.js";
 import { t, when } from "../i18n.js";
 import { Conversation } from "./conversation.js";
@@ -60,6 +60,9 @@ export function Inbox({ appealId, me }) {
   const query = useRef({});
 
   useEffect(() => onFeaturesChanged(() => setFeatures((n) => n + 1)), []);
+  useEffect(() => {
+    probeFeatures();
+  }, []);
 
   const load = useCallback(async (more = false) => {
     const params = { ...FILTERS[filter], sort: "activity", limit: 50 };
@@ -138,7 +141,7 @@ function AppealItem({ appeal, me, open }) {
       <a href=${`#/appeals/${appeal.id}`} aria-current=${open ? "true" : undefined}>
         <span class="line">
           <strong class="name">${name}</strong>
-          <time datetime=${appeal.last_message_at || appeal.updated_at}>${when(appeal.last_message_at || appeal.updated_at)}</time>
+          <time datetime=${appeal.last_message_at || appeal.created_at}>${when(appeal.last_message_at || appeal.created_at)}</time>
         </span>
         <span class="preview">${preview}</span>
         <span class="line meta">

@@ -4,6 +4,7 @@ Any uncaught page error or console error fails the test that caused it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,10 +68,8 @@ class Pages:
 
     def close(self) -> None:
         for context in self._contexts:
-            try:
+            with contextlib.suppress(Error):
                 context.close()
-            except Error:
-                pass
 
 
 def _expected_failed_request(message: ConsoleMessage) -> bool:

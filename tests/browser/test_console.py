@@ -63,9 +63,7 @@ def test_a_client_message_arrives_while_the_page_is_open(pages: Pages, factory: 
     expect(item).to_contain_text("Аккумулятор сел, нужна замена")
 
 
-def test_open_take_reply_seen_in_the_thread_and_at_telegram(
-    pages: Pages, factory: Factory, fake_telegram: Any
-) -> None:
+def test_open_take_reply_seen_in_the_thread_and_at_telegram(pages: Pages, factory: Factory, fake_telegram: Any) -> None:
     tenant = factory.tenant()
     factory.telegram_bot(tenant)
     op = factory.operator(tenant)

@@ -17,7 +17,10 @@ PATH = "/webhook/api/operator/changes"
 
 def poll(api: Api, token: str, cursor: str | None = None, etag: str | None = None) -> tuple[int, list[str], str, str]:
     reply = api.get(
-        PATH, token=token, query={"since": cursor} if cursor else None, headers={"if-none-match": etag} if etag else None
+        PATH,
+        token=token,
+        query={"since": cursor} if cursor else None,
+        headers={"if-none-match": etag} if etag else None,
     )
     if reply.status == 304:
         assert not reply.body
