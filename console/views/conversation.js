@@ -27,12 +27,18 @@ export function Conversation({ appealId, me, changed, onChanged }) {
   const heading = useRef(null);
   const thread = useRef(null);
 
+  const lastRead = useRef(null);
+
   const reload = async () => {
     try {
       const answer = await api.appeal(appealId);
       setAppeal(answer.appeal);
       setError(null);
-      if (has("lifecycle")) api.read(appealId).catch(() => {});
+      const newest = answer.appeal.messages.at(-1);
+      if (has("lifecycle") && newest && newest.id !== lastRead.current) {
+        lastRead.current = newest.id; // only when there is something new to mark read
+        api.read(appealId).catch(() => {});
+      }
     } catch (err) {
       setError(describe(err));
     }
@@ -49,6 +55,14 @@ export function Conversation({ appealId, me, changed, onChanged }) {
   useEffect(() => {
     if (thread.current) thread.current.scrollTop = thread.current.scrollHeight;
   }, [appeal && appeal.messages.length]);
+
+  // A file still being fetched from Telegram: look again shortly (its status changes elsewhere).
+  const pending = appeal && appeal.messages.some((m) => (m.attachments || []).some((a) => a.status === "pending"));
+  useEffect(() => {
+    if (!pending) return undefined;
+    const timer = setTimeout(reload, 2000);
+    return () => clearTimeout(timer);
+  }, [appeal]);
 
   /** Runs an action; the appeal and the list are reloaded after it, whatever happened. */
   const act = async (work, done) => {

@@ -63,7 +63,9 @@ def test_a_client_message_arrives_while_the_page_is_open(pages: Pages, factory: 
     expect(item).to_contain_text("Аккумулятор сел, нужна замена")
 
 
-def test_open_take_reply_seen_in_the_thread_and_at_telegram(pages: Pages, factory: Factory, fake_telegram: Any) -> None:
+def test_open_take_reply_seen_in_the_thread_and_at_telegram(
+    pages: Pages, factory: Factory, fake_telegram: Any, http_api: Api
+) -> None:
     tenant = factory.tenant()
     factory.telegram_bot(tenant)
     op = factory.operator(tenant)
@@ -89,6 +91,10 @@ def test_open_take_reply_seen_in_the_thread_and_at_telegram(pages: Pages, factor
     expect(conversation.get_by_role("textbox", name="Reply")).to_have_value("")
     sent = fake_telegram.sent_messages()
     assert [(c.body["chat_id"], c.body["text"]) for c in sent] == [(880002, "Yes, 7,500 ₽, come by today.")]
+
+    # the client answers while the conversation is open: it shows up without a reload
+    assert post(http_api, tenant, update(502, 880002, "Great, on my way")).status == 200
+    expect(thread.get_by_role("listitem").last).to_contain_text("Great, on my way")
 
 
 def test_close_an_appeal_after_lifecycle(pages: Pages, factory: Factory) -> None:
