@@ -23,7 +23,9 @@ export class ApiError extends Error {
 }
 
 let sessionEndedListener = () => {};
-const unavailable = new Set();
+// feature -> whether the server has it. Features not listed are assumed present until a 404;
+// these two are hidden until probeFeatures() has asked (so no control shows, then vanishes).
+const features = { lifecycle: false, uploads: false };
 const listeners = new Set();
 
 /** Called with "replaced" | "revoked" | "expired" | "disabled" | "invalid" when any call finds the session gone. */
@@ -46,7 +48,7 @@ function saveSession(session) {
 
 /** Whether the server has this feature (false once its endpoint answered 404). */
 export function has(feature) {
-  return !unavailable.has(feature);
+  return features[feature] !== false;
 }
 
 /** Re-render when a feature turns out to be missing. */
@@ -55,9 +57,9 @@ export function onFeaturesChanged(listener) {
   return () => listeners.delete(listener);
 }
 
-function markUnavailable(feature) {
-  if (!unavailable.has(feature)) {
-    unavailable.add(feature);
+function mark(feature, present) {
+  if (features[feature] !== present) {
+    features[feature] = present;
     listeners.forEach((listener) => listener());
   }
 }
@@ -102,7 +104,7 @@ async function call(method, path, { body, query, etag, feature, auth = true } = 
   }
   const error = (data && data.error) || {};
   const code = error.code || (response.status === 404 ? "not_found" : response.status === 405 ? "not_found" : "unknown");
-  if (feature && (response.status === 404 || response.status === 405) && code === "not_found") markUnavailable(feature);
+  if (feature && (response.status === 404 || response.status === 405) && code === "not_found") mark(feature, false);
   if (auth && SESSION_ENDED[code]) {
     saveSession(null);
     sessionEndedListener(SESSION_ENDED[code]);
@@ -170,16 +172,24 @@ export const api = {
 
 let probed = false;
 
-/** Asks once whether the server takes uploads: an empty upload request is 400 where the endpoint
- * exists and 404 where it does not (the attach control then hides). Nothing is created. */
+/** Asks once which optional features the server has: the colleagues list (the appeal lifecycle:
+ * close, release, transfer, notes, read marks) and uploads (an empty upload request is 400 where
+ * the endpoint exists, 404 where it does not; nothing is created). */
 export async function probeFeatures() {
   if (probed) return;
   probed = true;
-  try {
-    await call("POST", `${A}/uploads`, { body: {}, feature: "uploads" });
-  } catch {
-    // 400 (it exists) or 404 (marked unavailable)
-  }
+  const ask = async (feature, request) => {
+    try {
+      await request();
+      mark(feature, true);
+    } catch (err) {
+      mark(feature, !(err instanceof ApiError && (err.status === 404 || err.status === 405)) && err.code !== "network");
+    }
+  };
+  await Promise.all([
+    ask("lifecycle", () => call("GET", `${A}/colleagues`)),
+    ask("uploads", () => call("POST", `${A}/uploads`, { body: {} })),
+  ]);
 }
 
 /** PUT a file's bytes where an upload answer says (S3 presigned, or the local store). */

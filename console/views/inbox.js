@@ -37,8 +37,10 @@ function useChanges(onChange) {
             etag = answer.etag;
           }
         }
-      } catch {
-        // offline or the session ended (the shell handles that): try again next time
+      } catch (err) {
+        // offline or the session ended (the shell handles that): try again next time;
+        // a cursor the server no longer accepts is dropped
+        if (err.status === 400) cursor = etag = null;
       }
       if (!stopped) timer = setTimeout(tick, has("changes") ? POLL_MS : POLL_MS * 3);
     };
