@@ -172,3 +172,31 @@ def test_a_photo_is_shown_after_media(pages: Pages, factory: Factory, http_api: 
     image = conversation.get_by_role("img", name="Photo")
     expect(image).to_be_visible(timeout=15000)
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_signed_out_from_the_phone_says_so(pages: Pages, factory: Factory, http_api: Api) -> None:
+    op = factory.operator()
+    page = pages.open()
+    sign_in(page, op)
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    phone = http_api.login(op)
+    assert http_api.post("/webhook/api/operator/sessions/revoke-others", token=phone).status == 200
+    expect(page.get_by_role("alert")).to_contain_text("signed out from another device")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_a_narrow_window_shows_one_pane_at_a_time(pages: Pages, factory: Factory) -> None:
+    tenant = factory.tenant()
+    op = factory.operator(tenant)
+    factory.appeal(tenant, client=factory.client(tenant, name="Narrow Client"), text="Hello from a phone-sized window")
+    page = pages.open(width=420, height=800)
+    sign_in(page, op)
+
+    appeals(page).get_by_role("listitem").filter(has_text="Narrow Client").get_by_role("link").click()
+    conversation = page.get_by_role("region", name="Conversation")
+    expect(conversation).to_contain_text("Hello from a phone-sized window")
+    expect(appeals(page)).to_be_hidden()
+    page.get_by_role("link", name="Back to appeals").click()
+    expect(appeals(page).get_by_role("listitem").filter(has_text="Narrow Client")).to_be_visible()
+    expect(conversation).to_have_count(0)
