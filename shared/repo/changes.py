@@ -14,7 +14,8 @@ from shared.db import Connection
 # still in flight may yet commit rows dated before a change already visible; the caller never lets
 # the cursor pass the start of such a transaction, so no change is ever skipped (one may be
 # reported twice). Only backends of the API's own role show xact_start here, which is the role
-# every function uses.
+# every function uses. A long transaction in the same database (a pg_dump, say) holds the cursor
+# back while it runs: the same ids come again on each poll, nothing is lost.
 CHANGED_SINCE = """
 WITH changed AS (
     SELECT id, updated_at
@@ -26,7 +27,8 @@ WITH changed AS (
 SELECT COALESCE((SELECT array_agg(id ORDER BY updated_at, id) FROM changed), '{}'::uuid[]) AS ids,
        (SELECT max(updated_at) FROM changed) AS newest,
        (SELECT min(xact_start) FROM pg_stat_activity
-         WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL) AS oldest_open,
+         WHERE datname = current_database() AND backend_type = 'client backend'
+           AND pid <> pg_backend_pid() AND xact_start IS NOT NULL) AS oldest_open,
        now() AS now
 """
 
