@@ -316,9 +316,8 @@ function ClientData({ appeal, act, busy }) {
     const form = new FormData(event.currentTarget);
     const fields = {};
     for (const name of FIELDS) {
-      const value = String(form.get(name) || "").trim();
-      const before = value(name);
-      if (value !== before) fields[name] = value || null;
+      const typed = String(form.get(name) || "").trim();
+      if (typed !== value(name)) fields[name] = typed || null;
     }
     if (Object.keys(fields).length) act(() => api.normalize(appeal.id, fields), t("saved"));
   };
