@@ -104,7 +104,7 @@ async function call(method, path, { body, query, etag, feature, auth = true } = 
   }
   const error = (data && data.error) || {};
   const code = error.code || (response.status === 404 ? "not_found" : response.status === 405 ? "not_found" : "unknown");
-  if (feature && (response.status === 404 || response.status === 405) && code === "not_found") mark(feature, false);
+  if (feature && ((response.status === 404 && code === "not_found") || response.status === 405)) mark(feature, false);
   if (auth && SESSION_ENDED[code]) {
     saveSession(null);
     sessionEndedListener(SESSION_ENDED[code]);

@@ -92,6 +92,15 @@ def test_open_take_reply_seen_in_the_thread_and_at_telegram(
     sent = fake_telegram.sent_messages()
     assert [(c.body["chat_id"], c.body["text"]) for c in sent] == [(880002, "Yes, 7,500 ₽, come by today.")]
 
+    # the client's data, cleaned up: the new name shows in the conversation and in the list
+    conversation.get_by_text("Client data", exact=True).click()
+    conversation.get_by_role("textbox", name="Client name").fill("  pavel   smirnov ")
+    conversation.get_by_role("textbox", name="Car model").fill("Kia Rio 2017")
+    conversation.get_by_role("button", name="Save").click()
+    expect(conversation.get_by_role("heading", name="Pavel Smirnov")).to_be_visible()
+    expect(appeals(page).get_by_role("listitem").filter(has_text="Pavel Smirnov")).to_have_count(1)
+    expect(conversation.get_by_role("textbox", name="Car model")).to_have_value("Kia Rio 2017")
+
     # the client answers while the conversation is open: it shows up without a reload
     assert post(http_api, tenant, update(502, 880002, "Great, on my way")).status == 200
     expect(thread.get_by_role("listitem").last).to_contain_text("Great, on my way")
