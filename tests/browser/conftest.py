@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, expect, sync_playwright
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# Room for the console's 3 s poll on a busy machine (a passing expectation returns at once).
+expect.set_options(timeout=10_000)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",

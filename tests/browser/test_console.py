@@ -209,3 +209,14 @@ def test_a_narrow_window_shows_one_pane_at_a_time(pages: Pages, factory: Factory
     page.get_by_role("link", name="Back to appeals").click()
     expect(appeals(page).get_by_role("listitem").filter(has_text="Narrow Client")).to_be_visible()
     expect(conversation).to_have_count(0)
+
+
+def test_a_disabled_account_is_told_so(pages: Pages, factory: Factory) -> None:
+    op = factory.operator()
+    page = pages.open()
+    sign_in(page, op)
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    factory.execute("UPDATE operators SET is_active = false WHERE id = %s", op.id)  # as `admin disable-operator`
+    expect(page.get_by_role("alert")).to_contain_text("Your account is disabled")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
