@@ -10,13 +10,15 @@ PORT ?= 3000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 CONFIG_ENV ?= default
+# Debian's Chromium, which the browser tests and `make screenshots` drive (Playwright cannot download its own here)
+export CHROMIUM_PATH ?= /usr/bin/chromium
 
 export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
 .PHONY: install run test test-integration lint format seed migrate admin bench bench-readme build deploy db-stop clean
-.PHONY: migrate-down invoke deploy-guided
+.PHONY: migrate-down invoke deploy-guided browser-deps screenshots
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +40,10 @@ install: $(VENV)/.installed
 run: install  ## serve every route of template.yaml at http://$(HOST):$(PORT) (HOST=0.0.0.0: reachable from a phone)
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m devtools.run
 
-test: install  ## the whole suite against a real PostgreSQL (DATABASE_URL, else an embedded one)
+test: install browser-deps  ## the whole suite against a real PostgreSQL (DATABASE_URL, else an embedded one)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-integration: install  ## only the tests that talk to PostgreSQL
+test-integration: install browser-deps  ## only the tests that talk to PostgreSQL
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
 lint: install $(SAM) $(CHECKOV)
@@ -51,6 +53,20 @@ lint: install $(SAM) $(CHECKOV)
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
 	$(CHECKOV) -f template.yaml --config-file .checkov.yaml
+
+browser-deps:  ## Chromium for the browser tests: installed with apt-get when missing and we are root
+	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests (apt-get install chromium)"; \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	  else \
+	    echo "$(CHROMIUM_PATH) is missing: the browser tests need it - run 'sudo apt-get install -y chromium' (or set CHROMIUM_PATH)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+screenshots: install browser-deps  ## PNGs of the console's main screens into docs/screenshots/ (demo data)
+	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m devtools.screenshots
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -86,6 +86,8 @@ BatteryCRM operator API at {base}
 {phone}
 API docs at {base}/docs (Swagger UI; the spec is {base}/openapi.json)
 
+Operator console: {base}/console/  (sign in with a demo login below)
+
 Demo logins:
 {logins}
 

@@ -177,6 +177,7 @@
 -- index CREATE INDEX appeal_reads_operator_idx ON public.appeal_reads USING btree (operator_id)
 -- index CREATE INDEX appeals_activity_idx ON public.appeals USING btree (tenant_id, COALESCE(last_message_at, created_at) DESC, id DESC)
 -- index CREATE INDEX appeals_assigned_idx ON public.appeals USING btree (assigned_operator_id) WHERE (assigned_operator_id IS NOT NULL)
+-- index CREATE INDEX appeals_changes_idx ON public.appeals USING btree (tenant_id, updated_at)
 -- index CREATE INDEX appeals_client_idx ON public.appeals USING btree (client_id, created_at DESC)
 -- index CREATE INDEX appeals_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC)
 -- index CREATE INDEX appeals_open_activity_idx ON public.appeals USING btree (tenant_id, COALESCE(last_message_at, created_at) DESC, id DESC) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))

@@ -29,6 +29,7 @@ EXPECTED_STATUS: dict[str, int] = {
     "logout": 200,
     "session_status": 200,
     "appeals_list": 200,
+    "appeal_changes": 200,
     "appeal_detail": 200,
     "appeal_take": 200,
     "appeal_reject": 200,
@@ -52,6 +53,8 @@ EXPECTED_STATUS: dict[str, int] = {
     "quick_reply_create": 201,
     "quick_reply_delete": 200,
 }
+# Functions that answer with files rather than JSON: the content type of their sample's answer.
+EXPECTED_FILES: dict[str, str] = {"console": "text/html; charset=utf-8"}
 # Functions that are not behind the HTTP API (schedules, async invokes) return a summary dict.
 EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
@@ -128,6 +131,10 @@ def test_every_function_answers_its_sample_event(
     if function in EXPECTED_SUMMARY_KEYS:
         result = load_function(function).lambda_handler(load_event(function, ""), LambdaContext(function))
         assert isinstance(result, dict) and set(result) == EXPECTED_SUMMARY_KEYS[function]
+        return
+    if function in EXPECTED_FILES:
+        result = load_function(function).lambda_handler(load_event(function, ""), LambdaContext(function))
+        assert (result["statusCode"], result["headers"]["content-type"]) == (200, EXPECTED_FILES[function])
         return
     assert function in EXPECTED_STATUS, f"add events/{function}.json and its expected status here"
     configure(telegram_dry_run="true")  # the demo tenants' bot is not a real one

@@ -114,11 +114,12 @@ def test_every_placeholder_in_events_is_filled_and_documented() -> None:
         assert path.stem in (ROOT / "events" / "README.md").read_text(), f"list {path.name} in events/README.md"
 
 
-# every HTTP sample but the $default route's, whose sample is an unrouted method (405 is its success)
+# every JSON API sample: not the $default route's (an unrouted method: 405 is its success), not the
+# console's (a static file)
 HTTP_FUNCTIONS = sorted(
     p.stem
     for p in (ROOT / "events").glob("*.json")
-    if json.loads(p.read_text()).get("version") == "2.0" and p.stem != "route_fallback"
+    if json.loads(p.read_text()).get("version") == "2.0" and p.stem not in ("route_fallback", "console")
 )
 
 

@@ -1,0 +1,115 @@
+"""`make screenshots`: PNGs of the console's main screens into docs/screenshots/, from the demo data.
+
+Uses a throwaway database on the PostgreSQL server (DATABASE_URL, else the embedded one), the local
+gateway on a free port and Debian's Chromium through Playwright (as the browser tests do).
+
+    python -m devtools.screenshots [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from devtools import seed
+from shared import migrations, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def server_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from devtools import embedded_pg
+
+    return embedded_pg.ensure_running()
+
+
+def shoot(base_url: str, out: Path) -> list[Path]:
+    from playwright.sync_api import expect, sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    demo = seed.DEMO_TENANTS[0].operators[0]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context(base_url=base_url, locale="en-US", viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+
+        def save(name: str) -> None:
+            path = out / f"{name}.png"
+            page.screenshot(path=str(path))
+            written.append(path)
+
+        page.goto("/console/")
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        save("sign-in")
+        page.get_by_role("textbox", name="Login").fill(demo.login)
+        page.get_by_role("textbox", name="Password").fill(demo.password)
+        page.get_by_role("button", name="Sign in").click()
+        appeals = page.get_by_role("list", name="Appeals")
+        appeals.get_by_role("listitem").filter(has_text="Olga K").get_by_role("link").click()
+        expect(page.get_by_role("region", name="Conversation")).to_contain_text("Bosch")
+        save("inbox-conversation")
+        page.get_by_role("link", name="Devices").click()
+        expect(page.get_by_role("list", name="Sessions").get_by_role("listitem")).to_have_count(1)
+        save("devices")
+        page.set_viewport_size({"width": 420, "height": 800})
+        page.get_by_role("link", name="Inbox").click()
+        expect(appeals.get_by_role("listitem").first).to_be_visible()
+        save("inbox-narrow")
+        browser.close()
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+
+    server = server_url()
+    name = f"bcrm_screens_{secrets.token_hex(3)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_conninfo(server, dbname=name)
+        migrations.apply(url)
+        seed.seed(url)
+        os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("TELEGRAM_DRY_RUN", "true")
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        settings.reset()
+        from devtools.gateway import Gateway
+        from shared import db
+
+        base_url, stop = Gateway(ROOT / "template.yaml").start_background()
+        access_log = io.StringIO()  # the gateway's line per request: shown only when something failed
+        try:
+            with contextlib.redirect_stderr(access_log):
+                written = shoot(base_url, args.out)
+        except BaseException:
+            sys.stderr.write(access_log.getvalue())
+            raise
+        finally:
+            stop()
+            db.close()
+        for path in written:
+            print(f"wrote {path.relative_to(ROOT)}")
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
