@@ -10,14 +10,16 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
-from shared.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
+from shared import validation
+from shared.errors import ApiError, NotFound, PayloadTooLarge
 from shared.observability import forget_request_secrets, logger, mask
 from shared.settings import get_settings
 
@@ -26,6 +28,13 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 _SECRET_HEADERS = ("authorization", "x-session-token", "x-telegram-bot-api-secret-token")
 _SECRET_BODY_FIELDS = ("password", "current_password", "new_password", "session_token", "fcm_token")
 
+# Every JSON answer: UTF-8, Cyrillic as is (no \\u escapes), compact.
+JSON_UTF8 = "application/json; charset=utf-8"
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, cls=Encoder)
+
 
 def error_response(error: ApiError, correlation_id: str | None = None) -> Response[Any]:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
@@ -33,20 +42,10 @@ def error_response(error: ApiError, correlation_id: str | None = None) -> Respon
         body["correlation_id"] = correlation_id
     return Response(
         status_code=error.status,
-        content_type=content_types.APPLICATION_JSON,
-        body={"success": False, "error": body},
+        content_type=JSON_UTF8,
+        body=to_json({"success": False, "error": body}),
         headers=error.headers,
     )
-
-
-def _describe_validation(exc: RequestValidationError) -> str:
-    fields = []
-    for err in exc.errors():
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
-        if err.get("type") == "json_invalid":
-            return "The body is not valid JSON."
-        fields.append(".".join(loc) or "body")
-    return "Invalid or missing field(s): " + ", ".join(dict.fromkeys(fields)) + "."
 
 
 def _api_error(exc: ApiError) -> Response[Any]:
@@ -55,10 +54,9 @@ def _api_error(exc: ApiError) -> Response[Any]:
     return error_response(exc, logger.get_correlation_id())
 
 
-def _invalid(exc: RequestValidationError) -> Response[Any]:
-    errors = [{"loc": e.get("loc"), "type": e.get("type")} for e in exc.errors()]
-    logger.info("invalid request", extra={"errors": errors})
-    return error_response(InvalidRequest(_describe_validation(exc)))
+def _invalid(exc: Any) -> Response[Any]:
+    """Powertools' RequestValidationError, for a route that still uses its validation."""
+    return error_response(validation.invalid(list(exc.errors())))
 
 
 def _no_route(exc: NotFoundError) -> Response[Any]:
@@ -102,12 +100,49 @@ class _Resolver(APIGatewayHttpResolver):
     def lambda_context(self, value: LambdaContext) -> None:
         self._invocation.context = value
 
+    def _call_route(self, route: Any, route_arguments: dict[str, str]) -> Any:
+        """Validate the request with the route's compiled validators (shared/validation.py) and
+        call the handler with the result; Powertools' generic middleware stays out of the way."""
+        inputs = validation.inputs(route)
+        if inputs.needs_powertools:  # a parameter kind we do not compile: Powertools validates it
+            self._use_powertools_validation(route)
+            return super()._call_route(route, route_arguments)
+        event = self.current_event
+        try:
+            arguments = inputs.arguments(
+                event.decoded_body if event.body else None,
+                event.query_string_parameters,
+                event.headers,
+                route_arguments,
+            )
+        except Exception as exc:
+            handled = self._call_exception_handler(exc, route)
+            if handled is None:
+                raise
+            return handled
+        return super()._call_route(route, arguments)
+
+    def _to_response(self, result: Any) -> Any:
+        """A returned model is serialized by pydantic-core straight to UTF-8 JSON, as its declared type."""
+        if isinstance(result, BaseModel):
+            route = self.context.get("_route")
+            body = validation.inputs(route).serialize(result) if route is not None else result.model_dump_json()
+            return Response(status_code=getattr(route, "status_code", None) or 200, content_type=JSON_UTF8, body=body)
+        return super()._to_response(result)
+
+    def _use_powertools_validation(self, route: Any) -> None:
+        from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+        route.enable_validation = True
+        self.exception_handler(RequestValidationError)(_invalid)
+
 
 def create_app() -> APIGatewayHttpResolver:
-    """A resolver with request validation and API.md's error envelope for every failure."""
-    app = _Resolver(enable_validation=True)
+    """A resolver with request validation (compiled per route, on its first request) and API.md's
+    error envelope for every failure. ``enable_validation`` stays off: Powertools still builds the
+    OpenAPI document from the same signatures and models (devtools/openapi.py)."""
+    app = _Resolver(serializer=to_json)
     app.exception_handler(ApiError)(_api_error)
-    app.exception_handler(RequestValidationError)(_invalid)
     app.exception_handler(NotFoundError)(_no_route)
     app.exception_handler(Exception)(_bug)
     return app
@@ -151,7 +186,7 @@ def _request_secrets(event: dict[str, Any]) -> list[str | None]:
 def _as_proxy_result(response: Response[Any]) -> dict[str, Any]:
     return {
         "statusCode": response.status_code,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps(response.body),
+        "headers": {"Content-Type": JSON_UTF8},
+        "body": response.body if isinstance(response.body, str) else to_json(response.body),
         "isBase64Encoded": False,
     }

@@ -1,7 +1,8 @@
 """The session core every operator endpoint calls: tokens, validation, opening and ending sessions.
 
-A token is 32 random bytes, URL-safe; only its SHA-256 is stored. Validation is one database
-round trip (see ``repo.sessions.VALIDATE``) and tells a dead token why it is dead.
+A token is 32 random bytes, URL-safe; only its SHA-256 is stored. Validation is one read-only
+database round trip (see ``repo.sessions.VALIDATE``) and tells a dead token why it is dead; the
+refresh of last_active_at is a second statement, sent at most once per ``SESSION_TOUCH_SECONDS``.
 """
 
 from __future__ import annotations
@@ -86,15 +87,7 @@ def authenticate(event: APIGatewayProxyEventV2) -> Session:
 def validate(token: str) -> Session:
     settings = get_settings()
     token_hash = hash_token(token)
-    row = db.run(
-        lambda conn: repo.validate(
-            conn,
-            token_hash,
-            idle_mobile=settings.idle_lifetime("mobile"),
-            idle_desktop=settings.idle_lifetime("desktop"),
-            touch=timedelta(seconds=settings.session_touch_seconds),
-        )
-    )
+    row = db.run(lambda conn: repo.validate(conn, token_hash))
     if row["id"] is None:
         reason = row["end_reason"]
         if reason == "disabled":
@@ -102,9 +95,15 @@ def validate(token: str) -> Session:
         raise SessionError(_REASON_TO_ERROR.get(reason, "invalid"))
     if not row["is_active"]:
         raise AccountDisabled()
-    if row["now"] >= row["expires_at"] or row["now"] >= row["idle_expires_at"]:
+    idle = settings.idle_lifetime(row["device_type"])
+    if row["now"] >= row["expires_at"] or row["now"] >= row["last_active_at"] + idle:
         db.run(lambda conn: repo.end_by_token(conn, token_hash, "expired"))
         raise SessionError("expired")
+    touch = timedelta(seconds=settings.session_touch_seconds)
+    if row["last_active_at"] < row["now"] - touch:  # due: a second statement, once per interval
+        touched = db.run(lambda conn: repo.touch(conn, row["id"], touch))
+        if touched is not None:
+            row = {**row, "last_active_at": touched}
     return _session(row)
 
 

@@ -115,4 +115,4 @@ def test_every_function_answers_its_sample_event(
     status, body, headers = invoke(function, event)
     assert status == EXPECTED_STATUS[function], body
     assert body["success"] is True
-    assert headers["Content-Type"] == "application/json"
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
