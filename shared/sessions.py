@@ -1,8 +1,9 @@
 """The session core every operator endpoint calls: tokens, validation, opening and ending sessions.
 
-A token is 32 random bytes, URL-safe; only its SHA-256 is stored. Validation is one read-only
-database round trip (see ``repo.sessions.VALIDATE``) and tells a dead token why it is dead; the
-refresh of last_active_at is a second statement, sent at most once per ``SESSION_TOUCH_SECONDS``.
+A token is 32 random bytes, URL-safe; only its SHA-256 is stored. Validating a live token is one
+read-only round trip (see ``repo.sessions.VALIDATE``); a dead token costs a second one that tells
+why it is dead, and the refresh of last_active_at is a second statement sent at most once per
+``SESSION_TOUCH_SECONDS``.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def validate(token: str) -> Session:
     settings = get_settings()
     token_hash = hash_token(token)
     row = db.run(lambda conn: repo.validate(conn, token_hash))
-    if row["id"] is None:
-        reason = row["end_reason"]
+    if row is None:  # not live: a second statement says why (a dead token's 401 only)
+        reason = db.run(lambda conn: repo.end_reason(conn, token_hash))
         if reason == "disabled":
             raise AccountDisabled()
         raise SessionError(_REASON_TO_ERROR.get(reason, "invalid"))

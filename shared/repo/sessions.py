@@ -10,23 +10,20 @@ from psycopg.types.json import Jsonb
 
 from shared.db import Connection
 
-# One round trip, read-only: the live session with its operator or, only when there is none, the
-# reason the token's session ended. ``LIMIT 1`` over ``UNION ALL`` stops at the first branch that
-# yields a row, so a live token costs one unique-index lookup (plus the operator's primary key) and
-# never touches session_history; an unknown token gets the all-NULL last branch. Always one row.
+# One round trip, read-only: the live session with its operator (the token's unique index, then
+# the operator's primary key). No writable CTE and no session_history on this path: a live token
+# costs about one primary-key lookup; only a token that is not live asks END_REASON why.
 VALIDATE = """
-(SELECT d.id, d.operator_id, d.tenant_id, d.device_type, d.created_at, d.last_active_at, d.expires_at,
-        o.is_active, o.name AS operator_name, o.login, NULL::text AS end_reason, now() AS now
-   FROM operator_devices d
-   JOIN operators o ON o.id = d.operator_id AND o.tenant_id = d.tenant_id
-  WHERE d.token_hash = %(token_hash)s)
-UNION ALL
-(SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, h.end_reason, now()
-   FROM session_history h
-  WHERE h.token_hash = %(token_hash)s)
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, now()
-LIMIT 1
+SELECT d.id, d.operator_id, d.tenant_id, d.device_type, d.created_at, d.last_active_at, d.expires_at,
+       o.is_active, o.name AS operator_name, o.login, now() AS now
+  FROM operator_devices d
+  JOIN operators o ON o.id = d.operator_id AND o.tenant_id = d.tenant_id
+ WHERE d.token_hash = %(token_hash)s
+"""
+
+# Why a token that is not live is dead (no row: it never existed).
+END_REASON = """
+SELECT end_reason FROM session_history WHERE token_hash = %(token_hash)s
 """
 
 # The refresh of last_active_at, sent only when it is due (at most once per touch interval).
@@ -152,10 +149,13 @@ RETURNING id
 """
 
 
-def validate(conn: Connection, token_hash: bytes) -> dict[str, Any]:
-    row = conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone()
-    assert row is not None
-    return row
+def validate(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
+    return conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone()
+
+
+def end_reason(conn: Connection, token_hash: bytes) -> str | None:
+    row = conn.execute(END_REASON, {"token_hash": token_hash}).fetchone()
+    return row["end_reason"] if row else None
 
 
 def touch(conn: Connection, session_id: UUID, touch: timedelta) -> datetime | None:
