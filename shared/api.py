@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from shared import validation
 from shared.errors import ApiError, NotFound, PayloadTooLarge
 from shared.observability import forget_request_secrets, logger, mask
-from shared.settings import get_settings
+from shared.settings import check_at_cold_start, get_settings
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -156,7 +156,9 @@ def _body_size(event: dict[str, Any]) -> int:
 
 
 def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
-    """The function's ``lambda_handler``: guards, then ``app.resolve``."""
+    """The function's ``lambda_handler``: guards, then ``app.resolve``. In Lambda the settings are
+    validated here, at cold start (``settings.check_at_cold_start``)."""
+    check_at_cold_start()
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
