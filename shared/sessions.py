@@ -93,7 +93,7 @@ def validate(token: str) -> Session:
         reason = db.run(lambda conn: repo.end_reason(conn, token_hash))
         if reason == "disabled":
             raise AccountDisabled()
-        raise SessionError(_REASON_TO_ERROR.get(reason, "invalid"))
+        raise SessionError(_REASON_TO_ERROR.get(reason or "", "invalid"))
     if not row["is_active"]:
         raise AccountDisabled()
     idle = settings.idle_lifetime(row["device_type"])
@@ -102,7 +102,8 @@ def validate(token: str) -> Session:
         raise SessionError("expired")
     touch = timedelta(seconds=settings.session_touch_seconds)
     if row["last_active_at"] < row["now"] - touch:  # due: a second statement, once per interval
-        touched = db.run(lambda conn: repo.touch(conn, row["id"], touch))
+        session_id = row["id"]
+        touched = db.run(lambda conn: repo.touch(conn, session_id, touch))
         if touched is not None:
             row = {**row, "last_active_at": touched}
     return _session(row)
