@@ -56,7 +56,7 @@ def hash_token(token: str) -> bytes:
 def token_from_event(event: APIGatewayProxyEventV2) -> str | None:
     """The session token, from wherever the app put it: Authorization: Bearer, x-session-token,
     body ``session_token``, query ``session_token`` (checked in that order)."""
-    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    headers = {k.lower(): v for k, v in (event.raw_event.get("headers") or {}).items()}
     scheme, _, credentials = headers.get("authorization", "").partition(" ")
     token = (
         (credentials.strip() if scheme.lower() == "bearer" else "")

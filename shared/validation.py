@@ -93,17 +93,14 @@ class RouteInputs:
             return result.model_dump_json(by_alias=True)
         return self.returns.dump_json(result, by_alias=True).decode()
 
-    def arguments(
-        self,
-        body: str | None,
-        query: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
-        path: Mapping[str, str],
-    ) -> dict[str, Any]:
+    def arguments(self, event: Any, path: Mapping[str, str]) -> dict[str, Any]:
+        """The handler's kwargs from ``event`` (Powertools' APIGatewayProxyEventV2); only the parts
+        this route declares are read."""
         kwargs: dict[str, Any] = {name: path[name] for name in self.path_names if name in path}
         errors: list[dict[str, Any]] = []
         if self.body is not None:
             name, adapter, required, default = self.body
+            body = event.decoded_body if event.body else None
             if not body:
                 if required:
                     errors.append({"loc": ("body",), "type": "missing"})
@@ -113,13 +110,13 @@ class RouteInputs:
                     kwargs[name] = adapter.validate_json(body)
                 except ValidationError as exc:
                     errors += [{"loc": ("body", *e["loc"]), "type": e["type"]} for e in exc.errors()]
-        for part, source in (("query", query), ("header", headers)):
-            compiled = self.query if part == "query" else self.header
+        for part, compiled in (("query", self.query), ("header", self.header)):
             if compiled is None:
                 continue
             model, names = compiled
+            source = event.query_string_parameters if part == "query" else event.headers
             try:
-                values = model.model_validate(source or {})
+                values = model.model_validate(dict(source or {}))
             except ValidationError as exc:
                 errors += [{"loc": (part, *e["loc"]), "type": e["type"]} for e in exc.errors()]
             else:

@@ -1,0 +1,230 @@
+"""The baselines our handlers are measured against, in the same run: the plainest Python that does
+the same work (a bare psycopg function doing the same token lookup and the same list/detail SQL,
+answering JSON), in-process and behind a minimal ThreadingHTTPServer; our handler behind that same
+server; the local gateway. The servers run in their own processes (``python -m bench.baseline``) so
+the load generator does not share their interpreter lock."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import psycopg
+from psycopg.rows import dict_row
+
+from bench.measure import percentile
+from shared.repo.appeals import DETAIL, LIST_OPEN
+from shared.repo.sessions import VALIDATE
+
+ROOT = Path(__file__).resolve().parent.parent
+STATUS = "/webhook/api/operator/session"
+LIST = "/webhook/api/operator/appeals"
+INFINITY_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+
+
+class Bare:
+    """The same lookups with bare psycopg (one connection per thread) and ``json.dumps``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+
+    def _conn(self) -> psycopg.Connection[dict[str, Any]]:
+        conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+            self._local.conn = conn
+        return conn
+
+    def handle(self, path: str, headers: dict[str, str], query: str = "") -> tuple[int, bytes]:
+        token = headers.get("authorization", "")[7:]
+        conn = self._conn()
+        row = conn.execute(VALIDATE, {"token_hash": hashlib.sha256(token.encode()).digest()}).fetchone()
+        if row is None:
+            return 401, b'{"success":false}'
+        if path == STATUS:
+            out: Any = {"success": True, "session": {k: row[k] for k in ("id", "device_type", "created_at")}}
+        elif path == LIST:
+            limit = int(dict(parse_qsl(query)).get("limit", 50))
+            params = {
+                "tenant_id": row["tenant_id"],
+                "operator_id": row["operator_id"],
+                "assigned": "any",
+                "before_created_at": "infinity",
+                "before_id": INFINITY_ID,
+                "limit": limit + 1,
+            }
+            out = {"success": True, "appeals": conn.execute(LIST_OPEN, params).fetchall()[:limit]}
+        else:
+            appeal_id = path.rsplit("/", 1)[1]
+            found = conn.execute(DETAIL, {"tenant_id": row["tenant_id"], "appeal_id": appeal_id}).fetchone()
+            out = {"success": True, "appeal": found}
+        return 200, json.dumps(out, default=str).encode()
+
+    def lambda_handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """The same as a Lambda function: API Gateway event in, proxy result out."""
+        status, body = self.handle(event["rawPath"], event["headers"], event.get("rawQueryString", ""))
+        return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": body.decode()}
+
+
+def minimal_server(mode: str, url: str, port: int = 0) -> ThreadingHTTPServer:
+    """A minimal ThreadingHTTPServer endpoint answering with the bare lookups (``bare``) or with our
+    Lambda handlers, called in the request thread through the gateway's event builder (``ours``)."""
+    bare = Bare(url)
+    gateway = None
+    if mode == "ours":
+        from devtools.gateway import Gateway
+
+        gateway = Gateway(ROOT / "template.yaml")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            if gateway is None:
+                status, body = bare.handle(parts.path, {k.lower(): v for k, v in self.headers.items()}, parts.query)
+            else:
+                status, _, body = gateway.invoke("GET", parts.path, list(self.headers.items()), b"", parts.query)
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+class Server:
+    """One of the servers in its own process: ``bare``, ``ours`` (minimal server) or ``gateway``."""
+
+    def __init__(self, mode: str, url: str) -> None:
+        env = {**os.environ, "DATABASE_URL": url, "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        command = (
+            [sys.executable, "-m", "devtools.gateway", "--port", "0"]
+            if mode == "gateway"
+            else [sys.executable, "-m", "bench.baseline", mode]
+        )
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("serving on http://"):
+                self.port = int(line.split()[2].rsplit(":", 1)[1])
+                break
+        else:
+            raise RuntimeError(f"the {mode} server did not start")
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _get(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> int:
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def latency(port: int, path: str, token: str, runs: int) -> float:
+    """p50 in ms of sequential requests on one keep-alive connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"authorization": f"Bearer {token}"}
+    for _ in range(20):
+        assert _get(conn, path, headers) == 200
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        _get(conn, path, headers)
+        samples.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    return percentile(samples, 50)
+
+
+def throughput(port: int, path: str, token: str, seconds: float, connections: int = 8) -> dict[str, Any]:
+    """Requests per second over ``connections`` keep-alive connections for ``seconds``."""
+    counts, errors = [0] * connections, [0] * connections
+    headers = {"authorization": f"Bearer {token}"}
+    start = threading.Barrier(connections + 1)
+    deadline = [0.0]
+
+    def client(k: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        _get(conn, path, headers)
+        start.wait()
+        while time.monotonic() < deadline[0]:
+            try:
+                ok = _get(conn, path, headers) == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            counts[k] += ok
+            errors[k] += not ok
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(connections)]
+    for t in threads:
+        t.start()
+    deadline[0] = time.monotonic() + seconds
+    start.wait()
+    started = time.monotonic()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    return {"rps": round(sum(counts) / elapsed), "errors": sum(errors), "connections": connections}
+
+
+def in_process(handler: Callable[[dict[str, Any], Any], Any], path: str, token: str, query: str, runs: int) -> float:
+    """p50 in ms of ``handler`` called with a fresh API Gateway event per call."""
+    from devtools.gateway import LambdaContext, build_event
+
+    route_key = f"GET {path}"
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    params = None
+    if path.startswith(LIST + "/"):
+        route_key, params = f"GET {LIST}/{{id}}", {"id": path.rsplit("/", 1)[1]}
+    context = LambdaContext("bench")
+    samples = []
+    for i in range(runs + 20):
+        event = build_event("GET", path, headers, b"", query, route_key=route_key, path_parameters=params)
+        started = time.perf_counter()
+        result = handler(event, context)
+        if i >= 20:
+            samples.append((time.perf_counter() - started) * 1000)
+        assert result["statusCode"] == 200, result
+    return percentile(samples, 50)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="serve a baseline endpoint (used by make bench)")
+    parser.add_argument("mode", choices=["bare", "ours"])
+    args = parser.parse_args()
+    server = minimal_server(args.mode, os.environ["DATABASE_URL"])
+    print(f"serving on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
