@@ -228,3 +228,101 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+TARGETS = {"in_process_p50": 1.5, "http_p50": 1.15, "http_rps": 0.75, "gateway_rps": 0.60, "sql_server": 1.3}
+
+
+def compare(url: str, token: str, appeal_id: str, quick: bool) -> dict[str, Any]:
+    """Our handlers against the bare baseline, in-process and over HTTP, in this run."""
+    from devtools.gateway import Gateway
+
+    gateway = Gateway(ROOT / "template.yaml")
+    bare = Bare(url)
+    runs, seconds = (300, 3.0) if quick else (2000, 8.0)
+    cases = [
+        ("session status", STATUS, ""),
+        ("appeal list", LIST, "limit=50"),
+        ("appeal detail", f"{LIST}/{appeal_id}", ""),
+    ]
+    result: dict[str, Any] = {"cases": {}}
+    for name, path, query in cases:
+        matched = gateway.match("GET", path)
+        assert matched is not None
+        ours = gateway._handler(matched[0])
+        result["cases"][name] = {
+            "in_process_ms": {
+                "bare": round(in_process(bare.lambda_handler, path, token, query, runs), 3),
+                "ours": round(in_process(ours, path, token, query, runs), 3),
+            }
+        }
+    servers = {mode: Server(mode, url) for mode in ("bare", "ours", "gateway")}
+    try:
+        for name, path, query in cases:
+            full = path + (f"?{query}" if query else "")
+            case = result["cases"][name]
+            case["http_p50_ms"] = {m: round(latency(s.port, full, token, runs), 3) for m, s in servers.items()}
+            case["rps_8"] = {m: throughput(s.port, full, token, seconds)["rps"] for m, s in servers.items()}
+    finally:
+        for server in servers.values():
+            server.stop()
+    result["sql"] = sql_server_time(url, token, runs)
+    return result
+
+
+def sql_server_time(url: str, token: str, runs: int) -> dict[str, float]:
+    """The token-validation statement against a primary-key lookup, both prepared, on one
+    connection: server time taken as the round trip minus a prepared ``SELECT 1``'s."""
+    from bench.measure import timed
+
+    with psycopg.connect(url, autocommit=True, prepare_threshold=0) as conn:
+        token_hash = hashlib.sha256(token.encode()).digest()
+        session_id = conn.execute("SELECT id FROM operator_devices WHERE token_hash = %s", (token_hash,)).fetchone()
+        assert session_id is not None
+        floor = timed("select 1", lambda i: conn.execute("SELECT 1").fetchone(), runs, warmup=50).p50_ms
+        pk = timed(
+            "pk",
+            lambda i: conn.execute("SELECT * FROM operator_devices WHERE id = %s", session_id).fetchone(),
+            runs,
+            50,
+        ).p50_ms
+        validate = timed(
+            "validate", lambda i: conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone(), runs, 50
+        ).p50_ms
+    return {
+        "select1_ms": round(floor, 4),
+        "pk_lookup_ms": round(pk, 4),
+        "validate_ms": round(validate, 4),
+        "ratio": round((validate - floor) / max(pk - floor, 1e-6), 2),
+    }
+
+
+def lines(result: dict[str, Any]) -> list[str]:
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    out = [
+        "against the bare baseline (same lookups, plain psycopg + json.dumps), this run:",
+        f"{'':<16}{'in-process p50':>22}{'HTTP p50 (same server)':>28}{'req/s at 8 conn':>30}{'gateway req/s':>22}",
+    ]
+    for name, case in result["cases"].items():
+        ip, hp, rps = case["in_process_ms"], case["http_p50_ms"], case["rps_8"]
+        ip_ratio, hp_ratio = ip["ours"] / ip["bare"], hp["ours"] / hp["bare"]
+        rps_ratio, gw_ratio = rps["ours"] / max(rps["bare"], 1), rps["gateway"] / max(rps["bare"], 1)
+        out.append(
+            f"{name:<16}"
+            f"{ip['ours']:>7.3f}/{ip['bare']:.3f} {ip_ratio:4.2f}x {verdict(ip_ratio <= TARGETS['in_process_p50']):>6}"
+            f"{hp['ours']:>8.3f}/{hp['bare']:.3f} {hp_ratio:4.2f}x {verdict(hp_ratio <= TARGETS['http_p50']):>6}"
+            f"{rps['ours']:>8}/{rps['bare']:<5} {rps_ratio:4.2f}x {verdict(rps_ratio >= TARGETS['http_rps']):>6}"
+            f"{rps['gateway']:>7} {gw_ratio:4.2f}x {verdict(gw_ratio >= TARGETS['gateway_rps']):>6}"
+        )
+    out.append(
+        "  targets: in-process <= 1.5x, HTTP p50 <= 1.15x, req/s >= 0.75x of bare; gateway req/s >= 0.60x of bare"
+    )
+    sql = result["sql"]
+    out.append(
+        f"token validation SQL: {sql['validate_ms']:.3f} ms round trip vs primary-key lookup {sql['pk_lookup_ms']:.3f} "
+        f"(SELECT 1 {sql['select1_ms']:.3f}): server time {sql['ratio']:.2f}x "
+        f"{verdict(sql['ratio'] <= TARGETS['sql_server'])} (target <= 1.3x, 1 round trip)"
+    )
+    return out
