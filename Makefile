@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
-.PHONY: install run test test-integration lint format seed migrate admin bench build deploy db-stop clean
+.PHONY: install run test test-integration lint format seed migrate admin bench loadtest build deploy db-stop clean
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.t
 
 bench: install
 	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench $(if $(QUICK),--quick,)
+
+loadtest: install  ## the mix through the local gateway over 1,000 shops until it saturates (bounded, loopback)
+	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench.loadtest $(if $(QUICK),--quick,)
 
 build: $(SAM)
 	$(SAM) build
