@@ -381,6 +381,10 @@ def main() -> None:
         gateway.terminate()
         gateway.wait(timeout=10)
     statements = top_statements(url)
+    if not os.environ.get("LOADTEST_DATABASE_URL"):
+        from devtools import embedded_pg
+
+        embedded_pg.stop(DATA_DIR)  # the private server has served its purpose
     peak = max(steps, key=lambda s: s["rps"])
     cpu = peak["cpu"]
     if cpu["gateway_cores"] >= 0.85:
