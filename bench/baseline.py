@@ -84,10 +84,26 @@ def minimal_server(mode: str, url: str, port: int = 0) -> ThreadingHTTPServer:
     Lambda handlers, called in the request thread through the gateway's event builder (``ours``)."""
     bare = Bare(url)
     gateway = None
+    handlers: dict[str, Any] = {}
     if mode == "ours":
         from devtools.gateway import Gateway
 
         gateway = Gateway(ROOT / "template.yaml")
+
+    def ours(path: str, headers: list[tuple[str, str]], query: str) -> tuple[int, bytes]:
+        """Our function's handler, loaded once for the process (like one warm Lambda container
+        per thread, minus a module copy per connection thread), with a real API Gateway event."""
+        from devtools.gateway import LambdaContext, build_event, translate
+
+        assert gateway is not None
+        matched = gateway.match("GET", path)
+        assert matched is not None
+        route, params = matched
+        if route.function_id not in handlers:
+            handlers[route.function_id] = gateway._handler(route)
+        event = build_event("GET", path, headers, b"", query, route_key=f"GET {route.path}", path_parameters=params)
+        status, _, body = translate(handlers[route.function_id](event, LambdaContext(route.function_id)))
+        return status, body
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -98,7 +114,7 @@ def minimal_server(mode: str, url: str, port: int = 0) -> ThreadingHTTPServer:
             if gateway is None:
                 status, body = bare.handle(parts.path, {k.lower(): v for k, v in self.headers.items()}, parts.query)
             else:
-                status, _, body = gateway.invoke("GET", parts.path, list(self.headers.items()), b"", parts.query)
+                status, body = ours(parts.path, list(self.headers.items()), parts.query)
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(body)))
@@ -147,19 +163,21 @@ def _get(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -
     return response.status
 
 
-def latency(port: int, path: str, token: str, runs: int) -> float:
-    """p50 in ms of sequential requests on one keep-alive connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", port)
+def latency(ports: dict[str, int], path: str, token: str, runs: int) -> dict[str, float]:
+    """p50 in ms of sequential requests on one keep-alive connection per server, the servers
+    taking turns request by request."""
+    conns = {name: http.client.HTTPConnection("127.0.0.1", port) for name, port in ports.items()}
     headers = {"authorization": f"Bearer {token}"}
-    for _ in range(20):
-        assert _get(conn, path, headers) == 200
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        _get(conn, path, headers)
-        samples.append((time.perf_counter() - started) * 1000)
-    conn.close()
-    return percentile(samples, 50)
+    samples: dict[str, list[float]] = {name: [] for name in ports}
+    for i in range(runs + 20):
+        for name, conn in conns.items():
+            started = time.perf_counter()
+            assert _get(conn, path, headers) == 200
+            if i >= 20:
+                samples[name].append((time.perf_counter() - started) * 1000)
+    for conn in conns.values():
+        conn.close()
+    return {name: round(percentile(values, 50), 3) for name, values in samples.items()}
 
 
 def throughput(port: int, path: str, token: str, seconds: float, connections: int = 8) -> dict[str, Any]:
@@ -196,8 +214,23 @@ def throughput(port: int, path: str, token: str, seconds: float, connections: in
     return {"rps": round(sum(counts) / elapsed), "errors": sum(errors), "connections": connections}
 
 
-def in_process(handler: Callable[[dict[str, Any], Any], Any], path: str, token: str, query: str, runs: int) -> float:
-    """p50 in ms of ``handler`` called with a fresh API Gateway event per call."""
+def rates(ports: dict[str, int], path: str, token: str, seconds: float, rounds: int = 3) -> dict[str, int]:
+    """Requests per second at 8 connections per server, the servers taking turns in short windows
+    (``rounds`` each) so that load from elsewhere on the machine falls on all of them alike."""
+    done: dict[str, list[int]] = {name: [] for name in ports}
+    for port in ports.values():
+        throughput(port, path, token, 1.0)  # warm: every worker and connection thread has run the route
+    for _ in range(rounds):
+        for name, port in ports.items():
+            done[name].append(throughput(port, path, token, seconds / rounds)["rps"])
+    return {name: round(sum(values) / len(values)) for name, values in done.items()}
+
+
+def in_process(
+    handlers: dict[str, Callable[[dict[str, Any], Any], Any]], path: str, token: str, query: str, runs: int
+) -> dict[str, float]:
+    """p50 in ms of each handler called with a fresh API Gateway event per call, the handlers taking
+    turns call by call, so that a machine shared with other work slows them alike."""
     from devtools.gateway import LambdaContext, build_event
 
     route_key = f"GET {path}"
@@ -206,15 +239,16 @@ def in_process(handler: Callable[[dict[str, Any], Any], Any], path: str, token: 
     if path.startswith(LIST + "/"):
         route_key, params = f"GET {LIST}/{{id}}", {"id": path.rsplit("/", 1)[1]}
     context = LambdaContext("bench")
-    samples = []
+    samples: dict[str, list[float]] = {name: [] for name in handlers}
     for i in range(runs + 20):
-        event = build_event("GET", path, headers, b"", query, route_key=route_key, path_parameters=params)
-        started = time.perf_counter()
-        result = handler(event, context)
-        if i >= 20:
-            samples.append((time.perf_counter() - started) * 1000)
-        assert result["statusCode"] == 200, result
-    return percentile(samples, 50)
+        for name, handler in handlers.items():
+            event = build_event("GET", path, headers, b"", query, route_key=route_key, path_parameters=params)
+            started = time.perf_counter()
+            result = handler(event, context)
+            if i >= 20:
+                samples[name].append((time.perf_counter() - started) * 1000)
+            assert result["statusCode"] == 200, result
+    return {name: round(percentile(values, 50), 3) for name, values in samples.items()}
 
 
 def main() -> None:
@@ -249,20 +283,15 @@ def compare(url: str, token: str, appeal_id: str, quick: bool) -> dict[str, Any]
     for name, path, query in cases:
         matched = gateway.match("GET", path)
         assert matched is not None
-        ours = gateway._handler(matched[0])
-        result["cases"][name] = {
-            "in_process_ms": {
-                "bare": round(in_process(bare.lambda_handler, path, token, query, runs), 3),
-                "ours": round(in_process(ours, path, token, query, runs), 3),
-            }
-        }
+        handlers = {"bare": bare.lambda_handler, "ours": gateway._handler(matched[0])}
+        result["cases"][name] = {"in_process_ms": in_process(handlers, path, token, query, runs)}
     servers = {mode: Server(mode, url) for mode in ("bare", "ours", "gateway")}
     try:
         for name, path, query in cases:
             full = path + (f"?{query}" if query else "")
             case = result["cases"][name]
-            case["http_p50_ms"] = {m: round(latency(s.port, full, token, runs), 3) for m, s in servers.items()}
-            case["rps_8"] = {m: throughput(s.port, full, token, seconds)["rps"] for m, s in servers.items()}
+            case["http_p50_ms"] = latency({m: s.port for m, s in servers.items()}, full, token, runs)
+            case["rps_8"] = rates({m: s.port for m, s in servers.items()}, full, token, seconds)
     finally:
         for server in servers.values():
             server.stop()
@@ -272,23 +301,25 @@ def compare(url: str, token: str, appeal_id: str, quick: bool) -> dict[str, Any]
 
 def sql_server_time(url: str, token: str, runs: int) -> dict[str, float]:
     """The token-validation statement against a primary-key lookup, both prepared, on one
-    connection: server time taken as the round trip minus a prepared ``SELECT 1``'s."""
-    from bench.measure import timed
-
+    connection, taking turns with a prepared ``SELECT 1``: server time is the round trip minus
+    ``SELECT 1``'s (medians)."""
     with psycopg.connect(url, autocommit=True, prepare_threshold=0) as conn:
         token_hash = hashlib.sha256(token.encode()).digest()
         session_id = conn.execute("SELECT id FROM operator_devices WHERE token_hash = %s", (token_hash,)).fetchone()
         assert session_id is not None
-        floor = timed("select 1", lambda i: conn.execute("SELECT 1").fetchone(), runs, warmup=50).p50_ms
-        pk = timed(
-            "pk",
-            lambda i: conn.execute("SELECT * FROM operator_devices WHERE id = %s", session_id).fetchone(),
-            runs,
-            50,
-        ).p50_ms
-        validate = timed(
-            "validate", lambda i: conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone(), runs, 50
-        ).p50_ms
+        statements: dict[str, Callable[[], Any]] = {
+            "select1": lambda: conn.execute("SELECT 1").fetchone(),
+            "pk": lambda: conn.execute("SELECT * FROM operator_devices WHERE id = %s", session_id).fetchone(),
+            "validate": lambda: conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone(),
+        }
+        samples: dict[str, list[float]] = {name: [] for name in statements}
+        for i in range(runs * 2 + 50):
+            for name, statement in statements.items():
+                started = time.perf_counter()
+                statement()
+                if i >= 50:
+                    samples[name].append((time.perf_counter() - started) * 1000)
+    floor, pk, validate = (percentile(samples[n], 50) for n in ("select1", "pk", "validate"))
     return {
         "select1_ms": round(floor, 4),
         "pk_lookup_ms": round(pk, 4),
