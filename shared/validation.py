@@ -34,7 +34,7 @@ def describe(errors: list[dict[str, Any]]) -> str:
     for err in errors:
         if err.get("type") == "json_invalid":
             return "The body is not valid JSON."
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header", "cookie")]
         fields.append(".".join(loc) or "body")
     return "Invalid or missing field(s): " + ", ".join(dict.fromkeys(fields)) + "."
 

@@ -8,7 +8,7 @@ import json
 from typing import Annotated, Any
 
 import pytest
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Cookie, Header, Query
 from pydantic import BaseModel, Field
 
 from devtools.gateway import build_event
@@ -109,3 +109,19 @@ def test_an_optional_body_may_be_left_out(handler: Any) -> None:
 def test_the_answer_has_only_the_declared_types_fields(handler: Any) -> None:
     status, _, body = _call(handler, "GET", "/leaky")
     assert (status, json.loads(body)) == (200, {"text": "ok"})
+
+
+def test_a_parameter_kind_not_compiled_here_is_still_validated_by_powertools() -> None:
+
+    app = create_app()
+
+    @app.get("/theme")
+    def theme(theme: Annotated[str, Cookie(min_length=3)]) -> dict[str, str]:
+        return {"theme": theme}
+
+    handler = lambda_entry(app)
+    status, _, body = _call(handler, "GET", "/theme", headers={"cookie": "theme=dark"})
+    assert (status, json.loads(body)) == (200, {"theme": "dark"})
+    status, _, body = _call(handler, "GET", "/theme")
+    assert status == 400
+    assert json.loads(body)["error"] == {"code": "invalid_request", "message": "Invalid or missing field(s): theme."}
