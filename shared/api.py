@@ -28,7 +28,7 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 _SECRET_HEADERS = ("authorization", "x-session-token", "x-telegram-bot-api-secret-token")
 _SECRET_BODY_FIELDS = ("password", "current_password", "new_password", "session_token", "fcm_token")
 
-# Every JSON answer: UTF-8, Cyrillic as is (no \\u escapes), compact.
+# Every JSON answer: UTF-8, Cyrillic as is (no \u escapes), compact.
 JSON_UTF8 = "application/json; charset=utf-8"
 
 
