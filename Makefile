@@ -17,7 +17,7 @@ export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
-.PHONY: install run test test-integration lint format seed migrate admin bench bench-readme build deploy db-stop clean
+.PHONY: install run test test-integration lint format seed migrate admin bench bench-readme loadtest build deploy db-stop clean
 .PHONY: migrate-down invoke deploy-guided browser-deps screenshots
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
@@ -99,6 +99,9 @@ bench-readme: install  ## rewrite the README's benchmark section from bench/resu
 .PHONY: fuzz
 fuzz: install  ## schemathesis against docs/openapi.json on the local gateway, bounded; fails on any finding
 	$(PY) -m devtools.fuzz
+
+loadtest: install  ## the mix through the local gateway over 1,000 shops until it saturates (bounded, loopback)
+	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench.loadtest $(if $(QUICK),--quick,)
 
 build: $(SAM)
 	$(SAM) build --config-env $(CONFIG_ENV)

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from bench import setup
+from bench import baseline, coldstart, setup
 from bench.measure import Figure, median, timed
 from devtools.gateway import Gateway
 from shared import cleanup, db, sessions, settings
@@ -119,6 +119,25 @@ def cold_starts(quick: bool) -> dict[str, Any]:
             entry["top_imports"] = top_imports(trace)
         out[app.parent.name] = entry
     return out
+
+
+def first_call_events(data: setup.BenchData) -> dict[str, dict[str, Any]]:
+    """Real API Gateway events for the read functions' first invocation in a fresh interpreter."""
+    from devtools.gateway import build_event
+
+    headers = {"authorization": f"Bearer {data.token}"}
+    detail = f"/webhook/api/operator/appeals/{data.appeal_id}"
+    return {
+        "session_status": build_event("GET", "/webhook/api/operator/session", headers),
+        "appeals_list": build_event("GET", "/webhook/api/operator/appeals", headers, query="limit=50"),
+        "appeal_detail": build_event(
+            "GET",
+            detail,
+            headers,
+            route_key="GET /webhook/api/operator/appeals/{id}",
+            path_parameters={"id": str(data.appeal_id)},
+        ),
+    }
 
 
 def top_imports(trace: str, n: int = 4) -> list[str]:
@@ -267,7 +286,9 @@ def main() -> None:
         }
         cleaned = cleanup_run(url, 10_000 if quick else 100_000)
         load = sustained_load(data.token, 3 if quick else 10)
+    against_bare = baseline.compare(url, data.token, str(data.appeal_id), quick)
     colds = cold_starts(quick)
+    cold_over_libs = coldstart.measure(url, first_call_events(data), data.token, 2 if quick else 5)
 
     lines = [
         f"BatteryCRM bench {'(quick) ' if quick else ''}- {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -313,6 +334,7 @@ def main() -> None:
         lines.append(
             f"  {name:<24}{cold['median_ms']:>8.1f}  {'met' if cold['median_ms'] <= 250 else 'MISSED'}  {imports}"
         )
+    lines += ["", *baseline.lines(against_bare), *coldstart.lines(cold_over_libs)]
     lines.append(f"(took {time.monotonic() - started:.0f} s)")
     print("\n".join(lines))
 
@@ -326,6 +348,8 @@ def main() -> None:
         "cleanup": cleaned,
         "load": load,
         "cold_start": colds,
+        "against_bare": against_bare,
+        "cold_start_over_libs": cold_over_libs,
         "table": lines,
     }
     RESULTS.mkdir(exist_ok=True)

@@ -15,7 +15,7 @@ from devtools import seed
 from shared import db, migrations, passwords, settings
 from shared.sessions import hash_token
 
-BENCH_DB = "batterycrm_bench"
+BENCH_DB = os.environ.get("BENCH_DATABASE", "batterycrm_bench")  # another name keeps parallel runs apart
 
 
 @dataclass

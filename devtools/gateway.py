@@ -434,7 +434,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.request_version = "HTTP/1.1"  # a request line too broken to say: answer with a status line
         self.send_response(code, message)
-        self.send_header("content-type", "application/json")
+        self.send_header("content-type", "application/json; charset=utf-8")
         self.send_header("connection", "close")
         self.send_header("content-length", str(len(out)))
         self.end_headers()

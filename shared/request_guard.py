@@ -56,7 +56,7 @@ class RequestGuard:
             logger.warning("webhook body not readable; acknowledged and dropped", extra={"reason": ack.reason})
             return {
                 "statusCode": 200,
-                "headers": {"Content-Type": "application/json"},
+                "headers": {"Content-Type": "application/json; charset=utf-8"},
                 "body": '{"success":true}',
                 "isBase64Encoded": False,
             }

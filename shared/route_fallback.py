@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from shared.api import error_response
+from shared.api import as_proxy_result, error_response
 from shared.errors import MethodNotAllowed, NotFound
 
 
@@ -36,10 +36,4 @@ def answer(event: dict[str, Any], routes: Iterable[tuple[str, str]]) -> dict[str
     path = str(event.get("rawPath") or (event.get("requestContext") or {}).get("http", {}).get("path") or "/")
     allowed = allowed_methods(routes, path)
     error = MethodNotAllowed(headers={"Allow": ", ".join(allowed)}) if allowed else NotFound()
-    response = error_response(error)
-    return {
-        "statusCode": response.status_code,
-        "headers": {"Content-Type": "application/json", **response.headers},
-        "body": json.dumps(response.body),
-        "isBase64Encoded": False,
-    }
+    return as_proxy_result(error_response(error))

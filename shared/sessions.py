@@ -1,7 +1,9 @@
 """The session core every operator endpoint calls: tokens, validation, opening and ending sessions.
 
-A token is 32 random bytes, URL-safe; only its SHA-256 is stored. Validation is one database
-round trip (see ``repo.sessions.VALIDATE``) and tells a dead token why it is dead.
+A token is 32 random bytes, URL-safe; only its SHA-256 is stored. Validating a live token is one
+read-only round trip (see ``repo.sessions.VALIDATE``); a dead token costs a second one that tells
+why it is dead, and the refresh of last_active_at is a second statement sent at most once per
+``SESSION_TOUCH_SECONDS``.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def hash_token(token: str) -> bytes:
 def token_from_event(event: APIGatewayProxyEventV2) -> str | None:
     """The session token, from wherever the app put it: Authorization: Bearer, x-session-token,
     body ``session_token``, query ``session_token`` (checked in that order)."""
-    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    headers = {k.lower(): v for k, v in (event.raw_event.get("headers") or {}).items()}
     scheme, _, credentials = headers.get("authorization", "").partition(" ")
     token = (
         (credentials.strip() if scheme.lower() == "bearer" else "")
@@ -86,25 +88,24 @@ def authenticate(event: APIGatewayProxyEventV2) -> Session:
 def validate(token: str) -> Session:
     settings = get_settings()
     token_hash = hash_token(token)
-    row = db.run(
-        lambda conn: repo.validate(
-            conn,
-            token_hash,
-            idle_mobile=settings.idle_lifetime("mobile"),
-            idle_desktop=settings.idle_lifetime("desktop"),
-            touch=timedelta(seconds=settings.session_touch_seconds),
-        )
-    )
-    if row["id"] is None:
-        reason = row["end_reason"]
+    row = db.run(lambda conn: repo.validate(conn, token_hash))
+    if row is None:  # not live: a second statement says why (a dead token's 401 only)
+        reason = db.run(lambda conn: repo.end_reason(conn, token_hash))
         if reason == "disabled":
             raise AccountDisabled()
-        raise SessionError(_REASON_TO_ERROR.get(reason, "invalid"))
+        raise SessionError(_REASON_TO_ERROR.get(reason or "", "invalid"))
     if not row["is_active"]:
         raise AccountDisabled()
-    if row["now"] >= row["expires_at"] or row["now"] >= row["idle_expires_at"]:
+    idle = settings.idle_lifetime(row["device_type"])
+    if row["now"] >= row["expires_at"] or row["now"] >= row["last_active_at"] + idle:
         db.run(lambda conn: repo.end_by_token(conn, token_hash, "expired"))
         raise SessionError("expired")
+    touch = timedelta(seconds=settings.session_touch_seconds)
+    if row["last_active_at"] < row["now"] - touch:  # due: a second statement, once per interval
+        session_id = row["id"]
+        touched = db.run(lambda conn: repo.touch(conn, session_id, touch))
+        if touched is not None:
+            row = {**row, "last_active_at": touched}
     return _session(row)
 
 

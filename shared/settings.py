@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DeviceType = Literal["mobile", "desktop"]
 
@@ -99,6 +99,21 @@ def get_settings() -> Settings:
     if "aws_region" not in values and "AWS_REGION" in os.environ:
         values["aws_region"] = os.environ["AWS_REGION"]
     return Settings.model_validate(values)
+
+
+def check_at_cold_start(*, database: bool = True) -> None:
+    """In Lambda (``AWS_LAMBDA_FUNCTION_NAME`` is set), validate the settings once, during the
+    function's init, so a misconfigured function fails its init with a message naming the setting
+    instead of answering its first request with a 500. Local tools (OpenAPI, the gateway) skip it."""
+    if "AWS_LAMBDA_FUNCTION_NAME" not in os.environ:
+        return
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        names = ", ".join(dict.fromkeys(str(e["loc"][0]).upper() for e in exc.errors() if e["loc"]))
+        raise RuntimeError(f"invalid setting(s): {names}") from None
+    if database and not (settings.database_url or settings.database_secret_arn):
+        raise RuntimeError("no database configured: set DATABASE_URL or DATABASE_SECRET_ARN")
 
 
 def reset() -> None:

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared import changes, sessions
-from shared.api import create_app, lambda_entry
+from shared.api import JSON_UTF8, create_app, lambda_entry
 from shared.models.changes import ChangesResponse
 
 app = create_app()
@@ -26,7 +26,7 @@ def appeal_changes(since: Annotated[str | None, Query(max_length=64)] = None) ->
     session = sessions.authenticate(app.current_event)
     result = changes.changed_since(session, since)
     headers = {"ETag": result.etag, "Cache-Control": "no-cache"}
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=result.body, headers=headers)
+    return Response(status_code=200, content_type=JSON_UTF8, body=result.body, headers=headers)
 
 
 lambda_handler = changes.not_modified_when_unchanged(lambda_entry(app))

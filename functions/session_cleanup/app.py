@@ -7,6 +7,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import cleanup, metrics
 from shared.observability import logger
+from shared.settings import check_at_cold_start
+
+check_at_cold_start()
 
 
 @metrics.flushing

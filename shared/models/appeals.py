@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from shared.models import Model
 from shared.models.auth import Request, Success
 
 AppealStatus = Literal["new", "in_progress", "closed", "rejected"]
@@ -26,7 +27,7 @@ SortOrder = Literal["created", "activity"]
 SearchText = Annotated[str, StringConstraints(min_length=2, max_length=100)]
 
 
-class AppealsQuery(BaseModel):
+class AppealsQuery(Model):
     status: StatusFilter | None = None
     assigned: AssignedFilter = "any"
     limit: int = Field(50, ge=1, le=100)
@@ -35,7 +36,7 @@ class AppealsQuery(BaseModel):
     sort: SortOrder = "created"
 
 
-class ClientOut(BaseModel):
+class ClientOut(Model):
     id: UUID
     name: str | None
     phone: str | None
@@ -47,7 +48,7 @@ class ClientDetailOut(ClientOut):
     telegram_id: int | None
 
 
-class AppealOut(BaseModel):
+class AppealOut(Model):
     id: UUID
     status: AppealStatus
     channel: str
@@ -62,7 +63,7 @@ class AppealOut(BaseModel):
     client: ClientOut
 
 
-class MessageOut(BaseModel):
+class MessageOut(Model):
     id: UUID
     direction: Literal["in", "out", "note"] = Field(description="note: between operators, never sent")
     kind: Literal["text", "promo"]
@@ -110,7 +111,7 @@ class NormalizeRequest(Request):
     summary: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
-class Normalized(BaseModel):
+class Normalized(Model):
     model_config = ConfigDict(extra="allow")
 
     client_name: str | None = None
@@ -148,7 +149,7 @@ class MessageResponse(Success):
 # --- Telegram (only what the webhook reads; everything else in an update is ignored) ---
 
 
-class TelegramUser(BaseModel):
+class TelegramUser(Model):
     id: int
     is_bot: bool = False
     first_name: str | None = None
@@ -156,18 +157,18 @@ class TelegramUser(BaseModel):
     username: str | None = None
 
 
-class TelegramChat(BaseModel):
+class TelegramChat(Model):
     id: int
     type: str
 
 
-class TelegramMessage(BaseModel):
+class TelegramMessage(Model):
     message_id: int
     chat: TelegramChat
     from_: TelegramUser | None = Field(None, alias="from")
     text: str | None = None
 
 
-class TelegramUpdate(BaseModel):
+class TelegramUpdate(Model):
     update_id: int
     message: TelegramMessage | None = None

@@ -7,18 +7,20 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
+
+from shared.models import Model
 
 DEVICE_INFO_MAX_BYTES = 4096
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class Request(BaseModel):
+class Request(Model):
     model_config = ConfigDict(extra="ignore", str_max_length=8192)
 
 
-class DeviceInfo(BaseModel):
+class DeviceInfo(Model):
     """What the app tells about the device; every field optional, unknown keys kept."""
 
     model_config = ConfigDict(extra="allow")
@@ -50,11 +52,11 @@ class RegisterFcmRequest(Request):
     device_info: DeviceInfo | None = None
 
 
-class Success(BaseModel):
+class Success(Model):
     success: Literal[True] = True
 
 
-class OperatorOut(BaseModel):
+class OperatorOut(Model):
     id: UUID
     tenant_id: UUID
     name: str
@@ -68,7 +70,7 @@ class LoginResponse(Success):
     operator: OperatorOut
 
 
-class SessionOut(BaseModel):
+class SessionOut(Model):
     id: UUID
     device_type: Literal["mobile", "desktop"]
     created_at: datetime

@@ -6,14 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
+from shared.models import Model
 from shared.models.auth import Request, Success
 
 MIN_PASSWORD_LENGTH = 10
 
 
-class SessionListItem(BaseModel):
+class SessionListItem(Model):
     id: UUID
     device_type: Literal["mobile", "desktop"]
     device_info: dict[str, Any] | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -10,38 +10,27 @@ from psycopg.types.json import Jsonb
 
 from shared.db import Connection
 
-# One round trip: the live session with its operator, a refresh of last_active_at when it is
-# older than the touch interval (and the session still valid), and - for a dead token - the
-# reason it ended. Always returns exactly one row.
+# One round trip, read-only: the live session with its operator (the token's unique index, then
+# the operator's primary key). No writable CTE and no session_history on this path: a live token
+# costs about one primary-key lookup; only a token that is not live asks END_REASON why.
 VALIDATE = """
-WITH live AS (
-    SELECT d.id, d.operator_id, d.tenant_id, d.device_type, d.created_at, d.last_active_at,
-           d.expires_at, o.is_active, o.name AS operator_name, o.login,
-           CASE d.device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
-                              ELSE %(idle_desktop)s::interval END AS idle
-      FROM operator_devices d
-      JOIN operators o ON o.id = d.operator_id AND o.tenant_id = d.tenant_id
-     WHERE d.token_hash = %(token_hash)s
-), touched AS (
-    UPDATE operator_devices d
-       SET last_active_at = now()
-      FROM live
-     WHERE d.id = live.id
-       AND live.is_active
-       AND live.last_active_at < now() - %(touch)s::interval
-       AND live.last_active_at > now() - live.idle
-       AND live.expires_at > now()
- RETURNING d.id, d.last_active_at
-)
-SELECT live.id, live.operator_id, live.tenant_id, live.device_type, live.created_at,
-       COALESCE(touched.last_active_at, live.last_active_at) AS last_active_at,
-       live.expires_at, live.is_active, live.operator_name, live.login,
-       live.last_active_at + live.idle AS idle_expires_at,
-       (SELECT h.end_reason FROM session_history h WHERE h.token_hash = %(token_hash)s) AS end_reason,
-       now() AS now
-  FROM (SELECT 1) AS one
-  LEFT JOIN live ON true
-  LEFT JOIN touched ON touched.id = live.id
+SELECT d.id, d.operator_id, d.tenant_id, d.device_type, d.created_at, d.last_active_at, d.expires_at,
+       o.is_active, o.name AS operator_name, o.login, now() AS now
+  FROM operator_devices d
+  JOIN operators o ON o.id = d.operator_id AND o.tenant_id = d.tenant_id
+ WHERE d.token_hash = %(token_hash)s
+"""
+
+# Why a token that is not live is dead (no row: it never existed).
+END_REASON = """
+SELECT end_reason FROM session_history WHERE token_hash = %(token_hash)s
+"""
+
+# The refresh of last_active_at, sent only when it is due (at most once per touch interval).
+TOUCH = """
+UPDATE operator_devices SET last_active_at = now()
+ WHERE id = %(id)s AND last_active_at < now() - %(touch)s::interval
+RETURNING last_active_at
 """
 
 # Serializes logins of one operator and device type for the rest of the transaction, so that a
@@ -160,13 +149,19 @@ RETURNING id
 """
 
 
-def validate(
-    conn: Connection, token_hash: bytes, *, idle_mobile: timedelta, idle_desktop: timedelta, touch: timedelta
-) -> dict[str, Any]:
-    params = {"token_hash": token_hash, "idle_mobile": idle_mobile, "idle_desktop": idle_desktop, "touch": touch}
-    row = conn.execute(VALIDATE, params).fetchone()
-    assert row is not None
-    return row
+def validate(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
+    return conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone()
+
+
+def end_reason(conn: Connection, token_hash: bytes) -> str | None:
+    row = conn.execute(END_REASON, {"token_hash": token_hash}).fetchone()
+    return row["end_reason"] if row else None
+
+
+def touch(conn: Connection, session_id: UUID, touch: timedelta) -> datetime | None:
+    """Refresh the session's last_active_at if it is older than ``touch``; the new value, if any."""
+    row = conn.execute(TOUCH, {"id": session_id, "touch": touch}).fetchone()
+    return row["last_active_at"] if row else None
 
 
 def remove_for_device_type(

@@ -69,10 +69,10 @@ def test_any_method_over_http_is_answered_in_the_envelope_never_html(address: tu
     for method in ("TRACE", "CONNECT", "PROPFIND"):
         request = f"{method} /webhook/api/operator/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         status, headers, body = raw_request(address, request.encode())
-        assert status == 405 and headers["content-type"] == "application/json", method
+        assert status == 405 and headers["content-type"] == "application/json; charset=utf-8", method
         assert json.loads(body)["error"]["code"] == "method_not_allowed"
     status, headers, body = raw_request(address, b"GET /x HTTP/abc\r\n\r\n")
-    assert status == 400 and headers["content-type"] == "application/json"
+    assert status == 400 and headers["content-type"] == "application/json; charset=utf-8"
     assert json.loads(body)["success"] is False
 
 

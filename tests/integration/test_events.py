@@ -143,4 +143,4 @@ def test_every_function_answers_its_sample_event(
     status, body, headers = invoke(function, event)
     assert status == EXPECTED_STATUS[function], body
     assert body["success"] is (status < 400)
-    assert headers["Content-Type"] == "application/json"
+    assert headers["Content-Type"] == "application/json; charset=utf-8"

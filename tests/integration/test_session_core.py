@@ -72,12 +72,42 @@ def test_validation_is_one_round_trip(api: Api, factory: Factory, monkeypatch: p
         return real_execute(self, query, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.Connection, "execute", counting)
-    factory.execute(
-        "UPDATE operator_devices SET last_active_at = now() - interval '5 minutes' WHERE operator_id = %s", op.id
-    )  # a refresh is due: still one statement
     statements.clear()
     assert api.get(STATUS, token=token).status == 200
     assert len(statements) == 1
+    assert statements[0].lstrip().startswith("SELECT")  # read-only: no writable CTE on the hot path
+    factory.execute(
+        "UPDATE operator_devices SET last_active_at = now() - interval '5 minutes' WHERE operator_id = %s", op.id
+    )  # a refresh is due: one more statement, the refresh itself, once per interval
+    statements.clear()
+    assert api.get(STATUS, token=token).status == 200
+    assert [s.lstrip().split()[0] for s in statements] == ["SELECT", "UPDATE"]
+    statements.clear()
+    assert api.get(STATUS, token=token).status == 200
+    assert len(statements) == 1
+
+
+def test_a_dead_tokens_reason_is_only_looked_up_when_the_live_lookup_misses(
+    api: Api, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    op = factory.operator()
+    token = api.login(op)
+    api.get(STATUS, token=token)
+    statements: list[str] = []
+    real_execute = psycopg.Connection.execute
+
+    def recording(self: psycopg.Connection[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        statements.append(str(query))
+        return real_execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", recording)
+    assert api.get(STATUS, token=token).status == 200
+    assert not any("session_history" in s for s in statements)  # live: the history is never read
+    api.post(LOGOUT, token=token)
+    statements.clear()
+    reply = api.get(STATUS, token=token)
+    assert (reply.status, reply.error_code) == (401, "session_revoked")
+    assert [("session_history" in s) for s in statements] == [False, True]  # dead: one more, for why
 
 
 def _last_active(factory: Factory, operator_id: Any) -> Any:
