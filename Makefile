@@ -49,7 +49,7 @@ test-integration: install browser-deps  ## only the tests that talk to PostgreSQ
 lint: install $(SAM) $(CHECKOV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared
+	$(VENV)/bin/mypy shared functions tests devtools bench
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
 	$(CHECKOV) -f template.yaml --config-file .checkov.yaml

@@ -269,7 +269,7 @@ def main() -> None:
         before_list = next(f for f in endpoints if f.name.startswith("appeal list"))
         large_sessions = setup.grow_sessions(url, large)
         base_large = floor(500 if quick else 3000)
-        scale = {
+        scale: dict[str, Any] = {
             "small_sessions": small_sessions,
             "large_sessions": large_sessions,
             "validation_small_p50_ms": checks[0].p50_ms,

@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,11 @@ _TEXTS = [
     "Заберёте старый аккумулятор при покупке?",
 ]
 _CARS = ["Kia Rio", "Hyundai Solaris", "Lada Vesta", "Toyota Camry", "VW Polo", "Skoda Octavia", "Renault Logan"]
+
+
+def _getter(api: Any, path: str, query: str) -> Callable[[int], Any]:
+    """One GET of ``path?query`` per call (bound now, not when the loop ends)."""
+    return lambda _i: api.get(path, query)
 
 
 def fresh_database(server: str) -> str:
@@ -229,7 +235,7 @@ def measure(url: str, data: dict[str, Any], runs: int) -> dict[str, Any]:
     for name, query in cases.items():
         page = api.get(path, query)
         assert page["appeals"] or name.startswith("list"), (name, page)
-        figures.append(timed(name, lambda i, query=query: api.get(path, query), runs))
+        figures.append(timed(name, _getter(api, path, query), runs))
     typed = data["phone_typed"]
     national = "".join(ch for ch in typed if ch.isdigit())[1:]
     sql = {

@@ -59,8 +59,8 @@ class RoundTrips:
             with transaction(conn, *args, **kwargs) as tx:
                 yield tx
 
-        psycopg.Cursor.execute = execute  # type: ignore[method-assign]
-        psycopg.Cursor.executemany = executemany  # type: ignore[method-assign]
+        psycopg.Cursor.execute = execute  # type: ignore[method-assign,assignment]
+        psycopg.Cursor.executemany = executemany  # type: ignore[method-assign,assignment]
         psycopg.Connection.transaction = counted_transaction  # type: ignore[assignment,method-assign]
         try:
             yield self

@@ -58,33 +58,36 @@ def _table(rows: list[str]) -> list[str]:
     return ["| field | type | required | notes |", "|---|---|---|---|", *rows, ""] if rows else []
 
 
+def _operation(spec: dict[str, Any], method: str, path: str, op: dict[str, Any]) -> list[str]:
+    """One endpoint: summary, description, parameters, request body, 200 fields, error codes."""
+    lines = [f"### `{method.upper()} {path}`", "", op.get("summary", ""), ""]
+    if op.get("description"):
+        lines += [op["description"].strip(), ""]
+    params = [
+        f"| `{p['name']}` ({p['in']}) | {_type(spec, p.get('schema', {}))} | "
+        f"{'yes' if p.get('required') else ''} | {p.get('description', '')} |"
+        for p in op.get("parameters", [])
+    ]
+    if params:
+        lines += ["Parameters:", "", *_table(params)]
+    body = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if body:
+        lines += ["Request body:", "", *_table(_fields(spec, body.get("schema", {})))]
+        if "example" in body:
+            lines += ["```json", json.dumps(body["example"], ensure_ascii=False), "```", ""]
+    ok = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json")
+    if ok:
+        lines += ["200:", "", *_table(_fields(spec, ok.get("schema", {})))]
+    errors = op.get("responses", {}).get("default", {}).get("content", {}).get("application/json", {})
+    codes = [f"`{e['value']['error']['code']}` ({e['summary']})" for e in errors.get("examples", {}).values()]
+    return [*lines, f"Errors: `invalid_request` (400), {', '.join(codes)}." if codes else "", ""]
+
+
 def render_reference(spec: dict[str, Any]) -> str:
     lines = [MARKER, "", "## Endpoint reference", ""]
     for path, operations in spec["paths"].items():
         for method, op in operations.items():
-            lines += [f"### `{method.upper()} {path}`", "", op.get("summary", ""), ""]
-            if op.get("description"):
-                lines += [op["description"].strip(), ""]
-            params = [
-                f"| `{p['name']}` ({p['in']}) | {_type(spec, p.get('schema', {}))} | "
-                f"{'yes' if p.get('required') else ''} | {p.get('description', '')} |"
-                for p in op.get("parameters", [])
-            ]
-            if params:
-                lines += ["Parameters:", "", *_table(params)]
-            body = op.get("requestBody", {}).get("content", {}).get("application/json")
-            if body:
-                rows = _fields(spec, body.get("schema", {}))
-                lines += ["Request body:", "", *_table(rows)]
-                if "example" in body:
-                    example = json.dumps(body["example"], ensure_ascii=False)
-                    lines += ["```json", example, "```", ""]
-            ok = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json")
-            if ok:
-                lines += ["200:", "", *_table(_fields(spec, ok.get("schema", {})))]
-            errors = op.get("responses", {}).get("default", {}).get("content", {}).get("application/json", {})
-            codes = [f"`{e['value']['error']['code']}` ({e['summary']})" for e in errors.get("examples", {}).values()]
-            lines += [f"Errors: `invalid_request` (400), {', '.join(codes)}." if codes else "", ""]
+            lines += _operation(spec, method, path, op)
     lines += ["## Schemas", ""]
     for name, schema in spec["components"]["schemas"].items():
         if name in ("ErrorEnvelope", "ResponseValidationError"):

@@ -86,23 +86,22 @@ def run(work: Callable[[Connection], T], *, transaction: bool = False) -> T:
         return _run(work, transaction=transaction)
 
 
+def _execute(conn: Connection, work: Callable[[Connection], T], transaction: bool) -> T:
+    if not transaction:
+        return work(conn)
+    with conn.transaction():
+        return work(conn)
+
+
 def _run(work: Callable[[Connection], T], *, transaction: bool) -> T:
     if getattr(_local, "after_commit", None) is not None:  # nested: the outer run commits and calls back
-        conn = connection()
-        if not transaction:
-            return work(conn)
-        with conn.transaction():
-            return work(conn)
+        return _execute(connection(), work, transaction)
     reused = getattr(_local, "conn", None) is not None
     for attempt in (1, 2):
         conn = connection()
         _local.after_commit = []
         try:
-            if not transaction:
-                result = work(conn)
-            else:
-                with conn.transaction():
-                    result = work(conn)
+            result = _execute(conn, work, transaction)
         except psycopg.errors.QueryCanceled as exc:  # the statement timeout: a lock held too long, say
             _local.after_commit = None
             logger.error("database statement timed out", extra={"error": type(exc).__name__})

@@ -67,7 +67,7 @@ def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.undo()
     settings.reset()
     passwords.reset()
-    parameters.clear_caches()  # Powertools caches secrets across tests otherwise
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools caches secrets across tests otherwise
 
 
 @pytest.fixture
@@ -87,10 +87,10 @@ def secrets_manager() -> Iterator[Any]:
     import boto3
     from moto import mock_aws
 
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     with mock_aws():
         yield boto3.client("secretsmanager", region_name="eu-central-1")
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture

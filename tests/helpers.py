@@ -181,7 +181,7 @@ class Factory:
         return Operator(row["id"], tenant.id, login, password, name)
 
     def query(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        return self.conn.execute(sql, _args(params)).fetchall()  # type: ignore[arg-type]
+        return self.conn.execute(sql, _args(params)).fetchall()
 
     def one(self, sql: str, *params: Any) -> dict[str, Any]:
         rows = self.query(sql, *params)
@@ -189,7 +189,7 @@ class Factory:
         return rows[0]
 
     def execute(self, sql: str, *params: Any) -> None:
-        self.conn.execute(sql, _args(params))  # type: ignore[arg-type]
+        self.conn.execute(sql, _args(params))
 
     # --- appeals ---
 

@@ -3,6 +3,7 @@ with API.md's 409 rules, tenant scoping, pushes, and races between operators."""
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from collections.abc import Callable
@@ -340,10 +341,7 @@ def test_two_operators_closing_and_taking_at_once_leave_one_consistent_state(htt
         appeal = factory.appeal(tenant)
         calls = [("close", 0), ("close", 1), ("take", 2), ("take", 3)]
         replies = at_once(
-            [
-                lambda path=f"{APPEALS}/{appeal}/{action}", token=tokens[i]: http_api.post(path, token=token)
-                for action, i in calls
-            ]
+            [functools.partial(http_api.post, f"{APPEALS}/{appeal}/{action}", token=tokens[i]) for action, i in calls]
         )
         assert all(r.status < 500 for r in replies), [r.body for r in replies]
         row = appeal_row(factory, appeal)

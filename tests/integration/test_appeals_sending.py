@@ -214,6 +214,6 @@ def test_the_bot_token_from_secrets_manager(
     assert [c.token for c in fake_telegram.sent_messages()] == ["777:FROM-SECRETS-MANAGER"]
     # And a reference to a missing secret is 502, not a crash
     factory.telegram_bot(tenant, "secretsmanager:batterycrm/telegram/missing")
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     reply = api.post(f"{APPEALS}/{appeal}/response", {"text": "Hi again"}, token=api.login(op))
     assert (reply.status, reply.error_code) == (502, "channel_unavailable")

@@ -85,7 +85,8 @@ def demo_token(api: Api, device: str = "desktop") -> str:
 
 
 def load_event(name: str, token: str) -> dict[str, Any]:
-    return json.loads((ROOT / "events" / f"{name}.json").read_text().replace(SAMPLE_TOKEN, token))
+    event: dict[str, Any] = json.loads((ROOT / "events" / f"{name}.json").read_text().replace(SAMPLE_TOKEN, token))
+    return event
 
 
 def with_demo_ids(event: dict[str, Any], database_url: str, token: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -60,7 +61,7 @@ def test_migrating_an_empty_database_reproduces_schema_sql(empty_database: str) 
     )
 
 
-def test_upgrading_the_n8n_schema_keeps_everyone_logged_in(empty_database: str, api: Api, configure: object) -> None:
+def test_upgrading_the_n8n_schema_keeps_everyone_logged_in(empty_database: str, api: Api, configure: Any) -> None:
     # Given the old schema with a plaintext session token (and the string 'null' as device_id)
     with psycopg.connect(empty_database, autocommit=True) as conn:
         conn.execute((ROOT / "tests" / "fixtures" / "legacy_n8n_schema.sql").read_text())

@@ -65,7 +65,7 @@ def test_database_url_from_an_rds_shaped_secret(
         "username": parts.get("user", "postgres"),
         "password": "p@ss:w/rd",
         "host": parts["host"],
-        "port": int(parts.get("port", 5432)),
+        "port": int(str(parts.get("port", 5432))),
         "dbname": parts["dbname"],
         "engine": "postgres",
     }
