@@ -7,11 +7,11 @@ python -m devtools.api_doc --check  # exit 1 if it is out of date
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
+
+from devtools import generated
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "docs" / "openapi.json"
@@ -104,16 +104,7 @@ def render() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if OUTPUT.read_text() != text:
-            sys.exit("docs/api.md is out of date: run `python -m devtools.api_doc`")
-        return
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    generated.command_line(__doc__, OUTPUT, render, "python -m devtools.api_doc")
 
 
 if __name__ == "__main__":

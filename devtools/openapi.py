@@ -6,14 +6,12 @@ python -m devtools.openapi --check  # exit 1 if it is out of date
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from devtools import openapi_extras
+from devtools import generated, openapi_extras
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "openapi.json"
@@ -105,17 +103,7 @@ def render() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text() != text:
-            sys.exit("docs/openapi.json is out of date: run `python -m devtools.openapi`")
-        return
-    OUTPUT.parent.mkdir(exist_ok=True)
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    generated.command_line(__doc__, OUTPUT, render, "python -m devtools.openapi")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,10 @@ python -m devtools.routes --check  # exit 1 if it is out of date
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
+from devtools import generated
 from devtools.gateway import load_routes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,16 +24,7 @@ def render(template: Path = ROOT / "template.yaml") -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text() != text:
-            sys.exit("functions/route_fallback/routes.json is out of date: run `python -m devtools.routes`")
-        return
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    generated.command_line(__doc__, OUTPUT, render, "python -m devtools.routes")
 
 
 if __name__ == "__main__":
