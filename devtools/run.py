@@ -84,15 +84,20 @@ def main() -> None:
 
     from devtools import push_worker
     from devtools.gateway import Gateway
+    from shared import media
 
     port = int(os.environ.get("PORT", "3000"))
+    os.environ.setdefault("MEDIA_LOCAL_BASE_URL", f"http://127.0.0.1:{port}")  # signed media links point here
+    settings.reset()
     gateway = Gateway(ROOT / "template.yaml")
     print(banner(port, telegram_mode()))
     print(f"push dispatcher running in the background: {push_worker.describe()}\n")
     dispatcher = push_worker.LocalDispatcher().start()
+    media_worker = push_worker.LocalDispatcher("media", media.dispatch).start()  # media downloads
     try:
         gateway.serve(host="127.0.0.1", port=port)
     finally:
+        media_worker.stop()
         dispatcher.stop()
 
 

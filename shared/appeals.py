@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, telegram
+from shared import db, media, telegram
 from shared.errors import ChannelUnavailable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -99,6 +99,9 @@ def detail(session: Session, appeal_id: str) -> AppealDetailOut:
     row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid))
     if row is None:
         raise NotFound("No such appeal.")
+    for message in row["messages"]:
+        for attachment in message.get("attachments") or ():
+            attachment["url"] = media.signed_url(attachment)
     return AppealDetailOut.model_validate(row)
 
 

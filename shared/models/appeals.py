@@ -50,14 +50,57 @@ class AppealOut(BaseModel):
     client: ClientOut
 
 
+MessageKind = Literal[
+    "text",
+    "promo",
+    "photo",
+    "document",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "sticker",
+    "location",
+    "contact",
+]
+AttachmentStatus = Literal["pending", "ready", "too_large", "failed"]
+
+
+class AttachmentOut(BaseModel):
+    id: UUID
+    kind: str = Field(description="the kind of the message it came with: photo, document, voice, ...")
+    mime_type: str | None
+    file_name: str | None
+    size: int | None
+    status: AttachmentStatus
+    url: str | None = Field(None, description="when ready: works without a session header for >= 5 minutes")
+
+
+class LocationOut(BaseModel):
+    latitude: float
+    longitude: float
+    title: str | None
+
+
+class ContactOut(BaseModel):
+    phone: str | None = Field(description="E.164 when it parses with the tenant's region, else as sent")
+    name: str | None
+    own: bool = Field(description="the client shared their own contact")
+
+
 class MessageOut(BaseModel):
     id: UUID
     direction: Literal["in", "out"]
-    kind: Literal["text", "promo"]
+    kind: MessageKind
     text: str
     created_at: datetime
     operator_id: UUID | None
     delivery_status: DeliveryStatus
+    attachments: list[AttachmentOut] = []
+    location: LocationOut | None = None
+    contact: ContactOut | None = None
+    edited_at: datetime | None = None
 
 
 class AppealDetailOut(AppealOut):
@@ -148,13 +191,66 @@ class TelegramChat(BaseModel):
     type: str
 
 
+class TelegramFile(BaseModel):
+    """Any file Telegram describes (photo size, document, voice, audio, video, video note,
+    animation, sticker): what the media job needs to fetch it."""
+
+    file_id: str
+    file_unique_id: str | None = None
+    file_size: int | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+
+
+class TelegramLocation(BaseModel):
+    latitude: float
+    longitude: float
+
+
+class TelegramVenue(BaseModel):
+    location: TelegramLocation
+    title: str | None = None
+    address: str | None = None
+
+
+class TelegramContact(BaseModel):
+    phone_number: str
+    first_name: str | None = None
+    last_name: str | None = None
+    user_id: int | None = None
+
+
 class TelegramMessage(BaseModel):
     message_id: int
     chat: TelegramChat
     from_: TelegramUser | None = Field(None, alias="from")
     text: str | None = None
+    caption: str | None = None
+    photo: list[TelegramFile] | None = None
+    document: TelegramFile | None = None
+    voice: TelegramFile | None = None
+    audio: TelegramFile | None = None
+    video: TelegramFile | None = None
+    video_note: TelegramFile | None = None
+    animation: TelegramFile | None = None
+    sticker: TelegramFile | None = None
+    location: TelegramLocation | None = None
+    venue: TelegramVenue | None = None
+    contact: TelegramContact | None = None
+
+
+class TelegramChatMember(BaseModel):
+    status: str
+
+
+class TelegramChatMemberUpdated(BaseModel):
+    chat: TelegramChat
+    from_: TelegramUser = Field(alias="from")
+    new_chat_member: TelegramChatMember
 
 
 class TelegramUpdate(BaseModel):
     update_id: int
     message: TelegramMessage | None = None
+    edited_message: TelegramMessage | None = None
+    my_chat_member: TelegramChatMemberUpdated | None = None

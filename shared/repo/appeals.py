@@ -47,7 +47,15 @@ SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operato
        COALESCE((SELECT json_agg(json_build_object(
                             'id', m.id, 'direction', m.direction, 'kind', m.kind, 'text', m.text,
                             'created_at', m.created_at, 'operator_id', m.operator_id,
-                            'delivery_status', m.delivery_status)
+                            'delivery_status', m.delivery_status, 'edited_at', m.edited_at,
+                            'location', m.location, 'contact', m.contact,
+                            'attachments', COALESCE((
+                                SELECT json_agg(json_build_object(
+                                           'id', f.id, 'kind', f.kind, 'mime_type', f.mime_type,
+                                           'file_name', f.file_name, 'size', f.size, 'status', f.status,
+                                           'storage_key', f.storage_key) ORDER BY f.created_at, f.id)
+                                  FROM attachments f
+                                 WHERE f.message_id = m.id AND f.tenant_id = m.tenant_id), '[]'::json))
                         ORDER BY m.created_at, m.id)
                    FROM appeal_messages m
                   WHERE m.appeal_id = a.id AND m.tenant_id = a.tenant_id), '[]'::json) AS messages
@@ -191,13 +199,16 @@ WITH client AS (
     SELECT %(tenant_id)s, client.id, %(preview)s FROM client
     ON CONFLICT (client_id) WHERE status IN ('new', 'in_progress') DO UPDATE
        SET preview = EXCLUDED.preview, updated_at = now()
- RETURNING id, (xmax = 0) AS created
+ RETURNING id, (xmax = 0) AS created, assigned_operator_id
 ), message AS (
-    INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status, telegram_message_id)
-    SELECT %(tenant_id)s, appeal.id, 'in', %(text)s, 'received', %(telegram_message_id)s FROM appeal
+    INSERT INTO appeal_messages
+           (tenant_id, appeal_id, direction, kind, text, location, contact, delivery_status, telegram_message_id)
+    SELECT %(tenant_id)s, appeal.id, 'in', %(kind)s, %(text)s, %(location)s, %(contact)s, 'received',
+           %(telegram_message_id)s FROM appeal
  RETURNING id
 )
-SELECT appeal.id AS appeal_id, appeal.created, message.id AS message_id FROM appeal, message
+SELECT appeal.id AS appeal_id, appeal.created, appeal.assigned_operator_id, message.id AS message_id
+  FROM appeal, message
 """
 
 
@@ -326,6 +337,9 @@ def receive(
     text: str,
     preview: str,
     telegram_message_id: int,
+    kind: str = "text",
+    location: dict[str, Any] | None = None,
+    contact: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     params = {
         "tenant_id": tenant_id,
@@ -335,6 +349,9 @@ def receive(
         "text": text,
         "preview": preview,
         "telegram_message_id": telegram_message_id,
+        "kind": kind,
+        "location": Jsonb(location) if location is not None else None,
+        "contact": Jsonb(contact) if contact is not None else None,
     }
     row = conn.execute(RECEIVE, params).fetchone()
     assert row is not None

@@ -1,5 +1,9 @@
 """A fake Telegram Bot API on 127.0.0.1: records every call and answers like Telegram, or fails
-(HTTP 5xx, ``ok: false``) or hangs past the client's timeout when told to."""
+(HTTP 5xx, ``ok: false``) or hangs past the client's timeout when told to.
+
+Files: ``add_file(file_id, data)`` makes ``getFile`` answer a path and ``GET /file/bot<token>/<path>``
+serve the bytes (``file_mode`` fails either step); ``sendPhoto``/``sendDocument`` multipart uploads
+are recorded with their file (``Call.files``)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,6 +21,25 @@ class Call:
     token: str
     method: str
     body: dict[str, Any]
+    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)  # field -> (name, type, bytes)
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, str, bytes]]]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(f"content-type: {content_type}\r\n\r\n".encode() + raw)
+    fields: dict[str, Any] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[str(name)] = (filename, part.get_content_type(), payload)
+        else:
+            fields[str(name)] = payload.decode()
+    return fields, files
 
 
 class FakeTelegram:
@@ -26,6 +49,9 @@ class FakeTelegram:
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._next_message_id = 1000
+        self.files: dict[str, bytes] = {}  # file_id -> bytes
+        self.file_mode = "ok"  # ok | getfile_error | download_error | too_big | hang_download
+        self.downloads: list[str] = []  # file paths downloaded
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -33,6 +59,24 @@ class FakeTelegram:
     def sent_messages(self) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == "sendMessage"]
+
+    def add_file(self, file_id: str, data: bytes) -> None:
+        self.files[file_id] = data
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def _get_file(self, call: Call) -> tuple[int, dict[str, Any]]:
+        file_id = str(call.body.get("file_id"))
+        if self.file_mode == "getfile_error":
+            return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+        if self.file_mode == "too_big":
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: file is too big"}
+        if file_id not in self.files:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+        result = {"file_id": file_id, "file_size": len(self.files[file_id]), "file_path": f"documents/{file_id}.bin"}
+        return 200, {"ok": True, "result": result}
 
     def fail(self, mode: str = "error") -> None:
         self.mode = mode
@@ -51,6 +95,8 @@ class FakeTelegram:
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         if mode == "refuse":
             return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+        if call.method == "getFile":
+            return self._get_file(call)
         with self._lock:
             self._next_message_id += 1
             message_id = self._next_message_id
@@ -61,11 +107,40 @@ class FakeTelegram:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                # /file/bot<token>/<file_path>: the file's bytes
+                parts = self.path.split("/", 3)
+                file_id = parts[3].removeprefix("documents/").removesuffix(".bin") if len(parts) == 4 else ""
+                with fake._lock:
+                    fake.downloads.append(file_id)
+                if fake.file_mode == "hang_download":
+                    fake._release.wait(timeout=10)
+                if parts[1] != "file" or file_id not in fake.files or fake.file_mode != "ok":
+                    self._reply(404 if fake.file_mode == "ok" else 502, b"no", "text/plain")
+                    return
+                self._reply(200, fake.files[file_id], "application/octet-stream")
+
+            def _reply(self, status: int, out: bytes, content_type: str) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", content_type)
+                    self.send_header("content-length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                except OSError:
+                    pass
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                content_type = self.headers.get("content-type") or ""
+                files: dict[str, tuple[str, str, bytes]] = {}
+                if content_type.startswith("multipart/form-data"):
+                    body, files = _multipart(content_type, raw)
+                else:
+                    body = json.loads(raw or b"{}")
                 _, bot, method = self.path.split("/", 2)
-                call = Call(bot.removeprefix("bot"), method, body)
+                call = Call(bot.removeprefix("bot"), method, body, files)
                 with fake._lock:
                     fake.calls.append(call)
                 status, answer = fake._answer(call)
