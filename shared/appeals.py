@@ -17,12 +17,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, media, telegram
+from shared import db, media, telegram, uploads
 from shared.errors import ChannelUnavailable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -187,7 +188,10 @@ class _Outgoing:
 
 
 def respond(session: Session, appeal_id: str, request: ResponseRequest) -> MessageResponse:
-    return _send(session, parse_id(appeal_id), "text", request.text, None, request.client_message_id)
+    appeal_uuid = parse_id(appeal_id)
+    files = request.attachment_ids
+    kind = uploads.check(session, files) if files else "text"
+    return _send(session, appeal_uuid, kind, request.text or "", None, request.client_message_id, files)
 
 
 def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> MessageResponse:
@@ -199,7 +203,13 @@ def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> Messa
 
 
 def _send(
-    session: Session, appeal_id: UUID, kind: str, text: str, promo_id: UUID | None, client_message_id: str | None
+    session: Session,
+    appeal_id: UUID,
+    kind: str,
+    text: str,
+    promo_id: UUID | None,
+    client_message_id: str | None,
+    files: Sequence[UUID] = (),
 ) -> MessageResponse:
     """Record the message as pending (taking the appeal if unassigned) in one transaction, call
     Telegram outside it, then record the outcome: sent, or failed and 502."""
@@ -229,6 +239,8 @@ def _send(
             client_message_id=client_message_id,
         )
         assert message is not None  # the appeal row lock serializes requests with one client_message_id
+        if files:
+            uploads.link(conn, session, message["id"], files)
         return _Outgoing(message, True, *target)
 
     outgoing = db.run(prepare, transaction=True)
@@ -259,7 +271,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
             if outgoing.chat_id is None:
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
             token = telegram.bot_token(outgoing.bot_token_ref)
-            telegram_message_id = telegram.send_message(token, outgoing.chat_id, message["text"])
+            telegram_message_id = _transmit(session, token, outgoing.chat_id, message)
         except ChannelUnavailable:
             db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "failed", None))
             logger.warning("outgoing message failed", extra=log)
@@ -267,3 +279,10 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
     sent = db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "sent", telegram_message_id))
     logger.info("outgoing message sent", extra=log)
     return sent
+
+
+def _transmit(session: Session, token: str, chat_id: int, message: dict[str, Any]) -> int:
+    """The message over Telegram: its files (sendPhoto/sendDocument) or its text (sendMessage)."""
+    if message["kind"] in uploads.FILE_KINDS:
+        return uploads.send(session.tenant_id, token, chat_id, message)
+    return telegram.send_message(token, chat_id, message["text"])

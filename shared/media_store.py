@@ -44,6 +44,8 @@ class MediaStore(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
+    def exists(self, key: str) -> bool: ...
+
     def signed_get_url(self, key: str) -> str: ...
 
     def signed_put(self, key: str, content_type: str, size: int) -> tuple[str, dict[str, str]]: ...
@@ -97,6 +99,9 @@ class LocalStore:
             raise MediaMissing(key) from None
         except OSError as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
 
     def content_type(self, key: str) -> str:
         try:
@@ -159,6 +164,19 @@ class S3Store:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise MediaMissing(key) from None
+            raise StoreUnavailable(type(exc).__name__) from exc
+        except Exception as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client().head_object(Bucket=self.bucket, Key=check_key(key))
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return False
             raise StoreUnavailable(type(exc).__name__) from exc
         except Exception as exc:
             raise StoreUnavailable(type(exc).__name__) from exc

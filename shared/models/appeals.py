@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.models.auth import Request, Success
 
@@ -160,9 +160,27 @@ def _not_blank(value: str) -> str:
     return value
 
 
+CAPTION_CHARS = 1024  # Telegram's caption limit: the text of an answer with attachments
+
+
 class ResponseRequest(Request):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)] | None = Field(
+        None, description="required without attachment_ids; with them it is the caption (at most 1024 characters)"
+    )
     client_message_id: ClientMessageId | None = None
+    attachment_ids: list[UUID] = Field(
+        default_factory=list, max_length=10, description="uploads (POST /webhook/api/operator/uploads) to send"
+    )
+
+    @model_validator(mode="after")
+    def _text_or_files(self) -> ResponseRequest:
+        if not self.attachment_ids and self.text is None:
+            raise ValueError("text is required without attachment_ids")
+        if self.attachment_ids and self.text is not None and len(self.text) > CAPTION_CHARS:
+            raise ValueError("text is at most 1024 characters with attachment_ids")
+        if len(set(self.attachment_ids)) != len(self.attachment_ids):
+            raise ValueError("attachment_ids repeat an id")
+        return self
 
 
 class PromoRequest(Request):

@@ -40,10 +40,12 @@ EXPECTED_STATUS: dict[str, int] = {
     "session_revoke": 200,
     "sessions_revoke_others": 200,
     "password_change": 200,
+    "operator_upload": 201,
 }
 # Functions that are not behind the HTTP API (schedules, async invokes) return a summary dict.
 EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
+    "media_worker": {"claimed", "ready", "too_large", "retried", "failed"},
     "session_cleanup": {
         "sessions_expired",
         "history_trimmed",
