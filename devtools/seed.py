@@ -14,6 +14,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from devtools import seed_media
 from shared import config, passwords
 
 
@@ -200,6 +201,8 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
             conn.execute("INSERT INTO promos (tenant_id, title, text) VALUES (%s, %s, %s)", (tenant_id, title, text))
         for appeal in tenant.appeals:
             _load_appeal(conn, tenant_id, appeal, operator_ids.get(appeal.holder or ""))
+        if tenant.slug == "demo":
+            seed_media.load(conn, tenant_id)  # a photo, a voice message and a contact
     return tenant_ids
 
 

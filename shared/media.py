@@ -77,6 +77,10 @@ def _run(job: dict[str, Any], settings: Settings) -> str:
     if attachment is None or attachment["status"] != "pending":
         db.run(lambda c: queue.mark_sent(c, TABLE, [job["id"]]))
         return "ready"
+    if settings.telegram_dry_run:  # `make run` without a Bot API: there is nothing to fetch from
+        _finish(job, attachment, "failed", None, "TELEGRAM_DRY_RUN: not fetched")
+        logger.info("TELEGRAM_DRY_RUN: media not fetched", extra=log)
+        return "failed"
     try:
         token = telegram.bot_token(attachment["telegram_bot_token_ref"])
         path, size = telegram_media.get_file(token, attachment["telegram_file_id"])

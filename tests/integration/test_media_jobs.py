@@ -245,3 +245,13 @@ def test_s3_unavailable_is_retried(api: Api, factory: Factory, fake_telegram: An
     send(api, tenant, message(800_011, photo=[file("s3-later", len(PNG))]))
     assert media.dispatch()["retried"] == 1
     assert attachment(api, token)["status"] == "pending"
+
+
+def test_in_dry_run_nothing_is_fetched_and_the_attachment_says_failed(
+    api: Api, factory: Factory, configure: Any, tmp_path: Path
+) -> None:
+    configure(telegram_dry_run="true", media_local_dir=str(tmp_path))
+    tenant, token = shop(api, factory)
+    send(api, tenant, message(800_012, photo=[file("dry", 10)]))
+    assert media.dispatch()["failed"] == 1
+    assert attachment(api, token)["status"] == "failed"
