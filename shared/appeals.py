@@ -191,7 +191,10 @@ def respond(session: Session, appeal_id: str, request: ResponseRequest) -> Messa
     appeal_uuid = parse_id(appeal_id)
     files = request.attachment_ids
     kind = uploads.check(session, files) if files else "text"
-    return _send(session, appeal_uuid, kind, request.text or "", None, request.client_message_id, files)
+    answer = _send(session, appeal_uuid, kind, request.text or "", None, request.client_message_id, files)
+    if files:
+        answer.message.attachments = uploads.attachments_out(session, answer.message.id)
+    return answer
 
 
 def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> MessageResponse:

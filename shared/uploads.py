@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from shared import db, media_store, telegram_media
+from shared import db, media, media_store, telegram_media
 from shared.errors import ChannelUnavailable, InvalidRequest, NotFound
+from shared.models.appeals import AttachmentOut
 from shared.models.media import UploadOut, UploadRequest
 from shared.observability import logger
 from shared.repo import media as repo
@@ -124,3 +125,9 @@ def send(tenant_id: UUID, token: str, chat_id: int, message: dict[str, Any]) -> 
     if first is None:
         raise ChannelUnavailable("The answer has no attachment to send.")
     return first
+
+
+def attachments_out(session: Session, message_id: UUID) -> list[AttachmentOut]:
+    """A message's attachments as the API shows them, with their links."""
+    rows = db.run(lambda conn: repo.of_message(conn, session.tenant_id, message_id))
+    return [AttachmentOut.model_validate({**row, "url": media.signed_url(row)}) for row in rows]

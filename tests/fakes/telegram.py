@@ -43,7 +43,8 @@ def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str,
 
 
 class FakeTelegram:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0, sample_file: bytes | None = None) -> None:
+        self.sample_file = sample_file  # served for any unknown file_id (the README's walk-through)
         self.calls: list[Call] = []
         self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 403, ok: false) | hang
         self._release = threading.Event()
@@ -52,7 +53,7 @@ class FakeTelegram:
         self.files: dict[str, bytes] = {}  # file_id -> bytes
         self.file_mode = "ok"  # ok | getfile_error | download_error | too_big | hang_download
         self.downloads: list[str] = []  # file paths downloaded
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
@@ -69,6 +70,8 @@ class FakeTelegram:
 
     def _get_file(self, call: Call) -> tuple[int, dict[str, Any]]:
         file_id = str(call.body.get("file_id"))
+        if file_id not in self.files and self.sample_file is not None:
+            self.files[file_id] = self.sample_file
         if self.file_mode == "getfile_error":
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         if self.file_mode == "too_big":
@@ -176,3 +179,31 @@ def running() -> Iterator[FakeTelegram]:
         yield fake
     finally:
         fake.stop()
+
+
+def main() -> None:
+    import argparse
+    import contextlib
+
+    from devtools.seed_media import png
+
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API that prints every call it receives")
+    parser.add_argument("--port", type=int, default=8081)
+    port = parser.parse_args().port
+    fake = FakeTelegram(port, sample_file=png())
+    print(f"fake Telegram on {fake.url} - run `TELEGRAM_API_BASE_URL={fake.url} make run`", flush=True)
+    print("getFile serves a sample photo for any file_id; every call is printed", flush=True)
+    original = fake._answer
+
+    def echo(call: Call) -> tuple[int, dict[str, Any]]:
+        files = {name: f"{meta[0]} ({meta[1]}, {len(meta[2])} bytes)" for name, meta in call.files.items()}
+        print(json.dumps({"method": call.method, "body": call.body, "files": files}, ensure_ascii=False), flush=True)
+        return original(call)
+
+    fake._answer = echo  # type: ignore[method-assign]
+    with contextlib.suppress(KeyboardInterrupt):
+        fake._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

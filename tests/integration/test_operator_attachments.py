@@ -58,6 +58,7 @@ def test_an_answer_with_a_photo_and_a_pdf_goes_as_sendphoto_and_senddocument(
     assert reply.status == 200, reply.body
     message = reply.body["message"]
     assert (message["kind"], message["delivery_status"]) == ("photo", "sent")
+    assert [(a["id"], a["status"]) for a in message["attachments"]] == [(photo, "ready"), (pdf, "ready")]
     calls = [c for c in fake_telegram.calls]
     assert [(c.method, c.token) for c in calls] == [("sendPhoto", BOT_TOKEN), ("sendDocument", BOT_TOKEN)]
     assert calls[0].body == {"chat_id": "515151", "caption": "Here is the label and our prices"}
