@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from bench import media as media_bench
 from bench import setup
 from bench.measure import Figure, median, timed
 from devtools.gateway import Gateway
@@ -264,6 +265,8 @@ def main() -> None:
             ),
             "floor_large_p50_ms": base_large.p50_ms,
         }
+        media_webhooks, media_ready = media_bench.figures(fake, quick)  # the webhook with a photo, -> ready
+        endpoints += media_webhooks
         cleaned = cleanup_run(url, 10_000 if quick else 100_000)
         load = sustained_load(data.token, 3 if quick else 10)
     colds = cold_starts(quick)
@@ -303,6 +306,8 @@ def main() -> None:
         f"(floor {base.p50_ms:.3f} -> {base_large.p50_ms:.3f})",
         f"cleanup: {cleaned['ended']:,} expired sessions ended in {cleaned['total_s']} s, "
         f"longest lock {cleaned['longest_lock_ms']} ms (batches of {cleaned['batch_size']})",
+        f"media: webhook -> ready for a {media_ready['photo_bytes']:,}-byte photo through the local store: "
+        f"median {media_ready['median_ms']} ms, max {media_ready['max_ms']} ms ({media_ready['runs']} runs)",
         f"load: {load['clients']} clients over HTTP for {load['seconds']} s: {load['rps']} req/s, "
         f"{load['errors']} errors",
         "cold start (import + handler, median ms; target <= 250):",
@@ -323,6 +328,7 @@ def main() -> None:
         "figures": [vars(f) for f in [validation_fig, *endpoints]],
         "scale": scale,
         "cleanup": cleaned,
+        "media_ready": media_ready,
         "load": load,
         "cold_start": colds,
         "table": lines,
