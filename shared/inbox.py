@@ -25,14 +25,13 @@ from typing import Any
 import psycopg
 from pydantic import ValidationError
 
-from shared import db, media, telegram
+from shared import db, media, push, telegram
 from shared.errors import ApiError, InvalidRequest, Unauthorized
 from shared.models.appeals import TelegramFile, TelegramMessage, TelegramUpdate
 from shared.normalize import collapse, e164
 from shared.observability import logger, mask
-from shared.repo import appeals, push_outbox, telegram_updates
 from shared.repo import inbox as repo
-from shared.repo import media as media_repo
+from shared.repo import telegram_updates
 from shared.settings import get_settings
 
 PREVIEW_CHARS = 200
@@ -149,47 +148,31 @@ def _message(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -
     name = clean(" ".join(p for p in (sender.first_name, sender.last_name) if p)) or None
     settings = get_settings()
 
-    def work(conn: db.Connection) -> dict[str, Any] | None:
-        if not telegram_updates.record(conn, tenant["id"], update_id):
-            return None
-        row = appeals.receive(
+    row = db.run(
+        lambda conn: repo.receive(
             conn,
             tenant_id=tenant["id"],
+            update_id=update_id,
             telegram_id=sender.id,
             name=name,
             username=clean(sender.username) if sender.username else None,
+            own_phone=content.own_phone,
+            kind=content.kind,
             text=content.text,
             preview=content.preview,
             telegram_message_id=message.message_id,
-            kind=content.kind,
             location=content.location,
             contact=content.contact,
+            attachment=_attachment(tenant["id"], content, settings.media_max_bytes),
         )
-        if content.file is not None:
-            _attach(conn, tenant["id"], row["message_id"], content, settings.media_max_bytes)
-        if content.own_phone is not None:
-            repo.set_own_phone(conn, tenant["id"], sender.id, content.own_phone)
-        if row["created"]:
-            data = {"type": "new_appeal", "appeal_id": str(row["appeal_id"]), "preview": content.preview}
-            push_outbox.enqueue_for_tenant_mobiles(conn, tenant["id"], "new_appeal", data)
-        else:
-            data = {
-                "type": "appeal_message",
-                "appeal_id": str(row["appeal_id"]),
-                "message_id": str(row["message_id"]),
-                "preview": content.preview,
-            }
-            holder = row["assigned_operator_id"]
-            if holder is None:
-                push_outbox.enqueue_for_tenant_mobiles(conn, tenant["id"], "appeal_message", data)
-            else:
-                push_outbox.enqueue_for_operator_mobiles(conn, tenant["id"], holder, "appeal_message", data)
-        return row
-
-    row = db.run(work, transaction=True)
+    )
     if row is None:
         logger.info("telegram update already processed", extra={"update_id": update_id})
         return
+    if row["jobs"]:  # committed (one statement): wake the workers now
+        media.kick()
+    if row["pushes"]:
+        push.kick()
     logger.info(
         "client message received",
         extra={
@@ -201,29 +184,23 @@ def _message(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -
     )
 
 
-def _attach(conn: db.Connection, tenant_id: Any, message_id: Any, content: Content, max_bytes: int) -> None:
-    """The message's file as a pending attachment and its download job (or too_large right away)."""
+def _attachment(tenant_id: Any, content: Content, max_bytes: int) -> dict[str, Any] | None:
+    """The message's file as an attachment row: pending (a media job fetches it) or, over the
+    limit by Telegram's own file_size, too_large right away."""
     file = content.file
-    assert file is not None
+    if file is None:
+        return None
     attachment_id = uuid.uuid4()
     too_large = file.file_size is not None and file.file_size > max_bytes
-    media_repo.insert_attachment(
-        conn,
-        id=attachment_id,
-        tenant_id=tenant_id,
-        message_id=message_id,
-        source="telegram",
-        kind=content.kind,
-        mime_type=clean(file.mime_type) if file.mime_type else DEFAULT_MIME.get(content.kind),
-        file_name=clean(file.file_name) if file.file_name else None,
-        size=file.file_size,
-        status="too_large" if too_large else "pending",
-        telegram_file_id=file.file_id,
-        storage_key=f"{tenant_id}/{attachment_id}",
-    )
-    if not too_large:
-        media_repo.enqueue_download(conn, tenant_id, attachment_id)
-        db.after_commit(media.kick)
+    return {
+        "id": attachment_id,
+        "mime_type": clean(file.mime_type) if file.mime_type else DEFAULT_MIME.get(content.kind),
+        "file_name": clean(file.file_name) if file.file_name else None,
+        "size": file.file_size,
+        "status": "too_large" if too_large else "pending",
+        "file_id": file.file_id,
+        "storage_key": f"{tenant_id}/{attachment_id}",
+    }
 
 
 def classify(message: TelegramMessage, region: str) -> Content | None:

@@ -182,35 +182,6 @@ UPDATE appeal_messages
 RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, telegram_message_id, updated_at
 """
 
-# Incoming message: the client (by telegram_id), their open appeal (or a new one: the partial
-# unique index admits one open appeal per client, so concurrent first messages meet in ON CONFLICT)
-# and the message, in one statement. ``created`` tells a new appeal from an appended one.
-RECEIVE = """
-WITH client AS (
-    INSERT INTO clients (tenant_id, telegram_id, name, username)
-    VALUES (%(tenant_id)s, %(telegram_id)s, %(name)s, %(username)s)
-    ON CONFLICT (tenant_id, telegram_id) DO UPDATE
-       SET username = EXCLUDED.username,
-           name = COALESCE(clients.name, EXCLUDED.name),
-           updated_at = now()
- RETURNING id
-), appeal AS (
-    INSERT INTO appeals (tenant_id, client_id, preview)
-    SELECT %(tenant_id)s, client.id, %(preview)s FROM client
-    ON CONFLICT (client_id) WHERE status IN ('new', 'in_progress') DO UPDATE
-       SET preview = EXCLUDED.preview, updated_at = now()
- RETURNING id, (xmax = 0) AS created, assigned_operator_id
-), message AS (
-    INSERT INTO appeal_messages
-           (tenant_id, appeal_id, direction, kind, text, location, contact, delivery_status, telegram_message_id)
-    SELECT %(tenant_id)s, appeal.id, 'in', %(kind)s, %(text)s, %(location)s, %(contact)s, 'received',
-           %(telegram_message_id)s FROM appeal
- RETURNING id
-)
-SELECT appeal.id AS appeal_id, appeal.created, appeal.assigned_operator_id, message.id AS message_id
-  FROM appeal, message
-"""
-
 
 def list_page(
     conn: Connection,
@@ -323,36 +294,5 @@ def mark_delivery(
         "telegram_message_id": telegram_message_id,
     }
     row = conn.execute(MARK_DELIVERY, params).fetchone()
-    assert row is not None
-    return row
-
-
-def receive(
-    conn: Connection,
-    *,
-    tenant_id: UUID,
-    telegram_id: int,
-    name: str | None,
-    username: str | None,
-    text: str,
-    preview: str,
-    telegram_message_id: int,
-    kind: str = "text",
-    location: dict[str, Any] | None = None,
-    contact: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    params = {
-        "tenant_id": tenant_id,
-        "telegram_id": telegram_id,
-        "name": name,
-        "username": username,
-        "text": text,
-        "preview": preview,
-        "telegram_message_id": telegram_message_id,
-        "kind": kind,
-        "location": Jsonb(location) if location is not None else None,
-        "contact": Jsonb(contact) if contact is not None else None,
-    }
-    row = conn.execute(RECEIVE, params).fetchone()
     assert row is not None
     return row

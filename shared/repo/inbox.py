@@ -1,10 +1,91 @@
-"""The webhook's changes besides new messages: edits, reachability, the client's own phone."""
+"""The Telegram webhook's writes: a client's message with everything it implies (one statement),
+edits, reachability."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
+from psycopg.types.json import Jsonb
+
 from shared.db import Connection
+
+# A client's message, in ONE statement (one round trip, atomic without BEGIN/COMMIT): the update
+# id (nothing else happens for a repeated one: every step hangs off ``seen``), the client by
+# telegram_id (their own shared contact gives them a verified phone when they have none), their
+# open appeal or a new one (the partial unique index admits one open appeal per client, so
+# concurrent first messages meet in ON CONFLICT), the message, its attachment (pending with a
+# media job, or too_large), and the pushes: new_appeal to every live phone of the tenant for a new
+# appeal, appeal_message to the holder's phones (everyone's when nobody holds it) for a follow-up.
+# No row back: the update was already processed.
+RECEIVE = """
+WITH seen AS (
+    INSERT INTO telegram_updates (tenant_id, update_id) VALUES (%(tenant_id)s, %(update_id)s)
+    ON CONFLICT DO NOTHING
+ RETURNING tenant_id
+), client AS (
+    INSERT INTO clients (tenant_id, telegram_id, name, username, phone, phone_verified)
+    SELECT seen.tenant_id, %(telegram_id)s, %(name)s, %(username)s, %(own_phone)s::text, %(own_phone)s::text IS NOT NULL
+      FROM seen
+    ON CONFLICT (tenant_id, telegram_id) DO UPDATE
+       SET username = EXCLUDED.username,
+           name = COALESCE(clients.name, EXCLUDED.name),
+           phone = COALESCE(clients.phone, EXCLUDED.phone),
+           phone_verified = clients.phone_verified
+                            OR (EXCLUDED.phone IS NOT NULL
+                                AND COALESCE(clients.phone, EXCLUDED.phone) = EXCLUDED.phone),
+           updated_at = now()
+ RETURNING id
+), appeal AS (
+    INSERT INTO appeals (tenant_id, client_id, preview)
+    SELECT %(tenant_id)s, client.id, %(preview)s FROM client
+    ON CONFLICT (client_id) WHERE status IN ('new', 'in_progress') DO UPDATE
+       SET preview = EXCLUDED.preview, updated_at = now()
+ RETURNING id, (xmax = 0) AS created, assigned_operator_id
+), message AS (
+    INSERT INTO appeal_messages
+           (tenant_id, appeal_id, direction, kind, text, location, contact, delivery_status, telegram_message_id)
+    SELECT %(tenant_id)s, appeal.id, 'in', %(kind)s, %(text)s, %(location)s, %(contact)s, 'received',
+           %(telegram_message_id)s
+      FROM appeal
+ RETURNING id
+), attachment AS (
+    INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status,
+                             telegram_file_id, storage_key)
+    SELECT %(attachment_id)s, %(tenant_id)s, message.id, 'telegram', %(kind)s, %(mime_type)s, %(file_name)s,
+           %(size)s, %(attachment_status)s, %(file_id)s, %(storage_key)s
+      FROM message
+     WHERE %(file_id)s::text IS NOT NULL
+ RETURNING id, status
+), job AS (
+    INSERT INTO media_jobs (tenant_id, attachment_id)
+    SELECT %(tenant_id)s, attachment.id FROM attachment WHERE attachment.status = 'pending'
+ RETURNING id
+), push AS (
+    INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
+    SELECT d.tenant_id,
+           CASE WHEN appeal.created THEN 'new_appeal' ELSE 'appeal_message' END,
+           CASE WHEN appeal.created
+                THEN jsonb_build_object('type', 'new_appeal', 'appeal_id', appeal.id::text,
+                                        'preview', %(preview)s::text)
+                ELSE jsonb_build_object('type', 'appeal_message', 'appeal_id', appeal.id::text,
+                                        'message_id', message.id::text, 'preview', %(preview)s::text)
+           END,
+           d.fcm_token, d.id
+      FROM appeal
+     CROSS JOIN message
+      JOIN operator_devices d ON d.tenant_id = %(tenant_id)s
+      JOIN operators o ON o.id = d.operator_id AND o.is_active
+     WHERE d.device_type = 'mobile'
+       AND d.fcm_token IS NOT NULL
+       AND d.expires_at > now()
+       AND (appeal.created OR appeal.assigned_operator_id IS NULL OR d.operator_id = appeal.assigned_operator_id)
+ RETURNING id
+)
+SELECT appeal.id AS appeal_id, appeal.created, message.id AS message_id,
+       (SELECT count(*) FROM job) AS jobs, (SELECT count(*) FROM push) AS pushes
+  FROM appeal, message
+"""
 
 # The client's incoming message with that Telegram id (in any of their appeals).
 EDIT_MESSAGE = """
@@ -22,14 +103,49 @@ UPDATE clients SET reachable = %(reachable)s, updated_at = now()
  WHERE tenant_id = %(tenant_id)s AND telegram_id = %(telegram_id)s AND reachable IS DISTINCT FROM %(reachable)s
 """
 
-# The client's own shared contact: the phone when they have none; verified when it is that phone.
-SET_OWN_PHONE = """
-UPDATE clients
-   SET phone = COALESCE(phone, %(phone)s),
-       phone_verified = phone_verified OR phone IS NULL OR phone = %(phone)s,
-       updated_at = now()
- WHERE tenant_id = %(tenant_id)s AND telegram_id = %(telegram_id)s
-"""
+
+def receive(
+    conn: Connection,
+    *,
+    tenant_id: UUID,
+    update_id: int,
+    telegram_id: int,
+    name: str | None,
+    username: str | None,
+    own_phone: str | None,
+    kind: str,
+    text: str,
+    preview: str,
+    telegram_message_id: int,
+    location: dict[str, Any] | None,
+    contact: dict[str, Any] | None,
+    attachment: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """Record a client's message (see RECEIVE); None when the update was already processed.
+    ``attachment``: id, mime_type, file_name, size, status, file_id, storage_key."""
+    file = attachment or {}
+    params = {
+        "tenant_id": tenant_id,
+        "update_id": update_id,
+        "telegram_id": telegram_id,
+        "name": name,
+        "username": username,
+        "own_phone": own_phone,
+        "kind": kind,
+        "text": text,
+        "preview": preview,
+        "telegram_message_id": telegram_message_id,
+        "location": Jsonb(location) if location is not None else None,
+        "contact": Jsonb(contact) if contact is not None else None,
+        "attachment_id": file.get("id"),
+        "mime_type": file.get("mime_type"),
+        "file_name": file.get("file_name"),
+        "size": file.get("size"),
+        "attachment_status": file.get("status"),
+        "file_id": file.get("file_id"),
+        "storage_key": file.get("storage_key"),
+    }
+    return conn.execute(RECEIVE, params).fetchone()
 
 
 def edit_message(conn: Connection, tenant_id: UUID, telegram_id: int, telegram_message_id: int, text: str) -> int:
@@ -40,8 +156,3 @@ def edit_message(conn: Connection, tenant_id: UUID, telegram_id: int, telegram_m
 def set_reachable(conn: Connection, tenant_id: UUID, telegram_id: int, reachable: bool) -> int:
     params = {"tenant_id": tenant_id, "telegram_id": telegram_id, "reachable": reachable}
     return conn.execute(SET_REACHABLE, params).rowcount
-
-
-def set_own_phone(conn: Connection, tenant_id: UUID, telegram_id: int, phone: str) -> int:
-    params = {"tenant_id": tenant_id, "telegram_id": telegram_id, "phone": phone}
-    return conn.execute(SET_OWN_PHONE, params).rowcount
