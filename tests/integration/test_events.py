@@ -51,6 +51,7 @@ EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
         "history_trimmed",
         "login_attempts_trimmed",
         "push_outbox_trimmed",
+        "media_jobs_trimmed",
         "telegram_updates_trimmed",
     },
 }

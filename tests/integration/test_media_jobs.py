@@ -255,3 +255,24 @@ def test_in_dry_run_nothing_is_fetched_and_the_attachment_says_failed(
     send(api, tenant, message(800_012, photo=[file("dry", 10)]))
     assert media.dispatch()["failed"] == 1
     assert attachment(api, token)["status"] == "failed"
+
+
+def test_the_cleanup_trims_old_finished_jobs_never_pending_ones(
+    api: Api, factory: Factory, local_media: Path, fake_telegram: Any
+) -> None:
+    from shared import cleanup
+
+    tenant, _ = shop(api, factory)
+    fake_telegram.add_file("old", PNG)
+    send(api, tenant, message(800_013, photo=[file("old", len(PNG))]))
+    send(api, tenant, message(800_013, photo=[file("waiting", 10)]))
+    factory.execute("UPDATE media_jobs SET created_at = now() - interval '30 days' WHERE tenant_id = %s", tenant.id)
+    factory.execute(
+        "UPDATE media_jobs SET next_attempt_at = now() + interval '1 hour' WHERE attachment_id = "
+        "(SELECT id FROM attachments WHERE telegram_file_id = 'waiting' AND tenant_id = %s)",
+        tenant.id,
+    )
+    assert media.dispatch()["ready"] == 1
+    assert cleanup.run()["media_jobs_trimmed"] >= 1
+    left = factory.query("SELECT status FROM media_jobs WHERE tenant_id = %s", tenant.id)
+    assert left == [{"status": "pending"}]
