@@ -243,8 +243,8 @@ def classify(message: TelegramMessage, region: str) -> Content | None:
 
 def _edit(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -> None:
     content = classify(message, tenant["phone_region"]) if _from_client(message) else None
-    if content is None:
-        _ignore(tenant, update_id, "edit of nothing we store")
+    if content is None or content.kind in ("location", "contact"):  # live locations move; no text to edit
+        _ignore(tenant, update_id, "edit of no text or caption")
         return
     assert message.from_ is not None
     sender_id = message.from_.id

@@ -3,7 +3,11 @@ never answers anything but 200 to an update it cannot use."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +16,7 @@ from tests.helpers import Api, Factory, Operator, Tenant
 
 pytestmark = pytest.mark.integration
 
+ROOT = Path(__file__).resolve().parents[2]
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 _ids = iter(range(10_000, 10**9))
 
@@ -183,11 +188,15 @@ def test_an_edit_of_an_unknown_message_changes_nothing(api: Api, factory: Factor
 
 
 def test_start_opens_no_appeal_and_is_answered_with_the_welcome_text(
-    api: Api, factory: Factory, fake_telegram: Any
+    api: Api, factory: Factory, fake_telegram: Any, database_url: str
 ) -> None:
     tenant, _, token = shop(api, factory)
     factory.telegram_bot(tenant)
-    factory.execute("UPDATE tenants SET welcome_text = 'Welcome to the battery shop!' WHERE id = %s", tenant.id)
+    # The admin tool sets the welcome text
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "shared.admin", "set-welcome-text", tenant.slug, "Welcome to the battery shop!"]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    assert done.returncode == 0 and "welcome text of" in done.stdout, done.stderr
     send(api, tenant, message(700_011, text="/start"))
     send(api, tenant, message(700_011, text="/start promo-42"))
     assert api.get("/webhook/api/operator/appeals", token=token).body["appeals"] == []
@@ -339,3 +348,14 @@ def test_a_follow_up_in_a_held_appeal_tells_only_the_holders_phones(api: Api, fa
     queued = pushes(factory, tenant, "appeal_message")
     assert [p["fcm_token"] for p in queued] == [holder_phone]
     assert queued[0]["data"]["preview"] == "any news?"
+
+
+def test_a_live_location_update_changes_nothing(api: Api, factory: Factory) -> None:
+    tenant, _, token = shop(api, factory)
+    original = message(700_022, location={"latitude": 55.75, "longitude": 37.61, "live_period": 900})
+    send(api, tenant, original)
+    moved = {**original, "location": {"latitude": 55.76, "longitude": 37.62}, "edit_date": 1795348900}
+    update_id = send(api, tenant, moved, key="edited_message")
+    assert seen(factory, tenant, update_id)
+    [msg] = only_appeal(api, token)["messages"]
+    assert msg["location"]["latitude"] == 55.75 and msg["edited_at"] is None
