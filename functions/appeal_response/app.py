@@ -14,7 +14,10 @@ app = create_app()
     "must hold the appeal (an unassigned one is taken first; someone else's is 409 `appeal_already_taken`, a "
     "closed/rejected one 409 `appeal_closed`). With `client_message_id`, a repeat returns the first result "
     "and sends nothing again, unless the first attempt failed: then it is sent again (same message row). "
-    "Telegram refusing or timing out: 502 `channel_unavailable`, the message kept as `failed`.",
+    "Telegram refusing or timing out: 502 `channel_unavailable`, the message kept as `failed`. "
+    "With `attachment_ids` (uploads of POST /webhook/api/operator/uploads whose bytes were PUT), photos go "
+    "as sendPhoto and other files as sendDocument, `text` (optional then, at most 1024 characters) as the "
+    "caption; another tenant's upload id is 404, an upload without its bytes or already sent is 400.",
     tags=["appeals"],
 )
 def respond(appeal_id: str, request: ResponseRequest) -> MessageResponse:

@@ -276,3 +276,13 @@ def test_the_cleanup_trims_old_finished_jobs_never_pending_ones(
     assert cleanup.run()["media_jobs_trimmed"] >= 1
     left = factory.query("SELECT status FROM media_jobs WHERE tenant_id = %s", tenant.id)
     assert left == [{"status": "pending"}]
+
+
+@pytest.mark.parametrize(
+    "path", ["/media/../../etc/passwd", "/media/a/..%2F..%2Fetc%2Fpasswd", "/media/", "/media/a/b?method=GET"]
+)
+def test_the_local_media_route_refuses_paths_outside_the_store(
+    local_media: Path, http_base_url: str, path: str
+) -> None:
+    response = httpx.get(http_base_url + path)
+    assert response.status_code in (403, 404) and b"root:" not in response.content
