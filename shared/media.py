@@ -42,7 +42,7 @@ def signed_url(attachment: dict[str, Any]) -> str | None:
 def dispatch(remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
     """Run every due download, a batch at a time, until none is due (or Lambda time runs short)."""
     settings = get_settings()
-    summary = {"claimed": 0, "ready": 0, "too_large": 0, "retried": 0, "failed": 0}
+    summary = {"claimed": 0, "ready": 0, "too_large": 0, "retried": 0, "failed": 0, "skipped": 0}
     abandoned = db.run(lambda c: queue.give_up_abandoned(c, TABLE, max_attempts=settings.media_max_attempts))
     for job in abandoned:
         attachment_id = job["attachment_id"]
@@ -74,9 +74,9 @@ def _run(job: dict[str, Any], settings: Settings) -> str:
 
     attachment = db.run(lambda c: repo.for_download(c, job["attachment_id"]))
     log = {"job_id": job["id"], "attachment_id": str(job["attachment_id"]), "attempt": job["attempts"]}
-    if attachment is None or attachment["status"] != "pending":
+    if attachment is None or attachment["status"] != "pending":  # nothing left to do for this job
         db.run(lambda c: queue.mark_sent(c, TABLE, [job["id"]]))
-        return "ready"
+        return "skipped"
     if settings.telegram_dry_run:  # `make run` without a Bot API: there is nothing to fetch from
         _finish(job, attachment, "failed", None, "TELEGRAM_DRY_RUN: not fetched")
         logger.info("TELEGRAM_DRY_RUN: media not fetched", extra=log)

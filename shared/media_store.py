@@ -191,8 +191,8 @@ class S3Store:
 
     def signed_put(self, key: str, content_type: str, size: int) -> tuple[str, dict[str, str]]:
         url: str = self.client().generate_presigned_url(
-            "put_object",
-            Params={"Bucket": self.bucket, "Key": check_key(key), "ContentType": content_type},
+            "put_object",  # the length is signed too: S3 refuses a body of any other size
+            Params={"Bucket": self.bucket, "Key": check_key(key), "ContentType": content_type, "ContentLength": size},
             ExpiresIn=self.settings.media_url_ttl_s,
         )
         return url, {"Content-Type": content_type}

@@ -45,7 +45,7 @@ EXPECTED_STATUS: dict[str, int] = {
 # Functions that are not behind the HTTP API (schedules, async invokes) return a summary dict.
 EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
-    "media_worker": {"claimed", "ready", "too_large", "retried", "failed"},
+    "media_worker": {"claimed", "ready", "too_large", "retried", "failed", "skipped"},
     "session_cleanup": {
         "sessions_expired",
         "history_trimmed",

@@ -190,7 +190,7 @@ def test_a_worker_that_dies_mid_job_leaves_it_to_the_lease(
     assert media.dispatch()["claimed"] == 0
     # ...but when the lease runs out it is done again, once
     due_now(factory, tenant)
-    assert media.dispatch() == {"claimed": 1, "ready": 1, "too_large": 0, "retried": 0, "failed": 0}
+    assert media.dispatch() == {"claimed": 1, "ready": 1, "too_large": 0, "retried": 0, "failed": 0, "skipped": 0}
     assert attachment(api, token)["status"] == "ready"
 
 

@@ -184,6 +184,7 @@ def test_with_a_bucket_the_upload_url_is_an_s3_presigned_put(
         reply = api.post(UPLOADS, {"file_name": "l.jpg", "mime_type": "image/jpeg", "size": len(JPEG)}, token=token)
         up = reply.body["upload"]
         assert "X-Amz-Signature=" in up["url"]
+        assert "X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost" in up["url"]  # S3 enforces the size
         assert requests.put(up["url"], data=JPEG, headers=up["headers"], timeout=5).status_code == 200
         answer = api.post(f"{APPEALS}/{appeal}/response", {"text": "label", "attachment_ids": [up["id"]]}, token=token)
         assert answer.status == 200, answer.body
