@@ -286,3 +286,32 @@ def test_the_local_media_route_refuses_paths_outside_the_store(
 ) -> None:
     response = httpx.get(http_base_url + path)
     assert response.status_code in (403, 404) and b"root:" not in response.content
+
+
+def test_over_http_a_photo_follow_up_reaches_the_phone_and_the_file_arrives(
+    http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any, fake_fcm: Any
+) -> None:
+    # Given make run's two background workers (pushes and media), a shop with a phone, and an open appeal
+    from devtools.push_worker import LocalDispatcher
+
+    workers = [LocalDispatcher().start(), LocalDispatcher("media", media.dispatch).start()]
+    try:
+        tenant, _ = shop(http_api, factory)
+        op = factory.operator(tenant)
+        token = http_api.login(op)
+        assert http_api.post("/webhook/android-register-fcm", {"fcm_token": "fcm-e2e-media"}, token=token).status == 200
+        send(http_api, tenant, message(800_014, text="Hello"))
+        fake_telegram.add_file("e2e-photo", PNG)
+        # When the client sends a photo
+        send(http_api, tenant, message(800_014, photo=[file("e2e-photo", len(PNG))], caption="the label"))
+        # Then the phone hears appeal_message, and the file becomes ready without anyone asking
+        assert fake_fcm.wait_until(lambda: "fcm-e2e-media" in fake_fcm.tokens("appeal_message"))
+        data = fake_fcm.messages_to("fcm-e2e-media")[-1]["data"]
+        assert data["type"] == "appeal_message" and data["preview"] == "the label"
+        deadline = time.monotonic() + 10
+        while attachment(http_api, token)["status"] == "pending" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert httpx.get(attachment(http_api, token)["url"]).content == PNG
+    finally:
+        for worker in workers:
+            worker.stop()
