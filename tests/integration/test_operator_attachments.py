@@ -134,6 +134,9 @@ def test_an_upload_is_sent_once(http_api: Api, factory: Factory, store: Path, fa
         {"file_name": "big.pdf", "mime_type": "application/pdf", "size": 20 * 1024 * 1024 + 1},
         {"file_name": "empty.pdf", "mime_type": "application/pdf", "size": 0},
         {"file_name": "", "mime_type": "application/pdf", "size": 10},
+        {"file_name": "../../etc/passwd.pdf", "mime_type": "application/pdf", "size": 10},
+        {"file_name": "a\u0000.pdf", "mime_type": "application/pdf", "size": 10},
+        {"file_name": "a.pdf", "mime_type": "application/pdf\u0000", "size": 10},
     ],
 )
 def test_executables_other_types_and_over_20_mb_are_400(api: Api, factory: Factory, body: dict[str, Any]) -> None:
