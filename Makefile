@@ -5,14 +5,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .tools/sam/bin/sam
+CHECKOV := .tools/checkov/bin/checkov
 PORT ?= 3000
+HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
+CONFIG_ENV ?= default
 
 export PYTHONPATH := $(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= eu-central-1
 
-.PHONY: install run test test-integration lint format seed migrate admin bench build deploy db-stop clean
+.PHONY: install run test test-integration lint format seed migrate admin bench bench-readme build deploy db-stop clean
+.PHONY: migrate-down invoke deploy-guided
 
 $(VENV)/.installed: requirements-dev.txt layer/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +28,15 @@ $(SAM):
 	$(PYTHON) -m venv .tools/sam
 	.tools/sam/bin/pip install --quiet aws-sam-cli==1.170.0
 
+$(CHECKOV): requirements-checkov.txt
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
 install: $(VENV)/.installed
 
-run: install  ## serve every route of template.yaml at http://127.0.0.1:$(PORT)
-	PORT=$(PORT) $(PY) -m devtools.run
+run: install  ## serve every route of template.yaml at http://$(HOST):$(PORT) (HOST=0.0.0.0: reachable from a phone)
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m devtools.run
 
 test: install  ## the whole suite against a real PostgreSQL (DATABASE_URL, else an embedded one)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -35,12 +44,13 @@ test: install  ## the whole suite against a real PostgreSQL (DATABASE_URL, else 
 test-integration: install  ## only the tests that talk to PostgreSQL
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
-lint: install $(SAM)
+lint: install $(SAM) $(CHECKOV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
+	$(CHECKOV) -f template.yaml --config-file .checkov.yaml
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -49,20 +59,39 @@ format: install
 migrate: install  ## apply pending migrations (DATABASE_URL, else the embedded database)
 	$(PY) -m devtools.run --migrate-only
 
+migrate-down: install  ## roll back: make migrate-down VERSION=0004 (0000: everything; DATABASE_URL, else embedded)
+	@test -n "$(VERSION)" || { echo "usage: make migrate-down VERSION=NNNN (0000 rolls back every migration)"; exit 2; }
+	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg start)} $(PY) -m shared.migrations --down-to $(VERSION)
+
+invoke: install  ## one function in-process with its event: make invoke FN=session_status [EVENT=events/x.json]
+	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
+	$(PY) -m devtools.invoke $(FN) $(if $(EVENT),--event $(EVENT),)
+
 seed: install  ## wipe the database and load the demo data again
 	$(PY) -m devtools.run --reseed-only
 
 admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.test"
 	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg url)} $(PY) -m shared.admin $(ARGS)
 
-bench: install
-	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m bench $(if $(QUICK),--quick,)
+bench: install  ## prints its table (no access log, no metrics); writes bench/results/latest.json
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench $(if $(QUICK),--quick,)
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench.lifecycle $(if $(QUICK),--quick,)
+
+bench-readme: install  ## rewrite the README's benchmark section from bench/results/latest.json
+	$(PY) -m bench.readme
+
+.PHONY: fuzz
+fuzz: install  ## schemathesis against docs/openapi.json on the local gateway, bounded; fails on any finding
+	$(PY) -m devtools.fuzz
 
 build: $(SAM)
-	$(SAM) build
+	$(SAM) build --config-env $(CONFIG_ENV)
 
-deploy: build
-	$(SAM) deploy --guided
+deploy: build  ## non-interactive: sam deploy with samconfig.toml (migrations run inside the stack)
+	$(SAM) deploy --config-env $(CONFIG_ENV) --no-confirm-changeset --no-fail-on-empty-changeset $(DEPLOY_ARGS)
+
+deploy-guided: build  ## the first time: asks for the stack name, region and parameters, saves them
+	$(SAM) deploy --guided --config-env $(CONFIG_ENV)
 
 db-stop: install  ## stop the embedded PostgreSQL started by run/test
 	$(PY) -m devtools.embedded_pg stop

@@ -57,6 +57,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_file(data_dir: Path) -> Path:
+    """Where the port a server was last started on is remembered, so it comes back on the same one."""
+    return data_dir.parent / f"{data_dir.name}.port"
+
+
+def remembered_port(data_dir: Path = DEFAULT_DATA_DIR) -> int | None:
+    try:
+        text = port_file(data_dir.resolve()).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _choose_port(data_dir: Path) -> int:
+    """The port it had last time if that is free (a running ``make run`` reconnects to it), else the
+    default one, else any free one."""
+    for candidate in (remembered_port(data_dir), default_port()):
+        if candidate is not None and _port_free(candidate):
+            return candidate
+    return free_port()
+
+
 def socket_dir(data_dir: Path) -> Path:
     return data_dir.parent / "pgsock"
 
@@ -161,14 +183,15 @@ def ensure_running(data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None) -
     """Start the server of ``data_dir`` unless it runs already (initialising it on first use).
 
     Returns its URL; a server that runs already keeps the port it was started with. When no port is
-    asked for and the default one is taken (another checkout's server, say), a free one is used.
+    asked for, it starts on the port it had last time (remembered next to the data directory), else
+    on the default one, else (both taken: another checkout's server, say) on a free one.
     """
     data_dir = data_dir.resolve()
-    if port is None:
-        port = default_port() if _port_free(default_port()) else free_port()
     with _locked(data_dir):
         if is_running(data_dir):
-            return url(running_port(data_dir) or port)
+            return url(running_port(data_dir) or port or _choose_port(data_dir))
+        if port is None:
+            port = _choose_port(data_dir)
         _prepare(data_dir)
         if not (data_dir / "PG_VERSION").exists():
             initdb = [_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust"]
@@ -183,6 +206,7 @@ def ensure_running(data_dir: Path = DEFAULT_DATA_DIR, port: int | None = None) -
                 f"PostgreSQL ({data_dir}) did not start on 127.0.0.1:{port}.\n{output.strip()}\n"
                 f"--- last lines of {log} ---\n{_tail(log)}"
             )
+        port_file(data_dir).write_text(f"{port}\n")
     return url(port)
 
 
@@ -205,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     elif command == "stop":
         stop()
     elif command == "url":
-        print(url(running_port(DEFAULT_DATA_DIR) or default_port()))
+        print(url(running_port(DEFAULT_DATA_DIR) or remembered_port() or default_port()))
     elif command == "status":
         running = is_running()
         print(f"running: {url(running_port() or default_port())}" if running else "stopped")

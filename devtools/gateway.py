@@ -34,13 +34,16 @@ from wsgiref.headers import Headers
 
 import yaml
 
-from devtools import media_server
+from devtools import docs_site, media_server
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL_ERROR = json.dumps(
     {"success": False, "error": {"code": "internal_error", "message": "Internal server error"}}
 ).encode()
-NOT_FOUND = b'{"message":"Not Found"}'
+DEFAULT_ROUTE = "$default"
+SHUTTING_DOWN = json.dumps(
+    {"success": False, "error": {"code": "service_unavailable", "message": "The gateway is stopping."}}
+).encode()
 HOP_BY_HOP = {"connection", "content-length", "keep-alive", "transfer-encoding", "upgrade"}
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -220,7 +223,9 @@ class Gateway:
     def __init__(self, template: Path = ROOT / "template.yaml", domain: str = "127.0.0.1:3000") -> None:
         self.template = Path(template).resolve()
         routes, self.functions = load_routes(self.template)
-        self.routes = sorted(routes, key=_specificity)
+        # API Gateway sends what no route matches to the $default route (404 / 405 in the envelope)
+        self.default_route = next((r for r in routes if r.path == DEFAULT_ROUTE), None)
+        self.routes = sorted((r for r in routes if r.path != DEFAULT_ROUTE), key=_specificity)
         self.domain = domain
         self._containers = threading.local()
         if str(ROOT) not in sys.path:
@@ -270,14 +275,18 @@ class Gateway:
     ) -> Response:
         """One request, in the calling thread's container, without HTTP: (status, headers, body)."""
         method = method.upper()
+        documentation = docs_site.respond(method, path, headers, domain or self.domain)
+        if documentation is not None:  # /docs, /openapi.json and / (local only)
+            return documentation
         matched = self.match(method, path)
         if media_server.handles(path):  # the local media store's signed URLs (S3's part in AWS)
             pairs = headers.items() if isinstance(headers, Mapping) else headers
             status, out_headers, out = media_server.serve(method, path, query, dict(pairs), body)
-        elif matched is None:
-            status, out_headers, out = _error(404, NOT_FOUND)
+        elif matched is None and self.default_route is None:
+            status, out_headers, out = self._unrouted(method, path)
         else:
-            route, params = matched
+            route, params = matched or (self.default_route, {})
+            assert route is not None
             event = build_event(
                 method,
                 path,
@@ -285,7 +294,7 @@ class Gateway:
                 body,
                 query,
                 source_ip,
-                route_key=f"{route.method} {route.path}",
+                route_key=DEFAULT_ROUTE if route.path == DEFAULT_ROUTE else f"{route.method} {route.path}",
                 path_parameters=params,
                 domain=domain or self.domain,
             )
@@ -299,6 +308,13 @@ class Gateway:
         del out_headers["content-length"]
         out_headers["content-length"] = str(len(out))
         return status, out_headers, out
+
+    def _unrouted(self, method: str, path: str) -> Response:
+        """No route and no $default route in the template: 404 / 405 in the envelope all the same."""
+        allowed = sorted({r.method for r in self.routes if _pattern(r.path).match(path)})
+        code, status = ("method_not_allowed", 405) if allowed else ("not_found", 404)
+        message = "This method is not allowed on this path." if allowed else "Not found."
+        return _error(status, json.dumps({"success": False, "error": {"code": code, "message": message}}).encode())
 
     def _server(self, host: str, port: int, workers: int) -> _Server:
         server = _Server((host, port), _RequestHandler)
@@ -321,10 +337,11 @@ class Gateway:
             server.release()
 
     def start_background(
-        self, host: str = "127.0.0.1", port: int = 0, workers: int = 8
+        self, host: str = "127.0.0.1", port: int = 0, workers: int = 8, access_log: bool = True
     ) -> tuple[str, Callable[[], None]]:
         """Serve from a background thread; returns the base URL and a function that stops serving."""
         server = self._server(host, port, workers)
+        server.access_log = access_log
         threading.Thread(target=server.serve_forever, args=(0.05,), name="gateway", daemon=True).start()
         return f"http://{server.domain}", server.close
 
@@ -333,6 +350,8 @@ class _Server(ThreadingHTTPServer):
     """Reads each connection in its own thread; the function runs in the worker pool."""
 
     daemon_threads = True
+    access_log = True  # one line per request on stderr
+    request_queue_size = 128  # the listen backlog: a burst of connections waits instead of being reset
     gateway: Gateway
     pool: ThreadPoolExecutor
     domain: str
@@ -387,7 +406,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 domain=server.domain,
             )
         except RuntimeError:  # the pool is shut down: the gateway is stopping
-            status, headers, out = _error(503, b'{"message":"Service Unavailable"}')
+            status, headers, out = _error(503, SHUTTING_DOWN)
+            headers["retry-after"] = "1"
         else:
             status, headers, out = future.result()
         self.send_response(status)
@@ -399,9 +419,30 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(out)
         elapsed_ms = (time.monotonic() - started) * 1000
-        sys.stderr.write(f"{self.command} {url.path} {status} {elapsed_ms:.0f}ms\n")
+        if server.access_log:
+            sys.stderr.write(f"{self.command} {url.path} {status} {elapsed_ms:.0f}ms\n")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, PROPFIND...) goes through the routes too: 405 / 404 in the envelope."""
+        if name.startswith("do_") and name[3:].isalpha():
+            return self._serve
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the HTTP layer itself finds (a malformed request line...) in the envelope, not HTML."""
+        body = json.dumps({"success": False, "error": {"code": "invalid_request", "message": "Malformed request."}})
+        out = body.encode()
+        self.close_connection = True
+        self.request_version = "HTTP/1.1"  # a request line too broken to say: answer with a status line
+        self.send_response(code, message)
+        self.send_header("content-type", "application/json")
+        self.send_header("connection", "close")
+        self.send_header("content-length", str(len(out)))
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(out)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: _serve writes one access line per request, never headers or bodies."""

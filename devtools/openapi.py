@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from devtools import openapi_extras
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "openapi.json"
 
@@ -42,12 +44,39 @@ def _use_our_error_envelope(responses: dict[str, Any]) -> None:
     responses["default"] = {"description": "any other error code of the contract", **envelope}
 
 
+# How callers prove who they are (so a fuzzer, or a generated client, knows the contract).
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "the session token: Authorization: Bearer"},
+    "sessionToken": {"type": "apiKey", "in": "header", "name": "x-session-token", "description": "the same token"},
+    "telegramSecret": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Telegram-Bot-Api-Secret-Token",
+        "description": "the tenant's webhook secret, sent by Telegram",
+    },
+}
+PUBLIC_PATHS = {"/webhook/android/auth/login", "/webhook/desktop/auth/login"}
+
+
+def _declare_security_and_ids(path: str, operation: dict[str, Any]) -> None:
+    """Who may call the operation, and ``format: uuid`` for the ids in its path."""
+    if path.startswith("/webhook/telegram/"):
+        operation["security"] = [{"telegramSecret": []}]
+    elif path in PUBLIC_PATHS:
+        operation["security"] = []
+    else:
+        operation["security"] = [{"bearer": []}, {"sessionToken": []}]
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "path" and parameter["name"].endswith("_id"):
+            parameter.setdefault("schema", {})["format"] = "uuid"
+
+
 def build() -> dict[str, Any]:
     spec: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "BatteryCRM Operator API", "version": "1.0.0"},
         "paths": {},
-        "components": {"schemas": {"ErrorEnvelope": ERROR_ENVELOPE}},
+        "components": {"schemas": {"ErrorEnvelope": ERROR_ENVELOPE}, "securitySchemes": SECURITY_SCHEMES},
     }
     for app_file in sorted((ROOT / "functions").glob("*/app.py")):
         module_spec = importlib.util.spec_from_file_location(f"openapi_{app_file.parent.name}", app_file)
@@ -60,6 +89,7 @@ def build() -> dict[str, Any]:
         for path, operations in part.get("paths", {}).items():
             for operation in operations.values():
                 _use_our_error_envelope(operation["responses"])
+                _declare_security_and_ids(path, operation)
             spec["paths"].setdefault(path, {}).update(operations)
         schemas = part.get("components", {}).get("schemas", {})
         spec["components"]["schemas"].update(
@@ -67,7 +97,7 @@ def build() -> dict[str, Any]:
         )
     spec["paths"] = dict(sorted(spec["paths"].items()))
     spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
-    return spec
+    return openapi_extras.add_servers_and_examples(spec)
 
 
 def render() -> str:

@@ -1,10 +1,13 @@
 """`make run`: a database (DATABASE_URL, else an embedded PostgreSQL), migrations, demo data when
-the database has no tenants, then every route of template.yaml at http://127.0.0.1:$PORT."""
+the database has no tenants, then every route of template.yaml at http://$HOST:$PORT
+(HOST 127.0.0.1 by default; HOST=0.0.0.0 lets a phone on the same network reach it)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
+import sys
 from pathlib import Path
 
 from devtools import seed
@@ -39,8 +42,40 @@ def telegram_mode() -> str:
     )
 
 
-def banner(port: int, telegram: str = "") -> str:
-    base = f"http://127.0.0.1:{port}"
+def port_problem(host: str, port: int) -> str | None:
+    """One line saying why ``make run`` cannot listen on host:port (None when it can)."""
+    try:
+        socket.create_server((host, port)).close()  # SO_REUSEADDR, as the gateway binds
+    except OSError as exc:
+        if exc.errno in (98, 48):  # EADDRINUSE (Linux, macOS)
+            return f"port {port} is taken (another `make run`?): choose another with PORT={port + 1} make run"
+        return f"cannot listen on {host}:{port} ({exc.strerror}): check HOST and PORT"
+    return None
+
+
+def lan_address() -> str:
+    """This machine's address on its local network (the route to the outside world; nothing is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.254.254.254", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+ALL_INTERFACES = ("0.0.0.0", "::", "")  # noqa: S104 - recognising HOST=0.0.0.0, not binding
+
+
+def public_base(host: str, port: int) -> str:
+    """The base URL to give a client: on all interfaces, the one a phone on the same Wi-Fi uses."""
+    return f"http://{lan_address() if host in ALL_INTERFACES else host}:{port}"
+
+
+def banner(port: int, telegram: str = "", host: str = "127.0.0.1") -> str:
+    base = f"http://127.0.0.1:{port}" if host == "127.0.0.1" else public_base(host, port)
+    phone = (
+        f"\nOn all interfaces: a phone on the same Wi-Fi uses the base URL {base}/\n" if host in ALL_INTERFACES else ""
+    )
     logins = "\n".join(
         f"    {op.login:<20} {op.password:<18} tenant {tenant.slug}"
         for tenant in seed.DEMO_TENANTS
@@ -48,6 +83,8 @@ def banner(port: int, telegram: str = "") -> str:
     )
     return f"""
 BatteryCRM operator API at {base}
+{phone}
+API docs at {base}/docs (Swagger UI; the spec is {base}/openapi.json)
 
 Demo logins:
 {logins}
@@ -72,6 +109,14 @@ def main() -> None:
     parser.add_argument("--reseed-only", action="store_true")
     args = parser.parse_args()
 
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = int(os.environ.get("PORT") or "3000")
+    if not (args.migrate_only or args.reseed_only) and (problem := port_problem(host, port)):
+        print(f"error: {problem}", file=sys.stderr)
+        sys.exit(1)
+
+    # Metrics are EMF lines on stdout, one per request: off locally unless asked for
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     url = database_url()
     for name in migrations.apply(url):
         print(f"applied {name}")
@@ -86,16 +131,16 @@ def main() -> None:
     from devtools.gateway import Gateway
     from shared import media
 
-    port = int(os.environ.get("PORT", "3000"))
-    os.environ.setdefault("MEDIA_LOCAL_BASE_URL", f"http://127.0.0.1:{port}")  # signed media links point here
+    link_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - links need a real address
+    os.environ.setdefault("MEDIA_LOCAL_BASE_URL", f"http://{link_host}:{port}")  # signed media links point here
     settings.reset()
     gateway = Gateway(ROOT / "template.yaml")
-    print(banner(port, telegram_mode()))
+    print(banner(port, telegram_mode(), host))
     print(f"push dispatcher running in the background: {push_worker.describe()}\n")
     dispatcher = push_worker.LocalDispatcher().start()
     media_worker = push_worker.LocalDispatcher("media", media.dispatch).start()  # media downloads
     try:
-        gateway.serve(host="127.0.0.1", port=port)
+        gateway.serve(host=host, port=port)
     finally:
         media_worker.stop()
         dispatcher.stop()

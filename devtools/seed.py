@@ -37,6 +37,8 @@ class DemoAppeal:
     holder: str | None = None
     reject_reason: str | None = None
     normalized: dict[str, str] | None = None
+    notes: tuple[str, ...] = ()  # internal notes by the holder
+    read_by: tuple[tuple[str, int], ...] = ()  # (login, how many client messages they have read)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class DemoTenant:
     operators: tuple[DemoOperator, ...]
     promos: tuple[tuple[str, str], ...] = ()
     appeals: tuple[DemoAppeal, ...] = ()
+    quick_replies: tuple[tuple[str, str], ...] = ()
 
 
 DEMO_TENANTS = (
@@ -91,6 +94,7 @@ DEMO_TENANTS = (
                     ("in", "Bosch, пожалуйста"),
                 ),
                 holder="anna@demo.test",
+                read_by=(("anna@demo.test", 1),),  # Anna has not seen "Bosch, пожалуйста" yet
             ),
             DemoAppeal(
                 (700000005, "Dmitry", "+79031112233"),
@@ -98,6 +102,27 @@ DEMO_TENANTS = (
                 180,
                 (("in", "Заберёте старый аккумулятор?"), ("out", "Да, при покупке нового — бесплатно.")),
                 holder="boris@demo.test",
+                read_by=(("boris@demo.test", 1),),
+            ),
+            DemoAppeal(  # transferred: Anna handed it to Boris
+                (700000008, "Alexey", "+79035550011"),
+                "in_progress",
+                240,
+                (("in", "Нужен аккумулятор 190Ah на КамАЗ"), ("in", "Счёт на юрлицо выставите?")),
+                holder="boris@demo.test",
+                notes=("Transferred from Anna: a truck battery and an invoice for a company, Boris handles those.",),
+            ),
+            DemoAppeal(  # reopened: closed yesterday, the client wrote again
+                (700000009, "Kirill", None),
+                "in_progress",
+                60 * 20,
+                (
+                    ("in", "Покупал аккумулятор на прошлой неделе"),
+                    ("out", "Спасибо за покупку! Обращайтесь."),
+                    ("in", "Он снова садится за ночь, можно проверить?"),
+                ),
+                holder="anna@demo.test",
+                notes=("Reopened: the client wrote again the day after the close. Check the alternator.",),
             ),
             DemoAppeal(
                 (700000006, "Elena Volkova", "+79265554433"),
@@ -109,6 +134,7 @@ DEMO_TENANTS = (
                     ("in", "Спасибо, заеду завтра"),
                 ),
                 holder="anna@demo.test",
+                notes=("Sold a Mutlu 55Ah, installed on site.",),
                 normalized={
                     "client_name": "Elena Volkova",
                     "phone": "+79265554433",
@@ -124,6 +150,12 @@ DEMO_TENANTS = (
                 holder="boris@demo.test",
                 reject_reason="Spam",
             ),
+        ),
+        quick_replies=(
+            ("Hello", "Здравствуйте! Чем можем помочь?"),
+            ("Opening hours", "Мы работаем ежедневно, 9:00-20:00, ул. Ленина, 1."),
+            ("Delivery", "Доставим и установим аккумулятор в день заказа, доставка по городу бесплатно."),
+            ("Trade-in", "При покупке нового аккумулятора старый принимаем в зачёт: скидка 1 000 ₽."),
         ),
     ),
     DemoTenant(
@@ -199,8 +231,17 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
             operator_ids[op.login] = created[0]
         for title, text in tenant.promos:
             conn.execute("INSERT INTO promos (tenant_id, title, text) VALUES (%s, %s, %s)", (tenant_id, title, text))
+        for title, text in tenant.quick_replies:
+            conn.execute(
+                "INSERT INTO quick_replies (tenant_id, title, text) VALUES (%s, %s, %s)", (tenant_id, title, text)
+            )
         for appeal in tenant.appeals:
-            _load_appeal(conn, tenant_id, appeal, operator_ids.get(appeal.holder or ""))
+            appeal_id = _load_appeal(conn, tenant_id, appeal, operator_ids.get(appeal.holder or ""))
+            for login, seq in appeal.read_by:
+                conn.execute(
+                    "INSERT INTO appeal_reads (tenant_id, appeal_id, operator_id, read_seq) VALUES (%s, %s, %s, %s)",
+                    (tenant_id, appeal_id, operator_ids[login], seq),
+                )
         if tenant.slug == "demo":
             seed_media.load(conn, tenant_id)  # a photo, a voice message and a contact
     return tenant_ids
@@ -208,7 +249,7 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
 
 def _load_appeal(
     conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID, appeal: DemoAppeal, holder: object
-) -> None:
+) -> object:
     telegram_id, name, phone = appeal.client
     client = conn.execute(
         "INSERT INTO clients (tenant_id, telegram_id, name, phone, created_at, updated_at) "
@@ -250,6 +291,22 @@ def _load_appeal(
                 at,
             ),
         )
+    for text in appeal.notes:
+        conn.execute(
+            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, operator_id, delivery_status) "
+            "VALUES (%s, %s, 'note', %s, %s, 'internal')",
+            (tenant_id, created[0], text, holder),
+        )
+    # What the API keeps current as messages arrive: the activity, the unread counter, closed_at.
+    conn.execute(
+        "UPDATE appeals a SET in_seq = m.n_in, last_message_at = m.at, last_message_preview = left(m.text, 200), "
+        "closed_at = CASE WHEN a.status = 'closed' THEN a.updated_at END "
+        "FROM (SELECT count(*) FILTER (WHERE direction = 'in') AS n_in, max(created_at) AS at, "
+        "(array_agg(text ORDER BY created_at DESC))[1] AS text "
+        "FROM appeal_messages WHERE appeal_id = %s AND direction <> 'note') m WHERE a.id = %s",
+        (created[0], created[0]),
+    )
+    return created[0]
 
 
 def seed(url: str, *, reset: bool = False) -> bool:

@@ -49,8 +49,9 @@ def load(conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID) -> None:
     ).fetchone()
     assert client is not None
     appeal = conn.execute(
-        "INSERT INTO appeals (tenant_id, client_id, preview, created_at, updated_at) "
-        "VALUES (%s, %s, '[contact]', now() - interval '8 minutes', now() - interval '6 minutes') RETURNING id",
+        "INSERT INTO appeals (tenant_id, client_id, preview, created_at, updated_at, in_seq, last_message_at, "
+        "last_message_preview) VALUES (%s, %s, '[contact]', now() - interval '8 minutes', "
+        "now() - interval '6 minutes', 3, now() - interval '6 minutes', '[contact]') RETURNING id",
         (tenant_id, client[0]),
     ).fetchone()
     assert appeal is not None

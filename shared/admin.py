@@ -8,7 +8,12 @@ DATABASE_SECRET_ARN with AWS credentials):
     python -m shared.admin reset-password LOGIN [--password-stdin]   # ends their sessions
     python -m shared.admin list-sessions LOGIN
     python -m shared.admin revoke-sessions LOGIN
+    python -m shared.admin set-bot-token SLUG REFERENCE   # secretsmanager:<secret id or ARN> | plain:<token>
+    python -m shared.admin set-webhook SLUG PUBLIC_BASE_URL   # Telegram's setWebhook for /webhook/telegram/SLUG
+    python -m shared.admin webhook-info SLUG               # Telegram's getWebhookInfo: pending, last error
     python -m shared.admin set-welcome-text SLUG "Text" | --clear   # the bot's answer to /start
+
+From a checkout, run it as `make admin ARGS="..."` or `.venv/bin/python -m shared.admin ...`.
 
 Generated passwords and webhook secrets are printed once; nothing else secret is ever printed.
 """
@@ -17,13 +22,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 from typing import Any
 
 import psycopg
 
-from shared import db, passwords
+from shared import admin_telegram, config, db, passwords
+from shared.errors import ServiceUnavailable
 from shared.models.sessions import MIN_PASSWORD_LENGTH
 from shared.repo import inbox as inbox_repo
 from shared.repo import operators
@@ -175,14 +182,58 @@ def parser() -> argparse.ArgumentParser:
     welcome.add_argument("text", nargs="?")
     welcome.add_argument("--clear", action="store_true", help="answer /start with nothing")
     welcome.set_defaults(run=set_welcome_text)
+    admin_telegram.add_commands(commands)
     return root
+
+
+NO_DATABASE = 2
+
+
+def _database_problem() -> str | None:
+    """Why the database cannot be used, in one line (None when it can be reached)."""
+    settings = get_settings()
+    if not settings.database_url and not settings.database_secret_arn:
+        return "no database configured: set DATABASE_URL (or DATABASE_SECRET_ARN), or use `make admin ARGS=...`"
+    try:
+        with admin_telegram.quiet_logs():  # the one line below says it; no JSON log line before it
+            config.database_url()
+            db.connection()
+    except ServiceUnavailable:
+        return (
+            "the database cannot be reached (check DATABASE_URL / DATABASE_SECRET_ARN and the network; "
+            "locally, `make run` starts the embedded one)"
+        )
+    except Exception as exc:  # the secret could not be read: no credentials, no such secret...
+        return f"the database secret cannot be read ({type(exc).__name__})"
+    return None
+
+
+def _warn_about_plain_bot_tokens() -> None:
+    """A ``plain:`` bot token reference works only locally (Lambda refuses it): say which tenants have one.
+    Best effort: a command that needed no database must not fail because there is none."""
+    try:
+        slugs = db.run(operators.tenants_with_plain_bot_token)
+    except Exception:  # no database, no warning
+        return
+    for slug in slugs:
+        print(
+            f"warning: tenant {slug} keeps its Telegram bot token in the database (plain:); the deployed "
+            "functions refuse it. Store it in Secrets Manager and set secretsmanager:<secret id>.",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # a tool run is no invocation to measure
+    problem = _database_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return NO_DATABASE
     try:
         print(args.run(args))
-    except AdminError as exc:
+        _warn_about_plain_bot_tokens()
+    except (AdminError, admin_telegram.TelegramAdminError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except psycopg.errors.UniqueViolation:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import metrics, request_guard
 from shared.errors import ApiError, InvalidRequest, NotFound, PayloadTooLarge
 from shared.observability import forget_request_secrets, logger, mask
 from shared.settings import get_settings
@@ -120,18 +121,22 @@ def _body_size(event: dict[str, Any]) -> int:
     return len(body.encode())
 
 
-def lambda_entry(app: APIGatewayHttpResolver) -> LambdaHandler:
-    """The function's ``lambda_handler``: guards, then ``app.resolve``."""
+def lambda_entry(app: APIGatewayHttpResolver, *, lenient_body: bool = False) -> LambdaHandler:
+    """The function's ``lambda_handler``: guards, then ``app.resolve``. ``lenient_body`` (the Telegram
+    webhook): a body that cannot be read is acknowledged with 200 instead of refused."""
+    guard = request_guard.RequestGuard.for_app(app, _guard_reply, lenient_body=lenient_body)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         forget_request_secrets()
-        mask(_request_secrets(event))
         if _body_size(event) > get_settings().max_body_bytes:
             return _as_proxy_result(error_response(PayloadTooLarge()))
+        if (refused := guard.check(event)) is not None:
+            return refused
+        mask(_request_secrets(event))
         return app.resolve(event, context)
 
-    return handler
+    return metrics.flushing(handler)
 
 
 def _request_secrets(event: dict[str, Any]) -> list[str | None]:
@@ -148,10 +153,14 @@ def _request_secrets(event: dict[str, Any]) -> list[str | None]:
     return found
 
 
+def _guard_reply(error: ApiError) -> dict[str, Any]:
+    return _as_proxy_result(error_response(error))
+
+
 def _as_proxy_result(response: Response[Any]) -> dict[str, Any]:
     return {
         "statusCode": response.status_code,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "headers": {"Content-Type": content_types.APPLICATION_JSON, **response.headers},
         "body": json.dumps(response.body),
         "isBase64Encoded": False,
     }

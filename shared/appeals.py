@@ -23,8 +23,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, media, telegram, uploads
-from shared.errors import ChannelUnavailable, Conflict, InvalidRequest, NotFound, parse_uuid
+from shared import db, media, metrics, search, telegram, uploads
+from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
     OPEN_STATUSES,
@@ -42,7 +42,7 @@ from shared.models.appeals import (
 from shared.normalize import clean_fields
 from shared.observability import logger
 from shared.repo import appeals as repo
-from shared.repo import promos, push_outbox
+from shared.repo import clients, promos, push_outbox
 from shared.sessions import Session
 from shared.settings import get_settings
 
@@ -57,47 +57,62 @@ def parse_id(raw: str) -> UUID:
 # --- list and detail -------------------------------------------------------------------------
 
 
-def encode_cursor(created_at: datetime, appeal_id: UUID) -> str:
-    raw = json.dumps({"t": created_at.isoformat(), "id": str(appeal_id)}, separators=(",", ":"))
+def encode_cursor(sort_key: datetime, appeal_id: UUID, sort: str = "created") -> str:
+    raw = json.dumps({"s": sort, "t": sort_key.isoformat(), "id": str(appeal_id)}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+def decode_cursor(cursor: str, sort: str = "created") -> tuple[datetime, UUID]:
+    """The position a cursor encodes; 400 when it is malformed or was made for the other sort
+    (cursors from before ``sort`` existed are ``created`` ones)."""
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         created_at = datetime.fromisoformat(data["t"])
         if created_at.tzinfo is None:
             raise ValueError("naive timestamp")
-        return created_at, UUID(data["id"])
-    except (ValueError, TypeError, KeyError, binascii.Error):
+        made_for = data.get("s", "created")
+        position = created_at, UUID(data["id"])
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError, binascii.Error):
         raise InvalidRequest("The cursor is not valid; pass the next_cursor of the previous page.") from None
+    if made_for != sort:
+        raise InvalidRequest(f"The cursor belongs to sort={made_for}; start again without a cursor.")
+    return position
 
 
 def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
     statuses: tuple[str, ...] = (
         OPEN_STATUSES if query.status is None else ALL_STATUSES if query.status == "all" else (query.status,)
     )
-    before: tuple[datetime | str, UUID] = decode_cursor(query.cursor) if query.cursor else _FIRST_PAGE
-    rows = db.run(
-        lambda conn: repo.list_page(
+    before: tuple[datetime | str, UUID] = decode_cursor(query.cursor, query.sort) if query.cursor else _FIRST_PAGE
+    q = query.q.strip() if query.q is not None else None
+    if q is not None and len(q) < 2:
+        raise InvalidRequest("Invalid field: q (2-100 characters besides surrounding spaces).")
+
+    def fetch(conn: db.Connection) -> list[dict[str, Any]]:
+        terms = search.terms(conn, session.tenant_id, q) if q is not None else None
+        return repo.list_page(
             conn,
             tenant_id=session.tenant_id,
             operator_id=session.operator_id,
             statuses=statuses,
             assigned=query.assigned,
-            before_created_at=before[0],
+            sort=query.sort,
+            before_key=before[0],
             before_id=before[1],
             limit=query.limit + 1,
+            pattern=terms.pattern if terms else None,
+            digits=terms.digits if terms else None,
         )
-    )
+
+    rows = db.run(fetch)
     page = rows[: query.limit]
-    next_cursor = encode_cursor(page[-1]["created_at"], page[-1]["id"]) if len(rows) > query.limit else None
+    next_cursor = encode_cursor(page[-1]["sort_key"], page[-1]["id"], query.sort) if len(rows) > query.limit else None
     return AppealsPage(appeals=[AppealOut.model_validate(r) for r in page], next_cursor=next_cursor)
 
 
 def detail(session: Session, appeal_id: str) -> AppealDetailOut:
     appeal_uuid = parse_id(appeal_id)
-    row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid))
+    row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid, session.operator_id))
     if row is None:
         raise NotFound("No such appeal.")
     for message in row["messages"]:
@@ -185,6 +200,7 @@ class _Outgoing:
     send: bool  # False: an earlier request with the same client_message_id already did (or is doing) it
     chat_id: int | None
     bot_token_ref: str | None
+    client_id: UUID
 
 
 def respond(session: Session, appeal_id: str, request: ResponseRequest) -> MessageResponse:
@@ -221,13 +237,15 @@ def _send(
         appeal = repo.lock_for_update(conn, session.tenant_id, appeal_id)
         if appeal is None:
             raise NotFound("No such appeal.")
-        target = (appeal["telegram_id"], appeal["telegram_bot_token_ref"])
+        target = (appeal["telegram_id"], appeal["telegram_bot_token_ref"], appeal["client_id"])
         earlier = None
         if client_message_id is not None:
             earlier = repo.find_by_client_message_id(conn, session.tenant_id, appeal_id, client_message_id)
             if earlier is not None and earlier["delivery_status"] == "sent":
                 return _Outgoing(earlier, False, *target)
         _ensure_caller_holds(conn, session, appeal)
+        if not appeal["reachable"]:  # blocked the bot: refused without calling Telegram (and nothing recorded)
+            raise ClientUnreachable()
         if earlier is not None:
             claimed = repo.claim_for_retry(conn, session.tenant_id, earlier["id"], STALE_PENDING_S)
             return _Outgoing(claimed or earlier, claimed is not None, *target)
@@ -272,15 +290,21 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
     else:
         try:
             if outgoing.chat_id is None:
+                metrics.telegram_failed("no_chat")
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
-            token = telegram.bot_token(outgoing.bot_token_ref)
+            token = telegram.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
             telegram_message_id = _transmit(session, token, outgoing.chat_id, message)
+        except ClientUnreachable:
+            db.run(lambda conn: _blocked(conn, session, message["id"], outgoing.client_id), transaction=True)
+            logger.warning("outgoing message failed: the client blocked the bot", extra=log)
+            raise
         except ChannelUnavailable:
             db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "failed", None))
             logger.warning("outgoing message failed", extra=log)
             raise
     sent = db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "sent", telegram_message_id))
     logger.info("outgoing message sent", extra=log)
+    metrics.message_out()
     return sent
 
 
@@ -289,3 +313,9 @@ def _transmit(session: Session, token: str, chat_id: int, message: dict[str, Any
     if message["kind"] in uploads.FILE_KINDS:
         return uploads.send(session.tenant_id, token, chat_id, message)
     return telegram.send_message(token, chat_id, message["text"])
+
+
+def _blocked(conn: db.Connection, session: Session, message_id: UUID, client_id: UUID) -> None:
+    """Telegram answered 403: the message failed and the client is unreachable until they write again."""
+    repo.mark_delivery(conn, session.tenant_id, message_id, "failed", None)
+    clients.mark_reachable(conn, session.tenant_id, client_id, False)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from uuid import UUID
 
 import psycopg
 
-from shared import db, passwords, sessions, throttle
+from shared import db, metrics, passwords, sessions, throttle
 from shared.errors import AccountDisabled, InvalidCredentials, NotFound
 from shared.models.auth import DeviceInfo, LoginRequest, LoginResponse, OperatorOut, RegisterFcmRequest
 from shared.observability import logger, mask
@@ -28,6 +29,7 @@ def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> Log
     if operator is None or not verdict.ok:
         throttle.record(request.login, source_ip, succeeded=False)
         logger.info("login failed", extra={"device_type": device_type, "source_ip": source_ip})
+        metrics.login_failed()
         raise InvalidCredentials()
     throttle.record(request.login, source_ip, succeeded=True)
     if not operator["is_active"]:
@@ -40,6 +42,7 @@ def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> Log
     mask([token])
     row = _open_session(operator, device_type, sessions.hash_token(token), request.device_info)
     logger.info("login", extra={"operator_id": str(operator["id"]), "device_type": device_type})
+    metrics.login_succeeded()
     idle = get_settings().idle_lifetime(device_type)
     return LoginResponse(
         session_token=token,
@@ -58,6 +61,7 @@ def _open_session(
 
     def replace(conn: db.Connection) -> dict[str, Any]:
         replaced = session_repo.remove_for_device_type(conn, operator["id"], operator["tenant_id"], device_type)
+        db.after_commit(lambda: metrics.sessions_replaced(len(replaced)))
         push_outbox.enqueue(
             conn,
             operator["tenant_id"],
@@ -66,7 +70,7 @@ def _open_session(
             [(old["fcm_token"], old["id"]) for old in replaced if old["fcm_token"]],
         )
         info = device_info.model_dump() if device_info else None
-        return session_repo.insert(
+        created = session_repo.insert(
             conn,
             operator_id=operator["id"],
             tenant_id=operator["tenant_id"],
@@ -76,8 +80,25 @@ def _open_session(
             device_info=info,
             absolute=get_settings().absolute_lifetime(device_type),
         )
+        _announce_sign_in(conn, operator, created["id"], device_type, device_info)
+        return created
 
     return _run_retrying_races(replace)
+
+
+def _announce_sign_in(
+    conn: db.Connection,
+    operator: dict[str, Any],
+    session_id: UUID,
+    device_type: DeviceType,
+    device_info: DeviceInfo | None,
+) -> None:
+    """Push ``new_sign_in`` to the operator's other live sessions that can receive pushes."""
+    model = (device_info.device_model if device_info else None) or ""
+    data = {"type": "new_sign_in", "device_type": device_type, "device_model": model}
+    push_outbox.enqueue_for_operator_sessions(
+        conn, operator["tenant_id"], operator["id"], "new_sign_in", data, except_session_id=session_id
+    )
 
 
 def _run_retrying_races(work: Callable[[db.Connection], T]) -> T:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from shared import tracing
 from shared.settings import get_settings
 
 
@@ -15,7 +16,8 @@ def secret_value(secret_id: str) -> str:
     """A Secrets Manager secret's string, cached for ``SECRETS_MAX_AGE_S``; boto3 loads only here."""
     from aws_lambda_powertools.utilities import parameters
 
-    value = parameters.get_secret(secret_id, max_age=get_settings().secrets_max_age_s)
+    with tracing.span("secretsmanager"):
+        value = parameters.get_secret(secret_id, max_age=get_settings().secrets_max_age_s)
     return value if isinstance(value, str) else value.decode()
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg.rows import dict_row
 
-from shared import config
+from shared import config, tracing
 from shared.errors import ServiceUnavailable
 from shared.observability import logger
 from shared.settings import get_settings
@@ -82,6 +82,11 @@ def _call(callback: Callable[[], None]) -> None:
 
 def run(work: Callable[[Connection], T], *, transaction: bool = False) -> T:
     """Run ``work`` on the container's connection, inside one transaction when asked."""
+    with tracing.span("postgres", transaction=transaction):
+        return _run(work, transaction=transaction)
+
+
+def _run(work: Callable[[Connection], T], *, transaction: bool) -> T:
     if getattr(_local, "after_commit", None) is not None:  # nested: the outer run commits and calls back
         conn = connection()
         if not transaction:
@@ -98,6 +103,10 @@ def run(work: Callable[[Connection], T], *, transaction: bool = False) -> T:
             else:
                 with conn.transaction():
                     result = work(conn)
+        except psycopg.errors.QueryCanceled as exc:  # the statement timeout: a lock held too long, say
+            _local.after_commit = None
+            logger.error("database statement timed out", extra={"error": type(exc).__name__})
+            raise ServiceUnavailable() from exc
         except psycopg.OperationalError as exc:
             _local.after_commit = None
             if not conn.broken and not conn.closed:

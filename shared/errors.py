@@ -74,6 +74,10 @@ class NotFound(ApiError):
     code, status, message = "not_found", 404, "Not found."
 
 
+class MethodNotAllowed(ApiError):
+    code, status, message = "method_not_allowed", 405, "This method is not allowed on this path."
+
+
 class Conflict(ApiError):
     status = 409
 
@@ -82,8 +86,20 @@ class Conflict(ApiError):
         super().__init__(message)
 
 
+class ClientUnreachable(Conflict):
+    """The client blocked the shop's bot (Telegram answered 403): nothing can reach them until
+    they write again or unblock it."""
+
+    def __init__(self) -> None:
+        super().__init__("client_unreachable", "The client has blocked the shop's bot or cannot be reached.")
+
+
 class PayloadTooLarge(ApiError):
     code, status, message = "payload_too_large", 413, "The request body is too large."
+
+
+class UnsupportedMediaType(ApiError):
+    code, status, message = "unsupported_media_type", 415, "Send the body as application/json."
 
 
 class RateLimited(ApiError):
@@ -98,5 +114,16 @@ class ChannelUnavailable(ApiError):
     code, status, message = "channel_unavailable", 502, "The client's messaging channel is unavailable."
 
 
+def channel_rate_limited(retry_after_s: int) -> ChannelUnavailable:
+    """Telegram rate-limits the shop's bot for longer than a call may wait: 502 with Retry-After."""
+    seconds = max(1, retry_after_s)
+    return ChannelUnavailable(
+        f"Telegram is rate-limiting the shop's bot; retry in {seconds} s.", headers={"Retry-After": str(seconds)}
+    )
+
+
 class ServiceUnavailable(ApiError):
     code, status, message = "service_unavailable", 503, "The service is temporarily unavailable. Retry shortly."
+
+    def __init__(self, message: str | None = None, *, retry_after_s: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_s))})

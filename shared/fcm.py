@@ -26,7 +26,7 @@ from firebase_admin import credentials, exceptions, messaging
 from google.auth.credentials import AnonymousCredentials
 from urllib3.util import Retry
 
-from shared import config
+from shared import config, tracing
 from shared.observability import logger
 from shared.push import SENT, Outcome, PushMessage, Sender
 from shared.settings import Settings, get_settings
@@ -100,13 +100,32 @@ class FirebaseSender:
     def send(self, messages: Sequence[PushMessage]) -> list[Outcome]:
         if not messages:
             return []
-        android = messaging.AndroidConfig(priority="high")
-        batch = [messaging.Message(data=m.data, token=m.token, android=android) for m in messages]
-        response = messaging.send_each(batch, app=self.app)
+        batch = [
+            messaging.Message(data=with_notification_tag(m.data), token=m.token, android=android_config(m.data))
+            for m in messages
+        ]
+        with tracing.span("fcm", messages=len(batch)):
+            response = messaging.send_each(batch, app=self.app)
         return [SENT if r.success else _outcome(r.exception) for r in response.responses]
 
     def close(self) -> None:
         firebase_admin.delete_app(self.app)
+
+
+def android_config(data: dict[str, str]) -> messaging.AndroidConfig:
+    """High priority; a push about an appeal (its data carries ``appeal_id``) collapses by that
+    appeal: FCM keeps only the newest one for an offline phone (``collapse_key``)."""
+    appeal_id = data.get("appeal_id")
+    return messaging.AndroidConfig(priority="high", collapse_key=appeal_id or None)
+
+
+def with_notification_tag(data: dict[str, str]) -> dict[str, str]:
+    """A push about an appeal also names the notification tag (``appeal-<id>``) the app posts it
+    under, so each new one replaces the last on the phone. It travels in the data, not as an
+    ``android.notification``: that would turn the data message into a display message, which the
+    FCM SDK shows by itself while the app is in the background, never calling ``onMessageReceived``."""
+    appeal_id = data.get("appeal_id")
+    return {**data, "notification_tag": f"appeal-{appeal_id}"} if appeal_id else data
 
 
 def _outcome(exc: Exception | None) -> Outcome:

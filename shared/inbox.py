@@ -1,10 +1,13 @@
 """Incoming client messages: the Telegram webhook turns every private message into an appeal message.
 
-One transaction per update: the update id (so a repeated delivery changes nothing), the client
-(by telegram_id), their open appeal or a new one, the message with its kind (text, photo,
-document, voice, ..., location, contact), its attachments as ``pending`` with one media job each
-(fetched after the webhook answered, ``shared.media``), and the pushes: ``new_appeal`` for a new
-appeal, ``appeal_message`` when the client writes again.
+One statement per update (``shared.repo.inbox.RECEIVE``): the update id (so a repeated delivery
+changes nothing), the client (by telegram_id; reachable again), their open appeal, the latest one
+reopened (closed less than REOPEN_WINDOW_HOURS ago), or a new one, the message with its kind
+(text, photo, document, voice, ..., location, contact) and the appeal's activity (unread counter,
+last message and its preview: the text, the caption or a kind label), its attachments as
+``pending`` with one media job each (fetched after the webhook answered, ``shared.media``), and
+one push: ``new_appeal`` for a new appeal or one reopened without a holder, ``appeal_message``
+(to the holder, or to everyone when nobody holds it) when the client writes again.
 
 Also: ``edited_message`` replaces the stored text/caption; ``/start`` opens nothing and is
 answered with the tenant's welcome text; ``my_chat_member`` keeps ``clients.reachable``; a shared
@@ -25,9 +28,9 @@ from typing import Any
 import psycopg
 from pydantic import ValidationError
 
-from shared import db, media, push, telegram
+from shared import db, media, metrics, push, telegram
 from shared.errors import ApiError, InvalidRequest, Unauthorized
-from shared.models.appeals import TelegramFile, TelegramMessage, TelegramUpdate
+from shared.models.appeals import KIND_LABELS, TelegramFile, TelegramMessage, TelegramUpdate
 from shared.normalize import collapse, e164
 from shared.observability import logger, mask
 from shared.repo import inbox as repo
@@ -38,18 +41,7 @@ PREVIEW_CHARS = 200
 _UNMATCHABLE = "\x00no-secret-configured\x00"  # compared against when the slug is unknown: same timing
 BIGINT_MAX = 2**63 - 1
 MEDIA_KINDS = ("photo", "document", "voice", "audio", "video", "video_note", "animation", "sticker")
-LABELS = {
-    "photo": "[photo]",
-    "document": "[document]",
-    "voice": "[voice message]",
-    "audio": "[audio]",
-    "video": "[video]",
-    "video_note": "[video message]",
-    "animation": "[animation]",
-    "sticker": "[sticker]",
-    "location": "[location]",
-    "contact": "[contact]",
-}
+LABELS = KIND_LABELS
 DEFAULT_MIME = {"photo": "image/jpeg", "voice": "audio/ogg", "video_note": "video/mp4", "sticker": "image/webp"}
 _START = re.compile(r"^/start(@\w+)?(\s|$)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -79,6 +71,7 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
     expected = (tenant or {}).get("telegram_webhook_secret") or _UNMATCHABLE
     if not hmac.compare_digest((secret or "").encode(), expected.encode()) or tenant is None:
         logger.info("telegram webhook refused", extra={"known_tenant": tenant is not None})
+        metrics.webhook_rejected()
         raise Unauthorized()
     try:
         data = json.loads(body or "null")
@@ -164,6 +157,7 @@ def _message(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -
             location=content.location,
             contact=content.contact,
             attachment=_attachment(tenant["id"], content, settings.media_max_bytes),
+            reopen_window_hours=settings.reopen_window_hours,
         )
     )
     if row is None:
@@ -173,12 +167,16 @@ def _message(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -
         media.kick()
     if row["pushes"]:
         push.kick()
+    metrics.message_in()
+    if row["created"]:
+        metrics.appeal_opened()
     logger.info(
         "client message received",
         extra={
             "update_id": update_id,
             "appeal_id": str(row["appeal_id"]),
             "new_appeal": row["created"],
+            "reopened": row["reopened"],
             "kind": content.kind,
         },
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared import db, jobs
+from shared import db, jobs, metrics
 from shared.errors import ApiError
 from shared.observability import logger
 from shared.repo import jobs as queue
@@ -47,6 +47,7 @@ def dispatch(remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
     for job in abandoned:
         attachment_id = job["attachment_id"]
         db.run(lambda c: repo.mark(c, attachment_id, "failed"))  # noqa: B023 - run at once
+        metrics.media_job_failed(dead=True)
         summary["failed"] += 1
     while remaining_ms is None or remaining_ms() > settings.media_time_margin_ms:
         rows = db.run(
@@ -120,9 +121,11 @@ def _retry_or_fail(
 ) -> str:
     if job["attempts"] >= settings.media_max_attempts:
         _finish(job, attachment, "failed", None, reason)
+        metrics.media_job_failed(dead=True)
         logger.error("media download failed for good", extra={**log, "reason": reason})
         return "failed"
     delay = jobs.backoff_s(job["attempts"], settings.media_backoff_base_s, settings.media_backoff_max_s)
     db.run(lambda c: queue.mark_retry(c, TABLE, [(job["id"], delay, reason)]))
+    metrics.media_job_failed()
     logger.warning("media download will be retried", extra={**log, "reason": reason, "delay_s": round(delay, 1)})
     return "retried"

@@ -34,11 +34,17 @@ def forget_request_secrets() -> None:
     _request_secrets.values = set()
 
 
-def _mask_keys(value: Any) -> Any:
+_MAX_LOG_DEPTH = 32
+
+
+def _mask_keys(value: Any, depth: int = 0) -> Any:
+    """Bounded: whatever a log record holds, deeper than ``_MAX_LOG_DEPTH`` it is cut, not recursed."""
+    if isinstance(value, dict | list | tuple) and depth >= _MAX_LOG_DEPTH:
+        return "..."
     if isinstance(value, dict):
-        return {k: MASK if SENSITIVE_KEY.search(str(k)) and v else _mask_keys(v) for k, v in value.items()}
+        return {k: MASK if SENSITIVE_KEY.search(str(k)) and v else _mask_keys(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_mask_keys(v) for v in value]
+        return [_mask_keys(v, depth + 1) for v in value]
     return value
 
 

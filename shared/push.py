@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from shared import db, jobs
+from shared import db, jobs, metrics
 from shared.observability import logger
 from shared.settings import Settings, get_settings
 
@@ -91,6 +91,7 @@ def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | Non
         sender = fcm.sender()
     summary = {"batches": 0, "claimed": 0, "sent": 0, "retried": 0, "dead": 0, "tokens_removed": 0}
     summary["dead"] += db.run(lambda c: push_outbox.give_up_abandoned(c, max_attempts=settings.push_max_attempts))
+    metrics.pushes(sent=0, failed=0, dead=summary["dead"])
     while summary["batches"] == 0 or remaining_ms is None or remaining_ms() > settings.push_time_margin_ms:
         rows = db.run(
             lambda c: push_outbox.claim_due(
@@ -105,6 +106,7 @@ def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | Non
         summary["batches"] += 1
         summary["claimed"] += len(rows)
         _send_batch(rows, sender, settings, summary)
+    metrics.job_backlog_age(db.run(push_outbox.oldest_pending_age_s))
     if summary["claimed"] or summary["dead"]:
         logger.info("push outbox dispatched", extra=summary)
     return summary
@@ -144,6 +146,7 @@ def _send_batch(rows: list[dict[str, Any]], sender: Sender, settings: Settings, 
         return push_outbox.forget_tokens(conn, bad_tokens)
 
     summary["tokens_removed"] += db.run(mark, transaction=True)
+    metrics.pushes(sent=len(sent), failed=len(retries), dead=len(dead))
     summary["sent"] += len(sent)
     summary["retried"] += len(retries)
     summary["dead"] += len(dead)

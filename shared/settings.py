@@ -39,6 +39,7 @@ class Settings(BaseModel):
 
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     aws_region: str | None = None
+    aws_lambda_function_name: str | None = Field(None, description="set by Lambda: not local development")
     secrets_max_age_s: int = 300
 
     # --- Telegram channel ---
@@ -46,6 +47,10 @@ class Settings(BaseModel):
     telegram_dry_run: bool = Field(False, description="log outgoing messages and mark them sent instead of sending")
     telegram_connect_timeout_s: float = Field(2.0, gt=0)
     telegram_timeout_s: float = Field(5.0, gt=0, description="read/write timeout of a Bot API call")
+    telegram_max_wait_s: float = Field(
+        3.0, ge=0, description="a 429 whose retry_after is at most this is waited out and sent once more"
+    )
+    reopen_window_hours: int = Field(72, ge=0, description="a client writing this soon after a close reopens it")
 
     # --- login throttling, session cleanup ---
     login_max_failures_per_account: int = Field(5, ge=1)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import telegram
-from shared.errors import ChannelUnavailable
+from shared import metrics, telegram
+from shared.errors import ChannelUnavailable, ClientUnreachable, channel_rate_limited
 from shared.observability import logger, mask
 from shared.settings import get_settings
 
@@ -103,5 +103,10 @@ def send_file(token: str, chat_id: int, data: bytes, file_name: str, mime_type: 
                 "description": str(body.get("description", ""))[:200],
             },
         )
+        metrics.telegram_failed(metrics.telegram_failure_kind(response.status_code))
+        if response.status_code == 403:  # the client blocked the bot, as for sendMessage
+            raise ClientUnreachable()
+        if response.status_code == 429 and (retry_after := telegram._retry_after(body)) is not None:
+            raise channel_rate_limited(retry_after)
         raise ChannelUnavailable()
     return int(result["message_id"])

@@ -15,12 +15,18 @@
 -- column appeal_messages.tenant_id uuid NOT NULL
 -- column appeal_messages.text text NOT NULL
 -- column appeal_messages.updated_at timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+-- column appeal_reads.appeal_id uuid NOT NULL
+-- column appeal_reads.operator_id uuid NOT NULL
+-- column appeal_reads.read_seq bigint NOT NULL
+-- column appeal_reads.tenant_id uuid NOT NULL
+-- column appeal_reads.updated_at timestamp with time zone NOT NULL DEFAULT now()
 -- column appeals.assigned_operator_id uuid
 -- column appeals.channel text NOT NULL DEFAULT 'telegram'::text
 -- column appeals.client_id uuid NOT NULL
 -- column appeals.closed_at timestamp with time zone
 -- column appeals.created_at timestamp with time zone NOT NULL DEFAULT now()
 -- column appeals.id uuid NOT NULL DEFAULT gen_random_uuid()
+-- column appeals.in_seq bigint NOT NULL DEFAULT 0
 -- column appeals.last_message_at timestamp with time zone
 -- column appeals.last_message_preview text
 -- column appeals.normalized jsonb
@@ -105,6 +111,12 @@
 -- column push_outbox.session_id uuid
 -- column push_outbox.status text NOT NULL DEFAULT 'pending'::text
 -- column push_outbox.tenant_id uuid NOT NULL
+-- column quick_replies.created_at timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+-- column quick_replies.created_by uuid
+-- column quick_replies.id uuid NOT NULL DEFAULT gen_random_uuid()
+-- column quick_replies.tenant_id uuid NOT NULL
+-- column quick_replies.text text NOT NULL
+-- column quick_replies.title text NOT NULL
 -- column schema_migrations.applied_at timestamp with time zone NOT NULL DEFAULT now()
 -- column schema_migrations.checksum text NOT NULL
 -- column schema_migrations.name text NOT NULL
@@ -130,13 +142,18 @@
 -- column tenants.welcome_text text
 -- constraint appeal_messages appeal_messages_appeal_id_client_message_id_key UNIQUE (appeal_id, client_message_id)
 -- constraint appeal_messages appeal_messages_check CHECK (((direction = 'in'::text) = (delivery_status = 'received'::text)))
--- constraint appeal_messages appeal_messages_delivery_status_check CHECK ((delivery_status = ANY (ARRAY['received'::text, 'pending'::text, 'sent'::text, 'failed'::text])))
--- constraint appeal_messages appeal_messages_direction_check CHECK ((direction = ANY (ARRAY['in'::text, 'out'::text])))
+-- constraint appeal_messages appeal_messages_delivery_status_check CHECK ((delivery_status = ANY (ARRAY['received'::text, 'pending'::text, 'sent'::text, 'failed'::text, 'internal'::text])))
+-- constraint appeal_messages appeal_messages_direction_check CHECK ((direction = ANY (ARRAY['in'::text, 'out'::text, 'note'::text])))
 -- constraint appeal_messages appeal_messages_kind_check CHECK ((kind = ANY (ARRAY['text'::text, 'promo'::text, 'photo'::text, 'document'::text, 'voice'::text, 'audio'::text, 'video'::text, 'video_note'::text, 'animation'::text, 'sticker'::text, 'location'::text, 'contact'::text])))
+-- constraint appeal_messages appeal_messages_note_check CHECK (((direction = 'note'::text) = (delivery_status = 'internal'::text)))
 -- constraint appeal_messages appeal_messages_operator_id_fkey FOREIGN KEY (operator_id) REFERENCES operators(id) ON DELETE SET NULL
 -- constraint appeal_messages appeal_messages_pkey PRIMARY KEY (id)
 -- constraint appeal_messages appeal_messages_promo_id_fkey FOREIGN KEY (promo_id) REFERENCES promos(id) ON DELETE SET NULL
 -- constraint appeal_messages appeal_messages_tenant_id_appeal_id_fkey FOREIGN KEY (tenant_id, appeal_id) REFERENCES appeals(tenant_id, id) ON DELETE CASCADE
+-- constraint appeal_reads appeal_reads_operator_id_fkey FOREIGN KEY (operator_id) REFERENCES operators(id) ON DELETE CASCADE
+-- constraint appeal_reads appeal_reads_pkey PRIMARY KEY (appeal_id, operator_id)
+-- constraint appeal_reads appeal_reads_read_seq_check CHECK ((read_seq >= 0))
+-- constraint appeal_reads appeal_reads_tenant_id_appeal_id_fkey FOREIGN KEY (tenant_id, appeal_id) REFERENCES appeals(tenant_id, id) ON DELETE CASCADE
 -- constraint appeals appeals_assigned_operator_id_fkey FOREIGN KEY (assigned_operator_id) REFERENCES operators(id) ON DELETE SET NULL
 -- constraint appeals appeals_channel_check CHECK ((channel = 'telegram'::text))
 -- constraint appeals appeals_pkey PRIMARY KEY (id)
@@ -171,10 +188,15 @@
 -- constraint promos promos_pkey PRIMARY KEY (id)
 -- constraint promos promos_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint promos promos_text_check CHECK (((length(text) >= 1) AND (length(text) <= 4096)))
--- constraint push_outbox push_outbox_kind_check CHECK ((kind = ANY (ARRAY['new_appeal'::text, 'appeal_taken'::text, 'session_replaced'::text, 'appeal_message'::text])))
+-- constraint push_outbox push_outbox_kind_check CHECK ((kind = ANY (ARRAY['new_appeal'::text, 'appeal_taken'::text, 'session_replaced'::text, 'appeal_message'::text, 'appeal_released'::text, 'appeal_assigned'::text, 'new_sign_in'::text])))
 -- constraint push_outbox push_outbox_pkey PRIMARY KEY (id)
 -- constraint push_outbox push_outbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'dead'::text])))
 -- constraint push_outbox push_outbox_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
+-- constraint quick_replies quick_replies_created_by_fkey FOREIGN KEY (created_by) REFERENCES operators(id) ON DELETE SET NULL
+-- constraint quick_replies quick_replies_pkey PRIMARY KEY (id)
+-- constraint quick_replies quick_replies_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
+-- constraint quick_replies quick_replies_text_check CHECK (((length(text) >= 1) AND (length(text) <= 4096)))
+-- constraint quick_replies quick_replies_title_check CHECK (((length(title) >= 1) AND (length(title) <= 100)))
 -- constraint schema_migrations schema_migrations_pkey PRIMARY KEY (version)
 -- constraint session_history session_history_check CHECK (((ended_at IS NULL) = (end_reason IS NULL)))
 -- constraint session_history session_history_device_type_check CHECK ((device_type = ANY (ARRAY['mobile'::text, 'desktop'::text])))
@@ -187,10 +209,18 @@
 -- constraint tenants tenants_pkey PRIMARY KEY (id)
 -- index CREATE INDEX appeal_messages_appeal_idx ON public.appeal_messages USING btree (appeal_id, created_at, id)
 -- index CREATE INDEX appeal_messages_telegram_idx ON public.appeal_messages USING btree (appeal_id, telegram_message_id) WHERE (telegram_message_id IS NOT NULL)
+-- index CREATE INDEX appeal_messages_text_trgm_idx ON public.appeal_messages USING gin (text gin_trgm_ops)
+-- index CREATE INDEX appeal_reads_operator_idx ON public.appeal_reads USING btree (operator_id)
+-- index CREATE INDEX appeals_activity_idx ON public.appeals USING btree (tenant_id, COALESCE(last_message_at, created_at) DESC, id DESC)
 -- index CREATE INDEX appeals_assigned_idx ON public.appeals USING btree (assigned_operator_id) WHERE (assigned_operator_id IS NOT NULL)
+-- index CREATE INDEX appeals_client_idx ON public.appeals USING btree (client_id, created_at DESC)
 -- index CREATE INDEX appeals_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC)
+-- index CREATE INDEX appeals_open_activity_idx ON public.appeals USING btree (tenant_id, COALESCE(last_message_at, created_at) DESC, id DESC) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
 -- index CREATE INDEX appeals_open_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
 -- index CREATE INDEX attachments_message_idx ON public.attachments USING btree (message_id) WHERE (message_id IS NOT NULL)
+-- index CREATE INDEX clients_name_trgm_idx ON public.clients USING gin (name gin_trgm_ops)
+-- index CREATE INDEX clients_phone_digits_trgm_idx ON public.clients USING gin (regexp_replace(COALESCE(phone, ''::text), '[^0-9]'::text, ''::text, 'g'::text) gin_trgm_ops)
+-- index CREATE INDEX clients_username_trgm_idx ON public.clients USING gin (username gin_trgm_ops)
 -- index CREATE INDEX login_attempts_account_idx ON public.login_attempts USING btree (login_key, created_at)
 -- index CREATE INDEX login_attempts_created_idx ON public.login_attempts USING btree (created_at)
 -- index CREATE INDEX login_attempts_ip_idx ON public.login_attempts USING btree (source_ip, created_at) WHERE (NOT succeeded)
@@ -202,11 +232,13 @@
 -- index CREATE INDEX promos_tenant_idx ON public.promos USING btree (tenant_id)
 -- index CREATE INDEX push_outbox_done_idx ON public.push_outbox USING btree (created_at) WHERE (status <> 'pending'::text)
 -- index CREATE INDEX push_outbox_due_idx ON public.push_outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text)
+-- index CREATE INDEX quick_replies_tenant_idx ON public.quick_replies USING btree (tenant_id, created_at, id)
 -- index CREATE INDEX session_history_ended_idx ON public.session_history USING btree (ended_at) WHERE (ended_at IS NOT NULL)
 -- index CREATE INDEX session_history_operator_idx ON public.session_history USING btree (operator_id)
 -- index CREATE INDEX telegram_updates_received_idx ON public.telegram_updates USING btree (received_at)
 -- index CREATE UNIQUE INDEX appeal_messages_appeal_id_client_message_id_key ON public.appeal_messages USING btree (appeal_id, client_message_id)
 -- index CREATE UNIQUE INDEX appeal_messages_pkey ON public.appeal_messages USING btree (id)
+-- index CREATE UNIQUE INDEX appeal_reads_pkey ON public.appeal_reads USING btree (appeal_id, operator_id)
 -- index CREATE UNIQUE INDEX appeals_one_open_per_client ON public.appeals USING btree (client_id) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
 -- index CREATE UNIQUE INDEX appeals_pkey ON public.appeals USING btree (id)
 -- index CREATE UNIQUE INDEX appeals_tenant_id_id_key ON public.appeals USING btree (tenant_id, id)
@@ -224,6 +256,7 @@
 -- index CREATE UNIQUE INDEX operators_pkey ON public.operators USING btree (id)
 -- index CREATE UNIQUE INDEX promos_pkey ON public.promos USING btree (id)
 -- index CREATE UNIQUE INDEX push_outbox_pkey ON public.push_outbox USING btree (id)
+-- index CREATE UNIQUE INDEX quick_replies_pkey ON public.quick_replies USING btree (id)
 -- index CREATE UNIQUE INDEX schema_migrations_pkey ON public.schema_migrations USING btree (version)
 -- index CREATE UNIQUE INDEX session_history_pkey ON public.session_history USING btree (id)
 -- index CREATE UNIQUE INDEX session_history_token_hash_key ON public.session_history USING btree (token_hash)

@@ -16,7 +16,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from shared import passwords
+from shared import passwords, settings
 
 _client_numbers = itertools.count(1)
 
@@ -142,7 +142,9 @@ class Factory:
     each other's data; the whole database is dropped at the end of the session."""
 
     def __init__(self, url: str) -> None:
-        self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+        # behind a transaction pooler (DATABASE_POOLER=true) server-side prepared statements break
+        prepare = None if settings.get_settings().database_pooler else 5
+        self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, prepare_threshold=prepare)
 
     def close(self) -> None:
         self.conn.close()
@@ -235,6 +237,11 @@ class Factory:
             tenant.id,
             row["id"],
             text,
+        )
+        self.execute(  # what the API keeps current with each message (activity, unread counter, closed_at)
+            "UPDATE appeals SET in_seq = 1, last_message_at = created_at, last_message_preview = preview, "
+            "closed_at = CASE WHEN status = 'closed' THEN created_at END WHERE id = %s",
+            row["id"],
         )
         return UUID(str(row["id"]))
 

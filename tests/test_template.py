@@ -36,8 +36,10 @@ def test_every_function_folder_is_deployed_and_has_a_sample_event() -> None:
         kinds = {e["Type"] for e in fn["Properties"].get("Events", {}).values()}
         if "HttpApi" in kinds:
             assert event["version"] == "2.0" and event["requestContext"]["http"]["method"]
-        else:  # scheduled: the EventBridge event shape
+        elif kinds:  # scheduled: the EventBridge event shape
             assert kinds == {"ScheduleV2"} and event["detail-type"] == "Scheduled Event", name
+        else:  # invoked directly (migrate: by CloudFormation's custom resource, and by hand)
+            assert name == "migrate" and event == {"action": "status"}, name
 
 
 def test_each_sample_event_matches_its_functions_route() -> None:
@@ -48,6 +50,7 @@ def test_each_sample_event_matches_its_functions_route() -> None:
             for e in fn["Properties"].get("Events", {}).values()
             if e["Type"] == "HttpApi"
         ]
+        routes = ["$default" if r == "ANY $default" else r for r in routes]  # API Gateway's key for it
         if routes:
             event = json.loads((ROOT / "events" / f"{name}.json").read_text())
             assert event["routeKey"] in routes, name
@@ -65,3 +68,57 @@ def test_the_checked_in_openapi_spec_is_up_to_date() -> None:
     from devtools import openapi
 
     assert (ROOT / "docs" / "openapi.json").read_text() == openapi.render(), "run `python -m devtools.openapi`"
+
+
+def test_every_function_has_its_own_log_group_with_a_retention_and_runs_after_the_migrations() -> None:
+    resources = template()["Resources"]
+    for name, fn in functions().items():
+        props = fn["Properties"]
+        assert "LoggingConfig" in props, f"{name}: give it a log group (see docs/deploy.md)"
+        # !Ref reads as None with the test's loader: the log group is found by its naming pattern
+        group = resources.get(name.removesuffix("Function") + "Logs")
+        assert group is not None and group["Type"] == "AWS::Logs::LogGroup", name
+        assert "RetentionInDays" in group["Properties"], name
+        if name != "MigrateFunction":
+            assert fn.get("DependsOn") == "Migrations", f"{name}: the schema is migrated before new code runs"
+    assert resources["Migrations"]["Type"] == "Custom::Migrations"
+
+
+def test_every_function_folder_has_a_requirements_file() -> None:
+    """An empty one is fine: without it `sam build` prints "requirements.txt file not found"."""
+    for folder in (ROOT / "functions").iterdir():
+        if (folder / "app.py").exists():
+            assert (folder / "requirements.txt").exists(), folder.name
+
+
+# Actions AWS does not let a policy scope to a resource (they only take "Resource": "*").
+UNSCOPABLE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"}
+
+
+def test_no_function_policy_has_a_wildcard_action_or_an_unneeded_wildcard_resource() -> None:
+    """checkov does not look inside SAM's inline policy statements: this does."""
+    for name, fn in functions().items():
+        for policy in fn["Properties"].get("Policies") or []:
+            if not isinstance(policy, dict) or "Statement" not in policy:
+                continue  # a SAM policy template: each names its resource (SecretArn, FunctionName...)
+            for statement in policy["Statement"]:
+                actions = statement.get("Action")
+                actions = [actions] if isinstance(actions, str) else actions or []
+                assert not [a for a in actions if "*" in a], f"{name}: name the actions, not {actions}"
+                resources = statement.get("Resource")
+                if resources == "*" or (isinstance(resources, list) and "*" in resources):
+                    assert set(actions) <= UNSCOPABLE_ACTIONS, f"{name}: {actions} can name their resource"
+
+
+def test_make_deploy_runs_without_questions_from_the_committed_samconfig() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    deploy = config["default"]["deploy"]["parameters"]
+    assert config["default"]["global"]["parameters"]["stack_name"]
+    assert deploy["confirm_changeset"] is False and deploy["capabilities"] == "CAPABILITY_IAM"
+    assert "parameter_overrides" not in deploy, "account-specific values are saved by `make deploy-guided`"
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ndeploy: ", 1)[1].split("\n\n", 1)[0]
+    assert "--guided" not in recipe and "--no-confirm-changeset" in recipe
+    assert "samconfig.toml" not in (ROOT / ".gitignore").read_text()

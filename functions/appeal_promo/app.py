@@ -11,8 +11,8 @@ app = create_app()
     "/webhook/api/operator/appeals/<appeal_id>/promo",
     summary="Send a promo",
     description="Sends the tenant's active promo `promo_id` like a response (same holding rules, "
-    "`client_message_id` idempotency and 502 on channel failure), recorded as an outgoing message of kind "
-    "promo. Another tenant's or an inactive promo is 404.",
+    "`client_message_id` idempotency, 409 `client_unreachable` and 502 on channel failure), recorded as an "
+    "outgoing message of kind promo. Another tenant's or an inactive promo is 404.",
     tags=["appeals"],
 )
 def send_promo(appeal_id: str, request: PromoRequest) -> MessageResponse:

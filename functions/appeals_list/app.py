@@ -1,4 +1,5 @@
-"""GET /webhook/api/operator/appeals — the tenant's appeals, newest first, cursor-paginated."""
+"""GET /webhook/api/operator/appeals — the tenant's appeals, newest (or most recently active) first,
+cursor-paginated, optionally searched."""
 
 from typing import Annotated
 
@@ -6,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared import appeals, sessions
 from shared.api import create_app, lambda_entry
-from shared.models.appeals import AppealsPage, AppealsQuery, AssignedFilter, StatusFilter
+from shared.models.appeals import AppealsPage, AppealsQuery, AssignedFilter, SortOrder, StatusFilter
 
 app = create_app()
 
@@ -14,8 +15,11 @@ app = create_app()
 @app.get(
     "/webhook/api/operator/appeals",
     summary="List appeals",
-    description="Newest first. `status` defaults to new and in_progress; `cursor` is the previous page's "
-    "`next_cursor` (a malformed cursor is 400). Pages never repeat or skip an appeal when new ones arrive.",
+    description="Newest first (`sort=created`, the default) or by last message (`sort=activity`). `status` "
+    "defaults to new and in_progress; `cursor` is the previous page's `next_cursor` (a malformed cursor, or one "
+    "of the other sort, is 400). Pages never repeat or skip an appeal when new ones arrive. `q` (2-100 chars) "
+    "finds appeals whose client's name, username or phone (digits however typed) or any message contains it, "
+    "case-insensitively.",
     tags=["appeals"],
 )
 def list_appeals(
@@ -23,9 +27,11 @@ def list_appeals(
     assigned: Annotated[AssignedFilter, Query()] = "any",
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
+    sort: Annotated[SortOrder, Query()] = "created",
 ) -> AppealsPage:
     session = sessions.authenticate(app.current_event)
-    query = AppealsQuery(status=status, assigned=assigned, limit=limit, cursor=cursor)
+    query = AppealsQuery(status=status, assigned=assigned, limit=limit, cursor=cursor, q=q, sort=sort)
     return appeals.list_appeals(session, query)
 
 

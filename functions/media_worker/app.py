@@ -6,10 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import media
+from shared import media, metrics
 from shared.observability import logger
 
 
+@metrics.flushing
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     return media.dispatch(remaining_ms=context.get_remaining_time_in_millis)

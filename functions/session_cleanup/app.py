@@ -5,10 +5,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import cleanup
+from shared import cleanup, metrics
 from shared.observability import logger
 
 
+@metrics.flushing
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     return cleanup.run()

@@ -26,4 +26,4 @@ def telegram_webhook(tenant_slug: str) -> Success:
     return Success()
 
 
-lambda_handler = lambda_entry(app)
+lambda_handler = lambda_entry(app, lenient_body=True)

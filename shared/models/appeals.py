@@ -14,7 +14,7 @@ from shared.models.auth import Request, Success
 AppealStatus = Literal["new", "in_progress", "closed", "rejected"]
 StatusFilter = Literal["new", "in_progress", "closed", "rejected", "all"]
 AssignedFilter = Literal["me", "unassigned", "any"]
-DeliveryStatus = Literal["received", "pending", "sent", "failed"]
+DeliveryStatus = Literal["received", "pending", "sent", "failed", "internal"]
 
 OPEN_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress")
 ALL_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress", "closed", "rejected")
@@ -22,17 +22,25 @@ ALL_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress", "closed", "rejec
 ClientMessageId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 
+SortOrder = Literal["created", "activity"]
+SearchText = Annotated[str, StringConstraints(min_length=2, max_length=100)]
+
+
 class AppealsQuery(BaseModel):
     status: StatusFilter | None = None
     assigned: AssignedFilter = "any"
     limit: int = Field(50, ge=1, le=100)
     cursor: str | None = None
+    q: SearchText | None = None
+    sort: SortOrder = "created"
 
 
 class ClientOut(BaseModel):
     id: UUID
     name: str | None
     phone: str | None
+    reachable: bool = Field(description="false once the client blocked the shop's bot; true again when they write")
+    phone_verified: bool = Field(description="the phone came from the client's own shared Telegram contact")
 
 
 class ClientDetailOut(ClientOut):
@@ -47,6 +55,10 @@ class AppealOut(BaseModel):
     updated_at: datetime
     assigned_operator_id: UUID | None
     preview: str
+    closed_at: datetime | None
+    last_message_at: datetime | None
+    last_message_preview: str | None
+    unread_count: int = Field(description="the client's messages after the caller's read mark")
     client: ClientOut
 
 
@@ -65,6 +77,19 @@ MessageKind = Literal[
     "contact",
 ]
 AttachmentStatus = Literal["pending", "ready", "too_large", "failed"]
+# What lists show as the last message of a file, location or contact without a caption.
+KIND_LABELS: dict[str, str] = {
+    "photo": "[photo]",
+    "document": "[document]",
+    "voice": "[voice message]",
+    "audio": "[audio]",
+    "video": "[video]",
+    "video_note": "[video message]",
+    "animation": "[animation]",
+    "sticker": "[sticker]",
+    "location": "[location]",
+    "contact": "[contact]",
+}
 
 
 class AttachmentOut(BaseModel):
@@ -91,7 +116,7 @@ class ContactOut(BaseModel):
 
 class MessageOut(BaseModel):
     id: UUID
-    direction: Literal["in", "out"]
+    direction: Literal["in", "out", "note"] = Field(description="note: between operators, never sent")
     kind: MessageKind
     text: str
     created_at: datetime
@@ -107,6 +132,7 @@ class AppealDetailOut(AppealOut):
     client: ClientDetailOut
     normalized: dict[str, Any] | None
     reject_reason: str | None
+    resolution: str | None
     messages: list[MessageOut]
 
 

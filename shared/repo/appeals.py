@@ -10,40 +10,88 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
+from shared.models.appeals import KIND_LABELS
 
-# Newest first, keyset-paginated: the page starts strictly after (before_created_at, before_id) in
-# (created_at DESC, id DESC) order, so appeals arriving meanwhile never shift the next page. Without
-# a cursor the caller passes ('infinity', max uuid): one statement shape, served in list order by
-# appeals_list_idx (or appeals_open_list_idx for the default filter). Fetches limit + 1 rows to know
-# whether there is a next page.
+# Newest first, keyset-paginated: the page starts strictly after (before_key, before_id) in
+# (sort key DESC, id DESC) order, so appeals arriving meanwhile never shift the next page. The sort
+# key is created_at (sort=created) or the last activity (sort=activity: the last message, or the
+# creation of an appeal without messages). Without a cursor the caller passes ('infinity', max
+# uuid): one statement shape per sort, served in list order by appeals_list_idx /
+# appeals_activity_idx (or their open-appeals partial twins for the default filter). Fetches
+# limit + 1 rows to know whether there is a next page.
+# unread_count: the caller's read mark against the appeal's incoming-message sequence, one index
+# lookup per row whatever the number of messages.
 # Plain client columns rather than a JSON object: parsing JSON per row costs more than the query.
 _LIST = """
 SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       c.id AS client_id, c.name AS client_name, c.phone AS client_phone
+       a.closed_at, a.last_message_at, a.last_message_preview,
+       a.in_seq - COALESCE(r.read_seq, 0) AS unread_count, {sort_key} AS sort_key,
+       c.id AS client_id, c.name AS client_name, c.phone AS client_phone,
+       c.reachable AS client_reachable, c.phone_verified AS client_phone_verified
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
+  LEFT JOIN appeal_reads r ON r.appeal_id = a.id AND r.operator_id = %(operator_id)s
  WHERE a.tenant_id = %(tenant_id)s
-   AND (a.created_at, a.id) < (%(before_created_at)s::timestamptz, %(before_id)s::uuid)
+   AND ({sort_key}, a.id) < (%(before_key)s::timestamptz, %(before_id)s::uuid)
    AND {status_filter}
    AND CASE %(assigned)s::text
            WHEN 'me' THEN a.assigned_operator_id = %(operator_id)s
            WHEN 'unassigned' THEN a.assigned_operator_id IS NULL
            ELSE true
-       END
- ORDER BY a.created_at DESC, a.id DESC
+       END{search}
+ ORDER BY {sort_key} DESC, a.id DESC
  LIMIT %(limit)s
 """
-LIST = _LIST.format(status_filter="a.status = ANY(%(statuses)s::text[])")
-# The default filter (the open appeals) written out, so that the planner can walk
-# appeals_open_list_idx in list order and stop after one page.
-LIST_OPEN = _LIST.format(status_filter="a.status IN ('new', 'in_progress')")
+SORT_KEYS = {"created": "a.created_at", "activity": "COALESCE(a.last_message_at, a.created_at)"}
+# The default filter (the open appeals) written out, so that the planner can walk the open-appeals
+# partial index in list order and stop after one page.
+_STATUS_FILTERS = {"any": "a.status = ANY(%(statuses)s::text[])", "open": "a.status IN ('new', 'in_progress')"}
+# Search (q): appeals whose client's name, username or phone digits, or any of whose messages,
+# contain the text, case-insensitively. Each branch is served by a trigram index (ILIKE); the phone
+# branch is there only when q looks like a phone number.
+_SEARCH = """
+   AND a.id IN (SELECT ca.id
+                  FROM clients sc
+                  JOIN appeals ca ON ca.client_id = sc.id AND ca.tenant_id = sc.tenant_id
+                 WHERE sc.tenant_id = %(tenant_id)s
+                   AND (sc.name ILIKE %(pattern)s OR sc.username ILIKE %(pattern)s{phone})
+                UNION
+                SELECT m.appeal_id FROM appeal_messages m
+                 WHERE m.tenant_id = %(tenant_id)s AND m.text ILIKE %(pattern)s)"""
+PHONE_MATCH = "\n                        OR regexp_replace(COALESCE(sc.phone, ''), '[^0-9]', '', 'g') LIKE %(digits)s"
+LIST_QUERIES = {
+    (sort, status, search): _LIST.format(
+        sort_key=SORT_KEYS[sort],
+        status_filter=_STATUS_FILTERS[status],
+        search={"none": "", "text": _SEARCH.format(phone=""), "phone": _SEARCH.format(phone=PHONE_MATCH)}[search],
+    )
+    for sort in SORT_KEYS
+    for status in _STATUS_FILTERS
+    for search in ("none", "text", "phone")
+}
 _OPEN = frozenset(("new", "in_progress"))
+
+# One appeal as the list shows it, for the caller (after take, reject, close, release, transfer, read).
+APPEAL_OUT = """
+SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
+       a.closed_at, a.last_message_at, a.last_message_preview,
+       a.in_seq - COALESCE(r.read_seq, 0) AS unread_count,
+       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client
+  FROM appeals a
+  JOIN clients c ON c.id = a.client_id
+  LEFT JOIN appeal_reads r ON r.appeal_id = a.id AND r.operator_id = %(operator_id)s
+ WHERE a.id = %(appeal_id)s AND a.tenant_id = %(tenant_id)s
+"""
 
 # The appeal, its client and its messages (oldest first) in one round trip.
 DETAIL = """
 SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       a.normalized, a.reject_reason,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'telegram_id', c.telegram_id) AS client,
+       a.normalized, a.reject_reason, a.closed_at, a.resolution, a.last_message_at, a.last_message_preview,
+       a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r
+                             WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0) AS unread_count,
+       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'telegram_id', c.telegram_id,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client,
        COALESCE((SELECT json_agg(json_build_object(
                             'id', m.id, 'direction', m.direction, 'kind', m.kind, 'text', m.text,
                             'created_at', m.created_at, 'operator_id', m.operator_id,
@@ -64,6 +112,12 @@ SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operato
  WHERE a.id = %(appeal_id)s AND a.tenant_id = %(tenant_id)s
 """
 
+# The caller's unread count of appeal ``a`` (client messages after their read mark).
+_UNREAD = (
+    "a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r "
+    "WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0)"
+)
+
 # Take: one conditional UPDATE. The CTE locks the row first, so ``before`` is the latest committed
 # holder (a concurrent taker waits, then sees the winner and updates nothing). No row back means
 # not in the tenant, closed/rejected, or held by someone else: STATE tells which.
@@ -83,7 +137,9 @@ UPDATE appeals a
    AND a.status IN ('new', 'in_progress')
    AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s)
 RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone) AS client,
+       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
+       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client,
           b.assigned_operator_id IS NULL AS newly_taken
 """
 
@@ -102,8 +158,13 @@ UPDATE appeals a
          AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s))
         OR (a.status = 'rejected' AND a.assigned_operator_id = %(operator_id)s))
 RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone) AS client
+       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
+       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client
 """
+
+TAKE = TAKE.format(unread=_UNREAD)
+REJECT = REJECT.format(unread=_UNREAD)
 
 STATE = """
 SELECT status, assigned_operator_id FROM appeals WHERE id = %(appeal_id)s AND tenant_id = %(tenant_id)s
@@ -111,7 +172,7 @@ SELECT status, assigned_operator_id FROM appeals WHERE id = %(appeal_id)s AND te
 
 # The appeal locked for a change, with what normalizing and sending need to know.
 LOCK_FOR_UPDATE = """
-SELECT a.id, a.status, a.assigned_operator_id, a.client_id, c.telegram_id,
+SELECT a.id, a.status, a.assigned_operator_id, a.client_id, c.telegram_id, c.reachable,
        t.phone_region, t.telegram_bot_token_ref
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
@@ -182,6 +243,24 @@ UPDATE appeal_messages
 RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, telegram_message_id, updated_at
 """
 
+# The activity an inserted message brings to its appeal: last_message_at/preview follow every
+# client or operator message (not notes), and the client's messages advance in_seq (the unread
+# counter). Every repo function that inserts a message calls ``record_activity`` in the same
+# transaction. A preview may be given for messages whose text is not what the list should show.
+RECORD_ACTIVITY = """
+UPDATE appeals a
+   SET in_seq = a.in_seq + (m.direction = 'in')::int,
+       last_message_at = GREATEST(a.last_message_at, m.created_at),
+       last_message_preview = CASE WHEN a.last_message_at > m.created_at THEN a.last_message_preview
+                                   ELSE COALESCE(%(preview)s,
+                                                 left(regexp_replace(btrim(m.text), '\\s+', ' ', 'g'), 200))
+                              END
+  FROM appeal_messages m
+ WHERE m.id = %(message_id)s AND m.tenant_id = %(tenant_id)s
+   AND a.id = m.appeal_id AND a.tenant_id = m.tenant_id
+   AND m.direction IN ('in', 'out')
+"""
+
 
 def list_page(
     conn: Connection,
@@ -190,30 +269,46 @@ def list_page(
     operator_id: UUID,
     statuses: Sequence[str],
     assigned: str,
-    before_created_at: datetime | str,
+    sort: str,
+    before_key: datetime | str,
     before_id: UUID,
     limit: int,
+    pattern: str | None = None,
+    digits: str | None = None,
 ) -> list[dict[str, Any]]:
+    """A page of the list. ``pattern``: an ILIKE pattern to search for; ``digits``: a LIKE pattern
+    over phone digits (only with ``pattern``)."""
     params = {
         "tenant_id": tenant_id,
         "operator_id": operator_id,
         "statuses": list(statuses),
         "assigned": assigned,
-        "before_created_at": before_created_at,
+        "before_key": before_key,
         "before_id": before_id,
         "limit": limit,
+        "pattern": pattern,
+        "digits": digits,
     }
-    query = LIST_OPEN if frozenset(statuses) == _OPEN else LIST
+    search = "none" if pattern is None else "phone" if digits else "text"
+    query = LIST_QUERIES[(sort, "open" if frozenset(statuses) == _OPEN else "any", search)]
     return [_nest_client(row) for row in conn.execute(query, params).fetchall()]
+
+
+def appeal_out(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
+    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
+    return conn.execute(APPEAL_OUT, params).fetchone()
 
 
 def _nest_client(row: dict[str, Any]) -> dict[str, Any]:
     row["client"] = {"id": row.pop("client_id"), "name": row.pop("client_name"), "phone": row.pop("client_phone")}
+    row["client"]["reachable"] = row.pop("client_reachable")
+    row["client"]["phone_verified"] = row.pop("client_phone_verified")
     return row
 
 
-def detail(conn: Connection, tenant_id: UUID, appeal_id: UUID) -> dict[str, Any] | None:
-    return conn.execute(DETAIL, {"tenant_id": tenant_id, "appeal_id": appeal_id}).fetchone()
+def detail(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
+    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
+    return conn.execute(DETAIL, params).fetchone()
 
 
 def take(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
@@ -269,7 +364,10 @@ def insert_outgoing(
         "promo_id": promo_id,
         "client_message_id": client_message_id,
     }
-    return conn.execute(INSERT_OUTGOING, params).fetchone()
+    message = conn.execute(INSERT_OUTGOING, params).fetchone()
+    if message is not None:  # a file without a caption: its kind's label in the list
+        record_activity(conn, tenant_id, message["id"], None if text.strip() else KIND_LABELS.get(kind))
+    return message
 
 
 def find_by_client_message_id(
@@ -296,3 +394,9 @@ def mark_delivery(
     row = conn.execute(MARK_DELIVERY, params).fetchone()
     assert row is not None
     return row
+
+
+def record_activity(conn: Connection, tenant_id: UUID, message_id: UUID, preview: str | None = None) -> None:
+    """Bring the message's appeal up to date (last_message_at/preview, the unread counter); call it
+    right after inserting any client or operator message, in the same transaction."""
+    conn.execute(RECORD_ACTIVITY, {"tenant_id": tenant_id, "message_id": message_id, "preview": preview})

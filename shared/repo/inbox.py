@@ -12,17 +12,30 @@ from shared.db import Connection
 
 # A client's message, in ONE statement (one round trip, atomic without BEGIN/COMMIT): the update
 # id (nothing else happens for a repeated one: every step hangs off ``seen``), the client by
-# telegram_id (their own shared contact gives them a verified phone when they have none), their
-# open appeal or a new one (the partial unique index admits one open appeal per client, so
-# concurrent first messages meet in ON CONFLICT), the message, its attachment (pending with a
-# media job, or too_large), and the pushes: new_appeal to every live phone of the tenant for a new
-# appeal, appeal_message to the holder's phones (everyone's when nobody holds it) for a follow-up.
-# No row back: the update was already processed.
+# telegram_id (reachable again, since they wrote; their own shared contact gives them a verified
+# phone when they have none), the appeal the message belongs to, the message, its attachment
+# (pending with a media job, or too_large), and the push.
+#
+# The appeal: the client's latest appeal reopened when it was closed less than the window ago and
+# they have no open one (back to its holder as in_progress, else new); otherwise their open appeal
+# or a new one (the partial unique index admits one open appeal per client, so concurrent first
+# messages meet in ON CONFLICT). A concurrent message of the same client waits on the client row;
+# if the other one reopened the appeal meanwhile, the reopen here re-checks the row, finds it open
+# and changes nothing, and the insert meets it in ON CONFLICT (appended).
+# The activity (what ``appeals.record_activity`` does for other messages) is written by that same
+# reopen/insert/upsert, since one statement may change a row only once: in_seq + 1 (the unread
+# counter), last_message_at = the message's created_at, last_message_preview = the preview.
+#
+# The push, one per message: new_appeal to every live phone of the tenant for a new appeal or one
+# reopened without a holder; appeal_message otherwise, to the holder's phones (everyone's when
+# nobody holds it). No row back: the update was already processed.
 RECEIVE = """
 WITH seen AS (
     INSERT INTO telegram_updates (tenant_id, update_id) VALUES (%(tenant_id)s, %(update_id)s)
     ON CONFLICT DO NOTHING
  RETURNING tenant_id
+), t AS (
+    SELECT clock_timestamp() AS at
 ), client AS (
     INSERT INTO clients (tenant_id, telegram_id, name, username, phone, phone_verified)
     SELECT seen.tenant_id, %(telegram_id)s, %(name)s, %(username)s, %(own_phone)s::text, %(own_phone)s::text IS NOT NULL
@@ -34,20 +47,50 @@ WITH seen AS (
            phone_verified = clients.phone_verified
                             OR (EXCLUDED.phone IS NOT NULL
                                 AND COALESCE(clients.phone, EXCLUDED.phone) = EXCLUDED.phone),
+           reachable = true,
            updated_at = now()
  RETURNING id
-), appeal AS (
-    INSERT INTO appeals (tenant_id, client_id, preview)
-    SELECT %(tenant_id)s, client.id, %(preview)s FROM client
+), reopened AS (
+    UPDATE appeals a
+       SET status = CASE WHEN a.assigned_operator_id IS NULL THEN 'new' ELSE 'in_progress' END,
+           closed_at = NULL, preview = %(preview)s, updated_at = now(),
+           in_seq = a.in_seq + 1,
+           last_message_at = GREATEST(a.last_message_at, t.at),
+           last_message_preview = CASE WHEN a.last_message_at > t.at THEN a.last_message_preview
+                                       ELSE %(preview)s END
+      FROM client, t
+     WHERE a.id = (SELECT l.id FROM appeals l, client c
+                    WHERE l.client_id = c.id AND l.tenant_id = %(tenant_id)s
+                    ORDER BY l.created_at DESC, l.id DESC LIMIT 1)
+       AND a.tenant_id = %(tenant_id)s
+       AND a.status = 'closed'
+       AND a.closed_at > now() - make_interval(hours => %(window_hours)s)
+       AND NOT EXISTS (SELECT 1 FROM appeals o WHERE o.client_id = client.id AND o.status IN ('new', 'in_progress'))
+ RETURNING a.id, false AS created, true AS reopened, a.assigned_operator_id
+), opened AS (
+    INSERT INTO appeals (tenant_id, client_id, preview, in_seq, last_message_at, last_message_preview)
+    SELECT %(tenant_id)s, client.id, %(preview)s, 1, t.at, %(preview)s
+      FROM client, t
+     WHERE NOT EXISTS (SELECT 1 FROM reopened)
     ON CONFLICT (client_id) WHERE status IN ('new', 'in_progress') DO UPDATE
-       SET preview = EXCLUDED.preview, updated_at = now()
- RETURNING id, (xmax = 0) AS created, assigned_operator_id
+       SET preview = EXCLUDED.preview, updated_at = now(),
+           in_seq = appeals.in_seq + 1,
+           last_message_at = GREATEST(appeals.last_message_at, EXCLUDED.last_message_at),
+           last_message_preview = CASE WHEN appeals.last_message_at > EXCLUDED.last_message_at
+                                       THEN appeals.last_message_preview
+                                       ELSE EXCLUDED.last_message_preview END
+ RETURNING id, (xmax = 0) AS created, false AS reopened, assigned_operator_id
+), appeal AS (
+    SELECT * FROM reopened
+    UNION ALL
+    SELECT * FROM opened
 ), message AS (
     INSERT INTO appeal_messages
-           (tenant_id, appeal_id, direction, kind, text, location, contact, delivery_status, telegram_message_id)
+           (tenant_id, appeal_id, direction, kind, text, location, contact, delivery_status, telegram_message_id,
+            created_at)
     SELECT %(tenant_id)s, appeal.id, 'in', %(kind)s, %(text)s, %(location)s, %(contact)s, 'received',
-           %(telegram_message_id)s
-      FROM appeal
+           %(telegram_message_id)s, t.at
+      FROM appeal, t
  RETURNING id
 ), attachment AS (
     INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status,
@@ -64,8 +107,8 @@ WITH seen AS (
 ), push AS (
     INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
     SELECT d.tenant_id,
-           CASE WHEN appeal.created THEN 'new_appeal' ELSE 'appeal_message' END,
-           CASE WHEN appeal.created
+           CASE WHEN announce.new_appeal THEN 'new_appeal' ELSE 'appeal_message' END,
+           CASE WHEN announce.new_appeal
                 THEN jsonb_build_object('type', 'new_appeal', 'appeal_id', appeal.id::text,
                                         'preview', %(preview)s::text)
                 ELSE jsonb_build_object('type', 'appeal_message', 'appeal_id', appeal.id::text,
@@ -74,15 +117,17 @@ WITH seen AS (
            d.fcm_token, d.id
       FROM appeal
      CROSS JOIN message
+     CROSS JOIN LATERAL (SELECT appeal.created OR appeal.assigned_operator_id IS NULL AND appeal.reopened
+                                AS new_appeal) announce
       JOIN operator_devices d ON d.tenant_id = %(tenant_id)s
       JOIN operators o ON o.id = d.operator_id AND o.is_active
      WHERE d.device_type = 'mobile'
        AND d.fcm_token IS NOT NULL
        AND d.expires_at > now()
-       AND (appeal.created OR appeal.assigned_operator_id IS NULL OR d.operator_id = appeal.assigned_operator_id)
+       AND (appeal.assigned_operator_id IS NULL OR d.operator_id = appeal.assigned_operator_id)
  RETURNING id
 )
-SELECT appeal.id AS appeal_id, appeal.created, message.id AS message_id,
+SELECT appeal.id AS appeal_id, appeal.created, appeal.reopened, message.id AS message_id,
        (SELECT count(*) FROM job) AS jobs, (SELECT count(*) FROM push) AS pushes
   FROM appeal, message
 """
@@ -120,6 +165,7 @@ def receive(
     location: dict[str, Any] | None,
     contact: dict[str, Any] | None,
     attachment: dict[str, Any] | None,
+    reopen_window_hours: int,
 ) -> dict[str, Any] | None:
     """Record a client's message (see RECEIVE); None when the update was already processed.
     ``attachment``: id, mime_type, file_name, size, status, file_id, storage_key."""
@@ -144,6 +190,7 @@ def receive(
         "attachment_status": file.get("status"),
         "file_id": file.get("file_id"),
         "storage_key": file.get("storage_key"),
+        "window_hours": reopen_window_hours,
     }
     return conn.execute(RECEIVE, params).fetchone()
 

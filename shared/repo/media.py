@@ -29,10 +29,19 @@ SELECT a.id, a.tenant_id, a.kind, a.mime_type, a.size, a.status, a.telegram_file
  WHERE a.id = %(attachment_id)s
 """
 
+# The download settled (ready, too_large, failed): the appeal counts as changed (updated_at), so that
+# anything polling appeals for changes shows the attachment's new state.
 MARK = """
-UPDATE attachments
-   SET status = %(status)s, size = COALESCE(%(size)s, size), updated_at = now()
- WHERE id = %(attachment_id)s AND status = 'pending'
+WITH attachment AS (
+    UPDATE attachments
+       SET status = %(status)s, size = COALESCE(%(size)s, size), updated_at = now()
+     WHERE id = %(attachment_id)s AND status = 'pending'
+ RETURNING tenant_id, message_id
+)
+UPDATE appeals a SET updated_at = now()
+  FROM attachment, appeal_messages m
+ WHERE m.id = attachment.message_id AND m.tenant_id = attachment.tenant_id
+   AND a.id = m.appeal_id AND a.tenant_id = m.tenant_id
 """
 
 # Operator uploads of the tenant, by id (any of them missing: another tenant's or unknown).

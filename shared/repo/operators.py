@@ -86,3 +86,9 @@ def create_operator(
 ) -> dict[str, Any] | None:
     params = {"tenant_slug": tenant_slug, "login": login, "name": name, "password_hash": password_hash}
     return conn.execute(CREATE_OPERATOR, params).fetchone()
+
+
+def tenants_with_plain_bot_token(conn: Connection) -> list[str]:
+    """Slugs of the tenants whose bot token sits in the database (``plain:``)."""
+    rows = conn.execute("SELECT slug FROM tenants WHERE telegram_bot_token_ref LIKE 'plain:%' ORDER BY slug")
+    return [str(row["slug"]) for row in rows]

@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 from shared import db, push
 from shared.db import Connection
 from shared.repo import jobs
+from shared.settings import get_settings
 
 ENQUEUE = """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
@@ -49,7 +50,41 @@ def enqueue_for_tenant_mobiles(
     return queued
 
 
-# Fan-out to one operator's live mobile sessions that can receive pushes.
+# Fan-out to one operator's other live sessions (any device type) that can receive pushes.
+ENQUEUE_FOR_OPERATOR_SESSIONS = """
+INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
+SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
+  FROM operator_devices d
+ WHERE d.operator_id = %(operator_id)s AND d.tenant_id = %(tenant_id)s
+   AND d.id <> %(except_session_id)s
+   AND d.fcm_token IS NOT NULL
+   AND d.expires_at > now()
+   AND d.last_active_at > now() - CASE d.device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
+                                                     ELSE %(idle_desktop)s::interval END
+"""
+
+
+def enqueue_for_operator_sessions(
+    conn: Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any], except_session_id: UUID
+) -> int:
+    """Queue ``kind`` for the operator's live sessions with an FCM token but ``except_session_id``."""
+    settings = get_settings()
+    params = {
+        "tenant_id": tenant_id,
+        "operator_id": operator_id,
+        "kind": kind,
+        "data": Jsonb(data),
+        "except_session_id": except_session_id,
+        "idle_mobile": settings.idle_lifetime("mobile"),
+        "idle_desktop": settings.idle_lifetime("desktop"),
+    }
+    queued = conn.execute(ENQUEUE_FOR_OPERATOR_SESSIONS, params).rowcount
+    if queued:
+        db.after_commit(push.kick)
+    return queued
+
+
+# Every live mobile session of one operator of the tenant that can receive pushes.
 ENQUEUE_FOR_OPERATOR_MOBILES = """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
 SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
@@ -133,3 +168,16 @@ def forget_tokens(conn: Connection, tokens: list[str]) -> int:
 def trim_done(conn: Connection, retention: timedelta, batch: int) -> int:
     """Sent and dead rows, once old: a pending row is never trimmed, however old."""
     return jobs.trim_done(conn, TABLE, retention, batch)
+
+
+OLDEST_PENDING_AGE = """
+SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age_s
+  FROM push_outbox
+ WHERE status = 'pending'
+"""
+
+
+def oldest_pending_age_s(conn: Connection) -> float:
+    """How long the oldest pending push has waited, in seconds (0 when none is pending)."""
+    row = conn.execute(OLDEST_PENDING_AGE).fetchone()
+    return float(row["age_s"]) if row else 0.0

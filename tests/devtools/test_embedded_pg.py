@@ -56,3 +56,26 @@ def test_a_taken_default_port_is_sidestepped(tmp_path: Path, monkeypatch: pytest
                 assert conn.execute("SELECT 1").fetchone() == (1,)
         finally:
             embedded_pg.stop(data_dir=data_dir)
+
+
+def test_stop_then_start_comes_back_on_the_same_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a server that had to sidestep a taken default port
+    import socket
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        monkeypatch.setenv("EMBEDDED_PG_PORT", str(squatter.getsockname()[1]))
+        data_dir = tmp_path / "pg"
+        first = embedded_pg.ensure_running(data_dir=data_dir)
+        try:
+            # When it is stopped and started again (the default port still taken)
+            embedded_pg.stop(data_dir=data_dir)
+            again = embedded_pg.ensure_running(data_dir=data_dir)
+            # Then it is back on the same port, so clients holding the URL reconnect
+            assert again == first
+            assert embedded_pg.remembered_port(data_dir) == embedded_pg.running_port(data_dir.resolve())
+            with psycopg.connect(first) as conn:
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+        finally:
+            embedded_pg.stop(data_dir=data_dir)

@@ -150,8 +150,13 @@ def test_any_matches_every_method(gateway: Gateway) -> None:
 
 
 def test_unknown_route_is_404_and_a_crash_is_the_500_envelope(gateway: Gateway) -> None:
-    for method, path in [("GET", "/nowhere"), ("DELETE", "/items/1/take"), ("POST", "/items/1/take/more")]:
-        assert gateway.invoke(method, path, {}, b"")[::2] == (404, b'{"message":"Not Found"}')
+    for method, path, status, code in [
+        ("GET", "/nowhere", 404, "not_found"),
+        ("DELETE", "/items/1/take", 405, "method_not_allowed"),
+        ("POST", "/items/1/take/more", 404, "not_found"),
+    ]:
+        got_status, _, body = gateway.invoke(method, path, {}, b"")
+        assert (got_status, json.loads(body)["error"]["code"]) == (status, code)
     status, _, body = gateway.invoke("GET", "/boom", {}, b"")
     assert status == 500
     assert json.loads(body) == {
@@ -200,7 +205,7 @@ def test_over_http_cookies_404_and_500(base_url: str) -> None:
     assert (reply.status_code, reply.headers["location"]) == (302, "/x")
     assert reply.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2"]
     missing = httpx.get(f"{base_url}/nowhere")
-    assert (missing.status_code, missing.json()) == (404, {"message": "Not Found"})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
     crashed = httpx.put(f"{base_url}/boom")
     assert (crashed.status_code, crashed.json()["error"]["code"]) == (500, "internal_error")
 

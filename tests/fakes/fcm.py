@@ -1,6 +1,7 @@
 """A fake FCM HTTP v1 server on 127.0.0.1: what firebase-admin talks to when FCM_API_BASE_URL
-points here. It records every message it accepts, can answer 5xx for the next N requests, and
-answers UNREGISTERED for the tokens it is told are gone.
+points here. It records every message it accepts (data, and the android options such as
+collapse_key and notification tag), can answer 5xx for the next N requests, and answers
+UNREGISTERED for the tokens it is told are gone.
 
 To watch the pushes of `make run`:  python -m tests.fakes.fcm --port 9099   (prints each one)
 and start `make run` with FCM_API_BASE_URL=http://127.0.0.1:9099."""
@@ -91,7 +92,10 @@ class FakeFcm:
             self.accepted.append(message)
             self._changed.notify_all()
             if self.echo:
-                print(json.dumps({"project": project, "token": message.get("token"), "data": message.get("data")}))
+                shown = {"project": project, "token": message.get("token"), "data": message.get("data")}
+                if (message.get("android") or {}).get("collapse_key"):
+                    shown["collapse_key"] = message["android"]["collapse_key"]
+                print(json.dumps(shown))
             return 200, {"name": f"projects/{project}/messages/{next(self._ids)}"}
 
     def _make_server(self) -> ThreadingHTTPServer:

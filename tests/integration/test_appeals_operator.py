@@ -51,7 +51,13 @@ def test_list_shows_open_appeals_of_the_tenant_newest_first(api: Api, factory: F
     item = reply.body["appeals"][0]
     assert item["status"] == "new" and item["channel"] == "telegram" and item["assigned_operator_id"] is None
     assert item["preview"] == "Есть Varta 60Ah?"
-    assert item["client"] == {"id": str(client), "name": "Ivan", "phone": "+79123456789"}
+    assert item["client"] == {
+        "id": str(client),
+        "name": "Ivan",
+        "phone": "+79123456789",
+        "reachable": True,
+        "phone_verified": False,
+    }
     assert {"created_at", "updated_at"} <= item.keys()
     # And the filters narrow it down
     everything = api.get(APPEALS, token=token, query={"status": "all"}).body["appeals"]
@@ -136,7 +142,14 @@ def test_detail_has_the_client_and_the_messages_in_order(api: Api, factory: Fact
     assert reply.status == 200
     detail = reply.body["appeal"]
     assert detail["id"] == str(appeal) and detail["status"] == "new" and detail["normalized"] is None
-    assert detail["client"] == {"id": str(client), "name": "Maria", "phone": None, "telegram_id": 555000111}
+    assert detail["client"] == {
+        "id": str(client),
+        "name": "Maria",
+        "phone": None,
+        "telegram_id": 555000111,
+        "reachable": True,
+        "phone_verified": False,
+    }
     messages = detail["messages"]
     assert [(m["direction"], m["text"], m["delivery_status"]) for m in messages] == [
         ("in", "Сколько стоит?", "received"),

@@ -85,7 +85,12 @@ def test_new_appeal_reaches_every_phone_of_the_tenant_and_nothing_else(
     assert sorted(fake_fcm.tokens()) == sorted([anna_fcm, boris_fcm])
     assert summary["sent"] == 2
     message = fake_fcm.messages_to(anna_fcm)[0]
-    assert message["data"] == {"type": "new_appeal", "appeal_id": appeal_id, "preview": "Нужен аккумулятор 60Ah"}
+    assert message["data"] == {
+        "type": "new_appeal",
+        "appeal_id": appeal_id,
+        "preview": "Нужен аккумулятор 60Ah",
+        "notification_tag": f"appeal-{appeal_id}",
+    }
     assert "notification" not in message and message["android"]["priority"] == "high"
     assert fake_fcm.projects == {"batterycrm-local"}
     assert {r["status"] for r in outbox(factory, tenant)} == {"sent"}
@@ -106,6 +111,7 @@ def test_appeal_taken_goes_to_the_other_phones_not_to_the_taker(api: Api, factor
         "type": "appeal_taken",
         "appeal_id": "a-42",
         "operator_id": str(anna.id),
+        "notification_tag": "appeal-a-42",
     }
     assert fake_fcm.messages_to(anna_fcm) == []
 
@@ -120,9 +126,10 @@ def test_session_replaced_goes_only_to_the_replaced_phone(api: Api, factory: Fac
     # When Anna logs in on a new phone
     api.login(anna)
     push.dispatch()
-    # Then only the old phone is told its session was replaced
-    assert fake_fcm.tokens() == [old_fcm]
-    assert fake_fcm.messages_to(old_fcm)[0]["data"] == {"type": "session_replaced", "device_type": "mobile"}
+    # Then only the old phone is told its session was replaced (it heard new_sign_in for the desktop before)
+    assert fake_fcm.tokens("session_replaced") == [old_fcm]
+    replaced = [m["data"] for m in fake_fcm.messages_to(old_fcm) if m["data"]["type"] == "session_replaced"]
+    assert replaced == [{"type": "session_replaced", "device_type": "mobile"}]
 
 
 def test_fcm_down_then_back_delivers_once_after_retries(
@@ -309,6 +316,7 @@ def test_push_data_values_are_strings(factory: Factory, fake_fcm: FakeFcm) -> No
         "appeal_id": str(uid),
         "n": "3",
         "b": "true",
+        "notification_tag": f"appeal-{uid}",
     }
 
 

@@ -58,6 +58,7 @@ def test_a_client_message_reaches_every_phone_of_the_tenant_and_no_other(
             "type": "new_appeal",
             "appeal_id": str(appeal_id),
             "preview": "Need a 60Ah battery",
+            "notification_tag": f"appeal-{appeal_id}",
         }
     assert set(fake_fcm.tokens("new_appeal")) == set(shop_phones)
 
@@ -80,5 +81,6 @@ def test_taking_an_appeal_tells_the_other_phones(
         "type": "appeal_taken",
         "appeal_id": str(appeal_id),
         "operator_id": str(anna.id),
+        "notification_tag": f"appeal-{appeal_id}",
     }
     assert "fcm-anna-e2e" not in fake_fcm.tokens()

@@ -30,5 +30,7 @@ def test_fan_out_reaches_live_mobile_sessions_of_the_tenant_only(api: Api, facto
         transaction=True,
     )
     # Then only Anna's phone gets it
-    rows = factory.query("SELECT fcm_token, kind FROM push_outbox WHERE tenant_id = %s", tenant.id)
+    rows = factory.query(
+        "SELECT fcm_token, kind FROM push_outbox WHERE tenant_id = %s AND kind = 'new_appeal'", tenant.id
+    )
     assert queued == 1 and rows == [{"fcm_token": "fcm-anna", "kind": "new_appeal"}]

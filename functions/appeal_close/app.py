@@ -1,0 +1,28 @@
+"""POST /webhook/api/operator/appeals/{id}/close — close the appeal, with an optional resolution."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from shared import lifecycle, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import AppealResponse
+from shared.models.lifecycle import CloseRequest
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/close",
+    summary="Close an appeal",
+    description="Status closed, `closed_at` set. The holder may close it, or anyone when it is unassigned "
+    "(409 `appeal_already_taken` otherwise). Closing a closed appeal again is 200; a rejected one is 409 "
+    "`appeal_closed`. A client writing again within the reopen window reopens it. The body is optional.",
+    tags=["lifecycle"],
+)
+def close(appeal_id: str, request: Annotated[CloseRequest | None, Body()] = None) -> AppealResponse:
+    session = sessions.authenticate(app.current_event)
+    return AppealResponse(appeal=lifecycle.close(session, appeal_id, request))
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,23 @@
+"""POST /webhook/api/operator/appeals/{id}/notes — an internal note, never sent to the client."""
+
+from shared import lifecycle, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import MessageResponse
+from shared.models.lifecycle import NoteRequest
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/notes",
+    summary="Add an internal note",
+    description="Any operator of the tenant, on an appeal in any state: a message with direction `note` "
+    "(delivery `internal`), shown in the appeal's messages, never sent to the client. `text`: 1-4096 chars.",
+    tags=["lifecycle"],
+)
+def add_note(appeal_id: str, request: NoteRequest) -> MessageResponse:
+    session = sessions.authenticate(app.current_event)
+    return lifecycle.add_note(session, appeal_id, request)
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,28 @@
+"""POST /webhook/api/operator/appeals/{id}/read — move the caller's read mark."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from shared import lifecycle, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import AppealResponse
+from shared.models.lifecycle import ReadRequest
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/read",
+    summary="Mark an appeal read",
+    description="The caller's read mark moves to `message_id` (a message of this appeal, else 404), or to "
+    "the newest message without it. `unread_count` counts the client's messages after the mark. The body is "
+    "optional.",
+    tags=["lifecycle"],
+)
+def mark_read(appeal_id: str, request: Annotated[ReadRequest | None, Body()] = None) -> AppealResponse:
+    session = sessions.authenticate(app.current_event)
+    return AppealResponse(appeal=lifecycle.mark_read(session, appeal_id, request))
+
+
+lambda_handler = lambda_entry(app)

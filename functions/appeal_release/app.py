@@ -1,0 +1,23 @@
+"""POST /webhook/api/operator/appeals/{id}/release — give the appeal back to the queue."""
+
+from shared import lifecycle, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import AppealResponse
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/release",
+    summary="Release an appeal",
+    description="The holder gives the appeal back: unassigned, status new; the tenant's other phones get "
+    "`appeal_released`. Someone else's appeal is 409 `appeal_already_taken`, a closed/rejected one 409 "
+    "`appeal_closed`; releasing an unassigned open appeal changes nothing.",
+    tags=["lifecycle"],
+)
+def release(appeal_id: str) -> AppealResponse:
+    session = sessions.authenticate(app.current_event)
+    return AppealResponse(appeal=lifecycle.release(session, appeal_id))
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,24 @@
+"""POST /webhook/api/operator/appeals/{id}/transfer — hand the appeal to a colleague."""
+
+from shared import lifecycle, sessions
+from shared.api import create_app, lambda_entry
+from shared.models.appeals import AppealResponse
+from shared.models.lifecycle import TransferRequest
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/appeals/<appeal_id>/transfer",
+    summary="Transfer an appeal to a colleague",
+    description="The holder (or anyone, when unassigned) hands the appeal to `operator_id`, an active "
+    "operator of the same tenant (404 otherwise): in_progress, held by them; their phones get "
+    "`appeal_assigned`. 409 `appeal_already_taken` / `appeal_closed` as for take.",
+    tags=["lifecycle"],
+)
+def transfer(appeal_id: str, request: TransferRequest) -> AppealResponse:
+    session = sessions.authenticate(app.current_event)
+    return AppealResponse(appeal=lifecycle.transfer(session, appeal_id, request))
+
+
+lambda_handler = lambda_entry(app)

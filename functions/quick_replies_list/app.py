@@ -1,0 +1,20 @@
+"""GET /webhook/api/operator/quick-replies — the tenant's canned answers."""
+
+from shared import sessions, team
+from shared.api import create_app, lambda_entry
+from shared.models.lifecycle import QuickRepliesResponse
+
+app = create_app()
+
+
+@app.get(
+    "/webhook/api/operator/quick-replies",
+    summary="List quick replies",
+    description="The tenant's canned answers, oldest first.",
+    tags=["lists"],
+)
+def list_quick_replies() -> QuickRepliesResponse:
+    return QuickRepliesResponse(quick_replies=team.list_quick_replies(sessions.authenticate(app.current_event)))
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,22 @@
+"""POST /webhook/api/operator/quick-replies — add a canned answer for the whole tenant."""
+
+from shared import sessions, team
+from shared.api import create_app, lambda_entry
+from shared.models.lifecycle import QuickReplyRequest, QuickReplyResponse
+
+app = create_app()
+
+
+@app.post(
+    "/webhook/api/operator/quick-replies",
+    summary="Create a quick reply",
+    description="`title` 1-100 chars, `text` 1-4096 chars; 201 with the new quick reply.",
+    tags=["lists"],
+    status_code=201,
+)
+def create_quick_reply(request: QuickReplyRequest) -> QuickReplyResponse:
+    session = sessions.authenticate(app.current_event)
+    return QuickReplyResponse(quick_reply=team.create_quick_reply(session, request))
+
+
+lambda_handler = lambda_entry(app)
