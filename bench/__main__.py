@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from bench import baseline, coldstart, setup
+from bench import media as media_bench
 from bench.measure import Figure, median, timed
 from devtools.gateway import Gateway
 from shared import cleanup, db, sessions, settings
@@ -284,6 +285,8 @@ def main() -> None:
             ),
             "floor_large_p50_ms": base_large.p50_ms,
         }
+        media_webhooks, media_ready = media_bench.figures(fake, quick)  # the webhook with a photo, -> ready
+        endpoints += media_webhooks
         cleaned = cleanup_run(url, 10_000 if quick else 100_000)
         load = sustained_load(data.token, 3 if quick else 10)
     against_bare = baseline.compare(url, data.token, str(data.appeal_id), quick)
@@ -315,6 +318,8 @@ def main() -> None:
                 and (fig.round_trips or 0) <= TARGETS["read_round_trips"]
             )
             target = verdict(ok, "<= 2 trips, p50 <= 5x, p99 <= 15x")
+        elif fig.name.startswith("webhook"):  # what Telegram waits for: never the file itself
+            target = verdict((fig.round_trips or 0) <= 2, "<= 2 trips, the file is fetched after the answer")
         lines.append(row(fig, base, target))
     v_large = scale["validation_large"]
     l_large = scale["list_large"]
@@ -325,6 +330,8 @@ def main() -> None:
         f"(floor {base.p50_ms:.3f} -> {base_large.p50_ms:.3f})",
         f"cleanup: {cleaned['ended']:,} expired sessions ended in {cleaned['total_s']} s, "
         f"longest lock {cleaned['longest_lock_ms']} ms (batches of {cleaned['batch_size']})",
+        f"media: webhook -> ready for a {media_ready['photo_bytes']:,}-byte photo through the local store: "
+        f"median {media_ready['median_ms']} ms, max {media_ready['max_ms']} ms ({media_ready['runs']} runs)",
         f"load: {load['clients']} clients over HTTP for {load['seconds']} s: {load['rps']} req/s, "
         f"{load['errors']} errors",
         "cold start (import + handler, median ms; target <= 250):",
@@ -346,6 +353,7 @@ def main() -> None:
         "figures": [vars(f) for f in [validation_fig, *endpoints]],
         "scale": scale,
         "cleanup": cleaned,
+        "media_ready": media_ready,
         "load": load,
         "cold_start": colds,
         "against_bare": against_bare,

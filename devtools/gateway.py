@@ -34,7 +34,7 @@ from wsgiref.headers import Headers
 
 import yaml
 
-from devtools import docs_site
+from devtools import docs_site, media_server
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL_ERROR = json.dumps(
@@ -279,7 +279,10 @@ class Gateway:
         if documentation is not None:  # /docs, /openapi.json and / (local only)
             return documentation
         matched = self.match(method, path)
-        if matched is None and self.default_route is None:
+        if media_server.handles(path):  # the local media store's signed URLs (S3's part in AWS)
+            pairs = headers.items() if isinstance(headers, Mapping) else headers
+            status, out_headers, out = media_server.serve(method, path, query, dict(pairs), body)
+        elif matched is None and self.default_route is None:
             status, out_headers, out = self._unrouted(method, path)
         else:
             route, params = matched or (self.default_route, {})

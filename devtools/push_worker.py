@@ -1,11 +1,14 @@
-"""`make run`'s stand-in for the dispatcher Lambda: a background thread that dispatches the push
-outbox when a commit kicks it (``shared.push.kick``) and every minute, like the schedule."""
+"""`make run`'s stand-in for the job worker Lambdas: a background thread that runs a job queue
+when a commit kicks it (``shared.jobs.kick``) and every minute, like the schedule. The push
+outbox by default; ``LocalDispatcher("media", media.dispatch)`` runs the media downloads."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
-from shared import db, push
+from shared import db, jobs, push
 from shared.observability import logger
 from shared.settings import get_settings
 
@@ -21,15 +24,17 @@ def describe() -> str:
 
 
 class LocalDispatcher:
-    def __init__(self, interval_s: float = 60.0) -> None:
+    def __init__(self, queue: str = "push", run: Callable[[], Any] | None = None, interval_s: float = 60.0) -> None:
+        self.queue = queue
+        self.run = run or push.dispatch
         self.interval_s = interval_s
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="push-dispatcher", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"{queue}-worker", daemon=True)
 
     def start(self) -> LocalDispatcher:
         self._thread.start()
-        push.set_local_kicker(self.kick)
+        jobs.set_local_kicker(self.queue, self.kick)
         self.kick()  # whatever was left over from the last run
         return self
 
@@ -37,7 +42,7 @@ class LocalDispatcher:
         self._wake.set()
 
     def stop(self) -> None:
-        push.set_local_kicker(None)
+        jobs.set_local_kicker(self.queue, None)
         self._stopping.set()
         self._wake.set()
         self._thread.join(timeout=30)
@@ -49,7 +54,7 @@ class LocalDispatcher:
             if self._stopping.is_set():
                 break
             try:
-                push.dispatch()
+                self.run()
             except Exception as exc:  # keep the worker alive; the next kick or minute tries again
-                logger.exception("local push dispatcher failed", extra={"error": type(exc).__name__})
+                logger.exception(f"local {self.queue} worker failed", extra={"error": type(exc).__name__})
         db.close()

@@ -131,14 +131,20 @@ def main() -> None:
 
     from devtools import push_worker
     from devtools.gateway import Gateway
+    from shared import media
 
+    link_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - links need a real address
+    os.environ.setdefault("MEDIA_LOCAL_BASE_URL", f"http://{link_host}:{port}")  # signed media links point here
+    settings.reset()
     gateway = Gateway(ROOT / "template.yaml")
     print(banner(port, telegram_mode(), host))
     print(f"push dispatcher running in the background: {push_worker.describe()}\n")
     dispatcher = push_worker.LocalDispatcher().start()
+    media_worker = push_worker.LocalDispatcher("media", media.dispatch).start()  # media downloads
     try:
         gateway.serve(host=host, port=port)
     finally:
+        media_worker.stop()
         dispatcher.stop()
 
 

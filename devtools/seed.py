@@ -14,6 +14,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from devtools import seed_media
 from shared import config, passwords
 
 
@@ -241,6 +242,8 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
                     "INSERT INTO appeal_reads (tenant_id, appeal_id, operator_id, read_seq) VALUES (%s, %s, %s, %s)",
                     (tenant_id, appeal_id, operator_ids[login], seq),
                 )
+        if tenant.slug == "demo":
+            seed_media.load(conn, tenant_id)  # a photo, a voice message and a contact
     return tenant_ids
 
 

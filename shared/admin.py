@@ -11,6 +11,7 @@ DATABASE_SECRET_ARN with AWS credentials):
     python -m shared.admin set-bot-token SLUG REFERENCE   # secretsmanager:<secret id or ARN> | plain:<token>
     python -m shared.admin set-webhook SLUG PUBLIC_BASE_URL   # Telegram's setWebhook for /webhook/telegram/SLUG
     python -m shared.admin webhook-info SLUG               # Telegram's getWebhookInfo: pending, last error
+    python -m shared.admin set-welcome-text SLUG "Text" | --clear   # the bot's answer to /start
 
 From a checkout, run it as `make admin ARGS="..."` or `.venv/bin/python -m shared.admin ...`.
 
@@ -31,6 +32,7 @@ import psycopg
 from shared import admin_telegram, config, db, passwords
 from shared.errors import ServiceUnavailable
 from shared.models.sessions import MIN_PASSWORD_LENGTH
+from shared.repo import inbox as inbox_repo
 from shared.repo import operators
 from shared.repo import sessions as session_repo
 from shared.settings import get_settings
@@ -137,6 +139,15 @@ def revoke_sessions(args: argparse.Namespace) -> str:
     return f"{ended} session(s) of {args.login} revoked"
 
 
+def set_welcome_text(args: argparse.Namespace) -> str:
+    text = None if args.clear else (args.text or "").strip() or None
+    if text is None and not args.clear:
+        raise AdminError("give the text, or --clear")
+    if not db.run(lambda conn: inbox_repo.set_welcome_text(conn, args.slug, text)):
+        raise AdminError(f"no tenant with slug {args.slug!r}")
+    return f"welcome text of {args.slug} {'cleared' if text is None else 'set'}"
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="python -m shared.admin", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -166,6 +177,11 @@ def parser() -> argparse.ArgumentParser:
         cmd = commands.add_parser(name, help=name.replace("-", " "))
         cmd.add_argument("login")
         cmd.set_defaults(run=run)
+    welcome = commands.add_parser("set-welcome-text", help="what the tenant's bot answers to /start")
+    welcome.add_argument("slug")
+    welcome.add_argument("text", nargs="?")
+    welcome.add_argument("--clear", action="store_true", help="answer /start with nothing")
+    welcome.set_defaults(run=set_welcome_text)
     admin_telegram.add_commands(commands)
     return root
 

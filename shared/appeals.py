@@ -17,12 +17,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, metrics, search, telegram
+from shared import db, media, metrics, search, telegram, uploads
 from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -114,6 +115,9 @@ def detail(session: Session, appeal_id: str) -> AppealDetailOut:
     row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid, session.operator_id))
     if row is None:
         raise NotFound("No such appeal.")
+    for message in row["messages"]:
+        for attachment in message.get("attachments") or ():
+            attachment["url"] = media.signed_url(attachment)
     return AppealDetailOut.model_validate(row)
 
 
@@ -200,7 +204,13 @@ class _Outgoing:
 
 
 def respond(session: Session, appeal_id: str, request: ResponseRequest) -> MessageResponse:
-    return _send(session, parse_id(appeal_id), "text", request.text, None, request.client_message_id)
+    appeal_uuid = parse_id(appeal_id)
+    files = request.attachment_ids
+    kind = uploads.check(session, files) if files else "text"
+    answer = _send(session, appeal_uuid, kind, request.text or "", None, request.client_message_id, files)
+    if files:
+        answer.message.attachments = uploads.attachments_out(session, answer.message.id)
+    return answer
 
 
 def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> MessageResponse:
@@ -212,7 +222,13 @@ def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> Messa
 
 
 def _send(
-    session: Session, appeal_id: UUID, kind: str, text: str, promo_id: UUID | None, client_message_id: str | None
+    session: Session,
+    appeal_id: UUID,
+    kind: str,
+    text: str,
+    promo_id: UUID | None,
+    client_message_id: str | None,
+    files: Sequence[UUID] = (),
 ) -> MessageResponse:
     """Record the message as pending (taking the appeal if unassigned) in one transaction, call
     Telegram outside it, then record the outcome: sent, or failed and 502."""
@@ -244,6 +260,8 @@ def _send(
             client_message_id=client_message_id,
         )
         assert message is not None  # the appeal row lock serializes requests with one client_message_id
+        if files:
+            uploads.link(conn, session, message["id"], files)
         return _Outgoing(message, True, *target)
 
     outgoing = db.run(prepare, transaction=True)
@@ -275,7 +293,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
                 metrics.telegram_failed("no_chat")
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
             token = telegram.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
-            telegram_message_id = telegram.send_message(token, outgoing.chat_id, message["text"])
+            telegram_message_id = _transmit(session, token, outgoing.chat_id, message)
         except ClientUnreachable:
             db.run(lambda conn: _blocked(conn, session, message["id"], outgoing.client_id), transaction=True)
             logger.warning("outgoing message failed: the client blocked the bot", extra=log)
@@ -288,6 +306,13 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
     logger.info("outgoing message sent", extra=log)
     metrics.message_out()
     return sent
+
+
+def _transmit(session: Session, token: str, chat_id: int, message: dict[str, Any]) -> int:
+    """The message over Telegram: its files (sendPhoto/sendDocument) or its text (sendMessage)."""
+    if message["kind"] in uploads.FILE_KINDS:
+        return uploads.send(session.tenant_id, token, chat_id, message)
+    return telegram.send_message(token, chat_id, message["text"])
 
 
 def _blocked(conn: db.Connection, session: Session, message_id: UUID, client_id: UUID) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from shared import db
 from shared.observability import logger
-from shared.repo import login_attempts, push_outbox, telegram_updates
+from shared.repo import jobs, login_attempts, push_outbox, telegram_updates
 from shared.repo import sessions as repo
 from shared.settings import get_settings
 
@@ -41,6 +41,10 @@ def run() -> dict[str, int]:
         ),
         "push_outbox_trimmed": _in_batches(
             lambda conn: push_outbox.trim_done(conn, timedelta(days=settings.push_outbox_retention_days), batch), batch
+        ),
+        "media_jobs_trimmed": _in_batches(  # done or dead downloads (the attachment keeps the outcome)
+            lambda conn: jobs.trim_done(conn, "media_jobs", timedelta(days=settings.push_outbox_retention_days), batch),
+            batch,
         ),
         "telegram_updates_trimmed": _in_batches(
             lambda conn: telegram_updates.trim(conn, timedelta(days=settings.telegram_updates_retention_days), batch),

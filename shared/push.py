@@ -13,62 +13,28 @@ dispatcher loads. Nothing here logs a token or a message body.
 from __future__ import annotations
 
 import json
-import random
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from shared import db, metrics
+from shared import db, jobs, metrics
 from shared.observability import logger
 from shared.settings import Settings, get_settings
 
 Kicker = Callable[[], None]
 
-_local_kicker: Kicker | None = None
-_lambda: tuple[Settings, Any] | None = None
-_lambda_lock = threading.Lock()
-_KICK_PAYLOAD = b'{"source": "batterycrm.push.kick"}'
-
 
 def set_local_kicker(kicker: Kicker | None) -> None:
     """Route kicks to an in-process dispatcher (``make run``'s background worker, tests)."""
-    global _local_kicker
-    _local_kicker = kicker
+    jobs.set_local_kicker("push", kicker)
 
 
 def kick() -> None:
     """Wake the dispatcher now. In AWS: an asynchronous invoke of the dispatcher function;
     locally: the registered in-process worker; otherwise nothing (the schedule still runs).
     Never raises: the change that queued the push is already committed."""
-    try:
-        kicker = _local_kicker
-        if kicker is not None:
-            kicker()
-            return
-        name = get_settings().push_dispatcher_function_name
-        if name:
-            _lambda_client().invoke(FunctionName=name, InvocationType="Event", Payload=_KICK_PAYLOAD)
-    except Exception as exc:
-        logger.warning("push dispatcher kick failed", extra={"error": type(exc).__name__})
-
-
-def _lambda_client() -> Any:
-    """One Lambda client per container (boto3 loads only here, on the first kick)."""
-    global _lambda
-    settings = get_settings()
-    with _lambda_lock:
-        if _lambda is None or _lambda[0] is not settings:
-            import boto3
-            from botocore.config import Config
-
-            config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
-            _lambda = (
-                settings,
-                boto3.session.Session().client("lambda", region_name=settings.aws_region, config=config),
-            )
-        return _lambda[1]
+    jobs.kick("push")
 
 
 # --- the dispatcher ----------------------------------------------------------------------------
@@ -110,8 +76,7 @@ def fcm_data(kind: str, data: dict[str, Any]) -> dict[str, str]:
 
 def backoff_s(attempt: int, settings: Settings) -> float:
     """Exponential backoff with jitter: half the doubled delay fixed, half random."""
-    delay = min(settings.push_backoff_max_s, settings.push_backoff_base_s * 2.0 ** (attempt - 1))
-    return delay / 2 + random.uniform(0, delay / 2)  # jitter, not security
+    return jobs.backoff_s(attempt, settings.push_backoff_base_s, settings.push_backoff_max_s)
 
 
 def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:

@@ -82,6 +82,23 @@ class Settings(BaseModel):
     push_http_timeout_s: float = Field(10.0, gt=0)
     push_time_margin_ms: int = Field(30_000, ge=0, description="Stop claiming when less Lambda time is left")
 
+    # --- media (incoming files, operator uploads) and their download jobs ---
+    media_bucket: str | None = Field(None, description="S3 bucket of the media store; unset: the local folder")
+    media_local_dir: str = Field(".local/media", description="The local media store's folder (make run, tests)")
+    media_local_base_url: str = Field(
+        "http://127.0.0.1:3000", description="Where the local gateway serves the local store's signed URLs"
+    )
+    media_signing_key: str | None = Field(None, description="HMAC key of local signed URLs (default: per process)")
+    media_url_ttl_s: int = Field(900, ge=300, description="Lifetime of a signed media GET/PUT URL")
+    media_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Telegram's getFile limit; uploads too")
+    media_worker_function_name: str | None = Field(None, description="The media worker Lambda to kick after commit")
+    media_max_attempts: int = Field(6, ge=1, description="Download attempts before an attachment is failed")
+    media_backoff_base_s: float = Field(5.0, gt=0)
+    media_backoff_max_s: float = Field(900.0, gt=0)
+    media_lease_s: int = Field(300, ge=1, description="A claimed download is retried after this if never marked")
+    media_batch_size: int = Field(10, ge=1, le=100)
+    media_time_margin_ms: int = Field(60_000, ge=0)
+
     def idle_lifetime(self, device_type: DeviceType) -> timedelta:
         seconds = self.mobile_idle_seconds if device_type == "mobile" else self.desktop_idle_seconds
         return timedelta(seconds=seconds)

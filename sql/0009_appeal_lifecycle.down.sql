@@ -6,10 +6,11 @@ DROP INDEX IF EXISTS appeals_open_activity_idx;
 DROP INDEX IF EXISTS appeals_activity_idx;
 DROP INDEX IF EXISTS appeals_client_idx;
 DROP TABLE IF EXISTS quick_replies;
-DELETE FROM push_outbox WHERE kind NOT IN ('new_appeal', 'appeal_taken', 'session_replaced');
+-- Back to 0008's kinds (appeal_message is 0008's: a client writing again).
+DELETE FROM push_outbox WHERE kind NOT IN ('new_appeal', 'appeal_taken', 'session_replaced', 'appeal_message');
 ALTER TABLE push_outbox DROP CONSTRAINT push_outbox_kind_check;
 ALTER TABLE push_outbox ADD CONSTRAINT push_outbox_kind_check
-    CHECK (kind IN ('new_appeal', 'appeal_taken', 'session_replaced'));
+    CHECK (kind IN ('new_appeal', 'appeal_taken', 'session_replaced', 'appeal_message'));
 DROP TABLE IF EXISTS appeal_reads;
 ALTER TABLE appeals DROP COLUMN IF EXISTS in_seq;
 DELETE FROM appeal_messages WHERE direction = 'note';

@@ -36,6 +36,20 @@
 -- column appeals.status text NOT NULL DEFAULT 'new'::text
 -- column appeals.tenant_id uuid NOT NULL
 -- column appeals.updated_at timestamp with time zone NOT NULL DEFAULT now()
+-- column attachments.created_at timestamp with time zone NOT NULL DEFAULT now()
+-- column attachments.file_name text
+-- column attachments.id uuid NOT NULL DEFAULT gen_random_uuid()
+-- column attachments.kind text NOT NULL
+-- column attachments.message_id uuid
+-- column attachments.mime_type text
+-- column attachments.operator_id uuid
+-- column attachments.size bigint
+-- column attachments.source text NOT NULL
+-- column attachments.status text NOT NULL DEFAULT 'pending'::text
+-- column attachments.storage_key text NOT NULL
+-- column attachments.telegram_file_id text
+-- column attachments.tenant_id uuid NOT NULL
+-- column attachments.updated_at timestamp with time zone NOT NULL DEFAULT now()
 -- column clients.created_at timestamp with time zone NOT NULL DEFAULT now()
 -- column clients.id uuid NOT NULL DEFAULT gen_random_uuid()
 -- column clients.name text
@@ -51,6 +65,15 @@
 -- column login_attempts.login_key text NOT NULL
 -- column login_attempts.source_ip text NOT NULL
 -- column login_attempts.succeeded boolean NOT NULL
+-- column media_jobs.attachment_id uuid NOT NULL
+-- column media_jobs.attempts integer NOT NULL DEFAULT 0
+-- column media_jobs.created_at timestamp with time zone NOT NULL DEFAULT now()
+-- column media_jobs.id bigint NOT NULL IDENTITY
+-- column media_jobs.last_error text
+-- column media_jobs.next_attempt_at timestamp with time zone NOT NULL DEFAULT now()
+-- column media_jobs.sent_at timestamp with time zone
+-- column media_jobs.status text NOT NULL DEFAULT 'pending'::text
+-- column media_jobs.tenant_id uuid NOT NULL
 -- column operator_devices.created_at timestamp with time zone NOT NULL DEFAULT now()
 -- column operator_devices.device_id text
 -- column operator_devices.device_info jsonb
@@ -121,7 +144,7 @@
 -- constraint appeal_messages appeal_messages_check CHECK (((direction = 'in'::text) = (delivery_status = 'received'::text)))
 -- constraint appeal_messages appeal_messages_delivery_status_check CHECK ((delivery_status = ANY (ARRAY['received'::text, 'pending'::text, 'sent'::text, 'failed'::text, 'internal'::text])))
 -- constraint appeal_messages appeal_messages_direction_check CHECK ((direction = ANY (ARRAY['in'::text, 'out'::text, 'note'::text])))
--- constraint appeal_messages appeal_messages_kind_check CHECK ((kind = ANY (ARRAY['text'::text, 'promo'::text])))
+-- constraint appeal_messages appeal_messages_kind_check CHECK ((kind = ANY (ARRAY['text'::text, 'promo'::text, 'photo'::text, 'document'::text, 'voice'::text, 'audio'::text, 'video'::text, 'video_note'::text, 'animation'::text, 'sticker'::text, 'location'::text, 'contact'::text])))
 -- constraint appeal_messages appeal_messages_note_check CHECK (((direction = 'note'::text) = (delivery_status = 'internal'::text)))
 -- constraint appeal_messages appeal_messages_operator_id_fkey FOREIGN KEY (operator_id) REFERENCES operators(id) ON DELETE SET NULL
 -- constraint appeal_messages appeal_messages_pkey PRIMARY KEY (id)
@@ -138,11 +161,23 @@
 -- constraint appeals appeals_tenant_id_client_id_fkey FOREIGN KEY (tenant_id, client_id) REFERENCES clients(tenant_id, id) ON DELETE CASCADE
 -- constraint appeals appeals_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint appeals appeals_tenant_id_id_key UNIQUE (tenant_id, id)
+-- constraint attachments attachments_check CHECK (((source = 'telegram'::text) = (telegram_file_id IS NOT NULL)))
+-- constraint attachments attachments_message_id_fkey FOREIGN KEY (message_id) REFERENCES appeal_messages(id) ON DELETE CASCADE
+-- constraint attachments attachments_operator_id_fkey FOREIGN KEY (operator_id) REFERENCES operators(id) ON DELETE SET NULL
+-- constraint attachments attachments_pkey PRIMARY KEY (id)
+-- constraint attachments attachments_size_check CHECK ((size >= 0))
+-- constraint attachments attachments_source_check CHECK ((source = ANY (ARRAY['telegram'::text, 'upload'::text])))
+-- constraint attachments attachments_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'ready'::text, 'too_large'::text, 'failed'::text])))
+-- constraint attachments attachments_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint clients clients_pkey PRIMARY KEY (id)
 -- constraint clients clients_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint clients clients_tenant_id_id_key UNIQUE (tenant_id, id)
 -- constraint clients clients_tenant_id_telegram_id_key UNIQUE (tenant_id, telegram_id)
 -- constraint login_attempts login_attempts_pkey PRIMARY KEY (id)
+-- constraint media_jobs media_jobs_attachment_id_fkey FOREIGN KEY (attachment_id) REFERENCES attachments(id) ON DELETE CASCADE
+-- constraint media_jobs media_jobs_pkey PRIMARY KEY (id)
+-- constraint media_jobs media_jobs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'dead'::text])))
+-- constraint media_jobs media_jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint operator_devices operator_devices_device_type_check CHECK ((device_type = ANY (ARRAY['mobile'::text, 'desktop'::text])))
 -- constraint operator_devices operator_devices_operator_id_device_type_tenant_id_key UNIQUE (operator_id, device_type, tenant_id)
 -- constraint operator_devices operator_devices_operator_id_fkey FOREIGN KEY (operator_id) REFERENCES operators(id) ON DELETE CASCADE
@@ -173,6 +208,7 @@
 -- constraint telegram_updates telegram_updates_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint tenants tenants_pkey PRIMARY KEY (id)
 -- index CREATE INDEX appeal_messages_appeal_idx ON public.appeal_messages USING btree (appeal_id, created_at, id)
+-- index CREATE INDEX appeal_messages_telegram_idx ON public.appeal_messages USING btree (appeal_id, telegram_message_id) WHERE (telegram_message_id IS NOT NULL)
 -- index CREATE INDEX appeal_messages_text_trgm_idx ON public.appeal_messages USING gin (text gin_trgm_ops)
 -- index CREATE INDEX appeal_reads_operator_idx ON public.appeal_reads USING btree (operator_id)
 -- index CREATE INDEX appeals_activity_idx ON public.appeals USING btree (tenant_id, COALESCE(last_message_at, created_at) DESC, id DESC)
@@ -182,12 +218,14 @@
 -- index CREATE INDEX appeals_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC)
 -- index CREATE INDEX appeals_open_activity_idx ON public.appeals USING btree (tenant_id, COALESCE(last_message_at, created_at) DESC, id DESC) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
 -- index CREATE INDEX appeals_open_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
+-- index CREATE INDEX attachments_message_idx ON public.attachments USING btree (message_id) WHERE (message_id IS NOT NULL)
 -- index CREATE INDEX clients_name_trgm_idx ON public.clients USING gin (name gin_trgm_ops)
 -- index CREATE INDEX clients_phone_digits_trgm_idx ON public.clients USING gin (regexp_replace(COALESCE(phone, ''::text), '[^0-9]'::text, ''::text, 'g'::text) gin_trgm_ops)
 -- index CREATE INDEX clients_username_trgm_idx ON public.clients USING gin (username gin_trgm_ops)
 -- index CREATE INDEX login_attempts_account_idx ON public.login_attempts USING btree (login_key, created_at)
 -- index CREATE INDEX login_attempts_created_idx ON public.login_attempts USING btree (created_at)
 -- index CREATE INDEX login_attempts_ip_idx ON public.login_attempts USING btree (source_ip, created_at) WHERE (NOT succeeded)
+-- index CREATE INDEX media_jobs_due_idx ON public.media_jobs USING btree (next_attempt_at) WHERE (status = 'pending'::text)
 -- index CREATE INDEX operator_devices_expires_idx ON public.operator_devices USING btree (expires_at)
 -- index CREATE INDEX operator_devices_last_active_idx ON public.operator_devices USING btree (last_active_at)
 -- index CREATE INDEX operator_devices_push_idx ON public.operator_devices USING btree (tenant_id, device_type) WHERE (fcm_token IS NOT NULL)
@@ -205,10 +243,12 @@
 -- index CREATE UNIQUE INDEX appeals_one_open_per_client ON public.appeals USING btree (client_id) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
 -- index CREATE UNIQUE INDEX appeals_pkey ON public.appeals USING btree (id)
 -- index CREATE UNIQUE INDEX appeals_tenant_id_id_key ON public.appeals USING btree (tenant_id, id)
+-- index CREATE UNIQUE INDEX attachments_pkey ON public.attachments USING btree (id)
 -- index CREATE UNIQUE INDEX clients_pkey ON public.clients USING btree (id)
 -- index CREATE UNIQUE INDEX clients_tenant_id_id_key ON public.clients USING btree (tenant_id, id)
 -- index CREATE UNIQUE INDEX clients_tenant_id_telegram_id_key ON public.clients USING btree (tenant_id, telegram_id)
 -- index CREATE UNIQUE INDEX login_attempts_pkey ON public.login_attempts USING btree (id)
+-- index CREATE UNIQUE INDEX media_jobs_pkey ON public.media_jobs USING btree (id)
 -- index CREATE UNIQUE INDEX operator_devices_fcm_token_key ON public.operator_devices USING btree (fcm_token) WHERE (fcm_token IS NOT NULL)
 -- index CREATE UNIQUE INDEX operator_devices_operator_id_device_type_tenant_id_key ON public.operator_devices USING btree (operator_id, device_type, tenant_id)
 -- index CREATE UNIQUE INDEX operator_devices_pkey ON public.operator_devices USING btree (id)

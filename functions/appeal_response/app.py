@@ -17,7 +17,10 @@ app = create_app()
     "Telegram refusing or timing out: 502 `channel_unavailable`, the message kept as `failed`. "
     "The client blocked the bot (Telegram 403): 409 `client_unreachable`, and later sends are 409 at once "
     "until the client writes again. Telegram rate-limiting (429): a `retry_after` up to TELEGRAM_MAX_WAIT_S "
-    "is waited out and sent once more, a longer one is 502 with `Retry-After`.",
+    "is waited out and sent once more, a longer one is 502 with `Retry-After`. "
+    "With `attachment_ids` (uploads of POST /webhook/api/operator/uploads whose bytes were PUT), photos go "
+    "as sendPhoto and other files as sendDocument, `text` (optional then, at most 1024 characters) as the "
+    "caption; another tenant's upload id is 404, an upload without its bytes or already sent is 400.",
     tags=["appeals"],
 )
 def respond(appeal_id: str, request: ResponseRequest) -> MessageResponse:

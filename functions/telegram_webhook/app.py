@@ -11,9 +11,13 @@ app = create_app()
     "/webhook/telegram/<tenant_slug>",
     summary="Telegram webhook",
     description="A Telegram Bot API Update. 401 `unauthorized` unless `X-Telegram-Bot-Api-Secret-Token` "
-    "equals the tenant's webhook secret (also for an unknown slug). A private text message from a client "
-    "creates the client if new and appends to their open appeal or opens a new one (push new_appeal); "
-    "other updates, and repeated update ids, are 200 and change nothing.",
+    "equals the tenant's webhook secret (also for an unknown slug). A private message of any kind a person "
+    "can send (text, photo, document, voice, audio, video, video note, animation, sticker, location/venue, "
+    "contact) creates the client if new and appends to their open appeal (push appeal_message) or opens a "
+    "new one (push new_appeal); files are fetched after the answer. `edited_message` replaces the text or "
+    "caption; `/start` opens nothing and is answered with the tenant's welcome text; `my_chat_member` keeps "
+    "the client's reachability. Every other update, repeated update ids and anything that cannot be stored "
+    "are 200 and acknowledged; a body without an integer `update_id` is 400.",
     tags=["incoming"],
 )
 def telegram_webhook(tenant_slug: str) -> Success:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.models import Model
 from shared.models.auth import Request, Success
@@ -63,14 +63,70 @@ class AppealOut(Model):
     client: ClientOut
 
 
+MessageKind = Literal[
+    "text",
+    "promo",
+    "photo",
+    "document",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "sticker",
+    "location",
+    "contact",
+]
+AttachmentStatus = Literal["pending", "ready", "too_large", "failed"]
+# What lists show as the last message of a file, location or contact without a caption.
+KIND_LABELS: dict[str, str] = {
+    "photo": "[photo]",
+    "document": "[document]",
+    "voice": "[voice message]",
+    "audio": "[audio]",
+    "video": "[video]",
+    "video_note": "[video message]",
+    "animation": "[animation]",
+    "sticker": "[sticker]",
+    "location": "[location]",
+    "contact": "[contact]",
+}
+
+
+class AttachmentOut(Model):
+    id: UUID
+    kind: str = Field(description="the kind of the message it came with: photo, document, voice, ...")
+    mime_type: str | None
+    file_name: str | None
+    size: int | None
+    status: AttachmentStatus
+    url: str | None = Field(None, description="when ready: works without a session header for >= 5 minutes")
+
+
+class LocationOut(Model):
+    latitude: float
+    longitude: float
+    title: str | None
+
+
+class ContactOut(Model):
+    phone: str | None = Field(description="E.164 when it parses with the tenant's region, else as sent")
+    name: str | None
+    own: bool = Field(description="the client shared their own contact")
+
+
 class MessageOut(Model):
     id: UUID
     direction: Literal["in", "out", "note"] = Field(description="note: between operators, never sent")
-    kind: Literal["text", "promo"]
+    kind: MessageKind
     text: str
     created_at: datetime
     operator_id: UUID | None
     delivery_status: DeliveryStatus
+    attachments: list[AttachmentOut] = []
+    location: LocationOut | None = None
+    contact: ContactOut | None = None
+    edited_at: datetime | None = None
 
 
 class AppealDetailOut(AppealOut):
@@ -131,9 +187,27 @@ def _not_blank(value: str) -> str:
     return value
 
 
+CAPTION_CHARS = 1024  # Telegram's caption limit: the text of an answer with attachments
+
+
 class ResponseRequest(Request):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)] | None = Field(
+        None, description="required without attachment_ids; with them it is the caption (at most 1024 characters)"
+    )
     client_message_id: ClientMessageId | None = None
+    attachment_ids: list[UUID] = Field(
+        default_factory=list, max_length=10, description="uploads (POST /webhook/api/operator/uploads) to send"
+    )
+
+    @model_validator(mode="after")
+    def _text_or_files(self) -> ResponseRequest:
+        if not self.attachment_ids and self.text is None:
+            raise ValueError("text is required without attachment_ids")
+        if self.attachment_ids and self.text is not None and len(self.text) > CAPTION_CHARS:
+            raise ValueError("text is at most 1024 characters with attachment_ids")
+        if len(set(self.attachment_ids)) != len(self.attachment_ids):
+            raise ValueError("attachment_ids repeat an id")
+        return self
 
 
 class PromoRequest(Request):
@@ -162,13 +236,66 @@ class TelegramChat(Model):
     type: str
 
 
+class TelegramFile(Model):
+    """Any file Telegram describes (photo size, document, voice, audio, video, video note,
+    animation, sticker): what the media job needs to fetch it."""
+
+    file_id: str
+    file_unique_id: str | None = None
+    file_size: int | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+
+
+class TelegramLocation(Model):
+    latitude: float
+    longitude: float
+
+
+class TelegramVenue(Model):
+    location: TelegramLocation
+    title: str | None = None
+    address: str | None = None
+
+
+class TelegramContact(Model):
+    phone_number: str
+    first_name: str | None = None
+    last_name: str | None = None
+    user_id: int | None = None
+
+
 class TelegramMessage(Model):
     message_id: int
     chat: TelegramChat
     from_: TelegramUser | None = Field(None, alias="from")
     text: str | None = None
+    caption: str | None = None
+    photo: list[TelegramFile] | None = None
+    document: TelegramFile | None = None
+    voice: TelegramFile | None = None
+    audio: TelegramFile | None = None
+    video: TelegramFile | None = None
+    video_note: TelegramFile | None = None
+    animation: TelegramFile | None = None
+    sticker: TelegramFile | None = None
+    location: TelegramLocation | None = None
+    venue: TelegramVenue | None = None
+    contact: TelegramContact | None = None
+
+
+class TelegramChatMember(Model):
+    status: str
+
+
+class TelegramChatMemberUpdated(Model):
+    chat: TelegramChat
+    from_: TelegramUser = Field(alias="from")
+    new_chat_member: TelegramChatMember
 
 
 class TelegramUpdate(Model):
     update_id: int
     message: TelegramMessage | None = None
+    edited_message: TelegramMessage | None = None
+    my_chat_member: TelegramChatMemberUpdated | None = None

@@ -10,6 +10,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
+from shared.models.appeals import KIND_LABELS
 
 # Newest first, keyset-paginated: the page starts strictly after (before_key, before_id) in
 # (sort key DESC, id DESC) order, so appeals arriving meanwhile never shift the next page. The sort
@@ -94,7 +95,15 @@ SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operato
        COALESCE((SELECT json_agg(json_build_object(
                             'id', m.id, 'direction', m.direction, 'kind', m.kind, 'text', m.text,
                             'created_at', m.created_at, 'operator_id', m.operator_id,
-                            'delivery_status', m.delivery_status)
+                            'delivery_status', m.delivery_status, 'edited_at', m.edited_at,
+                            'location', m.location, 'contact', m.contact,
+                            'attachments', COALESCE((
+                                SELECT json_agg(json_build_object(
+                                           'id', f.id, 'kind', f.kind, 'mime_type', f.mime_type,
+                                           'file_name', f.file_name, 'size', f.size, 'status', f.status,
+                                           'storage_key', f.storage_key) ORDER BY f.created_at, f.id)
+                                  FROM attachments f
+                                 WHERE f.message_id = m.id AND f.tenant_id = m.tenant_id), '[]'::json))
                         ORDER BY m.created_at, m.id)
                    FROM appeal_messages m
                   WHERE m.appeal_id = a.id AND m.tenant_id = a.tenant_id), '[]'::json) AS messages
@@ -252,51 +261,6 @@ UPDATE appeals a
    AND m.direction IN ('in', 'out')
 """
 
-# Incoming message, step 1: the client (by telegram_id). The upsert locks the client's row, so a
-# client's concurrent messages go through the next steps one at a time.
-UPSERT_CLIENT = """
-INSERT INTO clients (tenant_id, telegram_id, name, username)
-VALUES (%(tenant_id)s, %(telegram_id)s, %(name)s, %(username)s)
-ON CONFLICT (tenant_id, telegram_id) DO UPDATE
-   SET username = EXCLUDED.username,
-       name = COALESCE(clients.name, EXCLUDED.name),
-       updated_at = now()
-RETURNING id
-"""
-
-# Step 2: reopen the client's latest appeal when it was closed less than the window ago (back to
-# its holder, else new). After a reject, after the window, or with an open appeal there is nothing
-# to reopen.
-REOPEN = """
-UPDATE appeals a
-   SET status = CASE WHEN a.assigned_operator_id IS NULL THEN 'new' ELSE 'in_progress' END,
-       closed_at = NULL, preview = %(preview)s, updated_at = now()
- WHERE a.id = (SELECT l.id FROM appeals l
-                WHERE l.client_id = %(client_id)s AND l.tenant_id = %(tenant_id)s
-                ORDER BY l.created_at DESC, l.id DESC LIMIT 1)
-   AND a.status = 'closed'
-   AND a.closed_at > now() - make_interval(hours => %(window_hours)s)
-   AND NOT EXISTS (SELECT 1 FROM appeals o WHERE o.client_id = a.client_id AND o.status IN ('new', 'in_progress'))
-RETURNING a.id, a.assigned_operator_id
-"""
-
-# Step 2 otherwise: the open appeal, or a new one (the partial unique index admits one open
-# appeal per client). ``created`` tells a new appeal from an appended one.
-OPEN_OR_APPEND = """
-INSERT INTO appeals (tenant_id, client_id, preview)
-VALUES (%(tenant_id)s, %(client_id)s, %(preview)s)
-ON CONFLICT (client_id) WHERE status IN ('new', 'in_progress') DO UPDATE
-   SET preview = EXCLUDED.preview, updated_at = now()
-RETURNING id, (xmax = 0) AS created, assigned_operator_id
-"""
-
-# Step 3: the message.
-INSERT_INCOMING = """
-INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status, telegram_message_id)
-VALUES (%(tenant_id)s, %(appeal_id)s, 'in', %(text)s, 'received', %(telegram_message_id)s)
-RETURNING id
-"""
-
 
 def list_page(
     conn: Connection,
@@ -401,8 +365,8 @@ def insert_outgoing(
         "client_message_id": client_message_id,
     }
     message = conn.execute(INSERT_OUTGOING, params).fetchone()
-    if message is not None:
-        record_activity(conn, tenant_id, message["id"])
+    if message is not None:  # a file without a caption: its kind's label in the list
+        record_activity(conn, tenant_id, message["id"], None if text.strip() else KIND_LABELS.get(kind))
     return message
 
 
@@ -436,50 +400,3 @@ def record_activity(conn: Connection, tenant_id: UUID, message_id: UUID, preview
     """Bring the message's appeal up to date (last_message_at/preview, the unread counter); call it
     right after inserting any client or operator message, in the same transaction."""
     conn.execute(RECORD_ACTIVITY, {"tenant_id": tenant_id, "message_id": message_id, "preview": preview})
-
-
-def receive(
-    conn: Connection,
-    *,
-    tenant_id: UUID,
-    telegram_id: int,
-    name: str | None,
-    username: str | None,
-    text: str,
-    preview: str,
-    telegram_message_id: int,
-    reopen_window_hours: int = 72,
-) -> dict[str, Any]:
-    """The client, the appeal the message belongs to (the open one; the latest one reopened when it
-    was closed within ``reopen_window_hours``; else a new one) and the message. Returns appeal_id,
-    message_id, created, reopened and assigned_operator_id (the holder, if any)."""
-    client = conn.execute(
-        UPSERT_CLIENT, {"tenant_id": tenant_id, "telegram_id": telegram_id, "name": name, "username": username}
-    ).fetchone()
-    assert client is not None
-    params = {
-        "tenant_id": tenant_id,
-        "client_id": client["id"],
-        "preview": preview,
-        "window_hours": reopen_window_hours,
-    }
-    reopened = conn.execute(REOPEN, params).fetchone()
-    appeal: dict[str, Any] | None
-    if reopened is not None:
-        appeal = {"id": reopened["id"], "created": False, "assigned_operator_id": reopened["assigned_operator_id"]}
-    else:
-        appeal = conn.execute(OPEN_OR_APPEND, params).fetchone()
-    assert appeal is not None
-    message = conn.execute(
-        INSERT_INCOMING,
-        {"tenant_id": tenant_id, "appeal_id": appeal["id"], "text": text, "telegram_message_id": telegram_message_id},
-    ).fetchone()
-    assert message is not None
-    record_activity(conn, tenant_id, message["id"], preview)
-    return {
-        "appeal_id": appeal["id"],
-        "message_id": message["id"],
-        "created": appeal["created"],
-        "reopened": reopened is not None,
-        "assigned_operator_id": appeal["assigned_operator_id"],
-    }

@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from shared import db, push
 from shared.db import Connection
+from shared.repo import jobs
 from shared.settings import get_settings
 
 ENQUEUE = """
@@ -100,7 +101,7 @@ SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
 def enqueue_for_operator_mobiles(
     conn: Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any]
 ) -> int:
-    """Queue ``kind`` for every live mobile session of one operator; returns how many rows."""
+    """Queue ``kind`` for every live mobile session of one operator with an FCM token."""
     params = {"tenant_id": tenant_id, "operator_id": operator_id, "kind": kind, "data": Jsonb(data)}
     queued = conn.execute(ENQUEUE_FOR_OPERATOR_MOBILES, params).rowcount
     if queued:
@@ -127,55 +128,9 @@ def enqueue(
     return len(rows)
 
 
-# --- the dispatcher's side ---------------------------------------------------------------------
+# --- the dispatcher's side: the job queue's shared queries (shared.repo.jobs) on this table ---
 
-# Claim up to ``limit`` due rows: locked rows (another dispatcher is claiming them) are skipped, and
-# each claimed row is leased (next_attempt_at moves past the lease) and counted as an attempt in the
-# same statement, so once it commits no other dispatcher can take the row until the lease runs out.
-# A dispatcher that dies before marking its rows leaves them to be sent again after the lease:
-# delivery is at least once. MATERIALIZED keeps the locking subquery evaluated exactly once.
-CLAIM_DUE = """
-WITH due AS MATERIALIZED (
-    SELECT id
-      FROM push_outbox
-     WHERE status = 'pending' AND next_attempt_at <= now() AND attempts < %(max_attempts)s
-     ORDER BY next_attempt_at
-     LIMIT %(limit)s
-       FOR UPDATE SKIP LOCKED
-)
-UPDATE push_outbox o
-   SET attempts = o.attempts + 1,
-       next_attempt_at = now() + make_interval(secs => %(lease_s)s)
-  FROM due
- WHERE o.id = due.id
-RETURNING o.id, o.kind, o.data, o.fcm_token, o.session_id, o.attempts
-"""
-
-# Rows whose last allowed attempt was claimed but never marked (the dispatcher died): give up.
-GIVE_UP_ABANDONED = """
-UPDATE push_outbox
-   SET status = 'dead', last_error = coalesce(last_error || '; ', '') || 'dispatcher did not finish the last attempt'
- WHERE status = 'pending' AND next_attempt_at <= now() AND attempts >= %(max_attempts)s
-"""
-
-MARK_SENT = """
-UPDATE push_outbox SET status = 'sent', sent_at = now(), last_error = NULL
- WHERE id = ANY(%(ids)s) AND status = 'pending'
-"""
-
-MARK_RETRY = """
-UPDATE push_outbox o
-   SET next_attempt_at = now() + make_interval(secs => f.delay_s), last_error = f.error
-  FROM unnest(%(ids)s::bigint[], %(delays)s::float8[], %(errors)s::text[]) AS f(id, delay_s, error)
- WHERE o.id = f.id AND o.status = 'pending'
-"""
-
-MARK_DEAD = """
-UPDATE push_outbox o
-   SET status = 'dead', last_error = f.error
-  FROM unnest(%(ids)s::bigint[], %(errors)s::text[]) AS f(id, error)
- WHERE o.id = f.id AND o.status = 'pending'
-"""
+TABLE = "push_outbox"
 
 # FCM said these tokens will never work again: no session keeps them.
 FORGET_TOKENS = """
@@ -185,47 +140,34 @@ UPDATE operator_devices SET fcm_token = NULL WHERE fcm_token = ANY(%(tokens)s)
 
 def claim_due(conn: Connection, *, limit: int, lease_s: int, max_attempts: int) -> list[dict[str, Any]]:
     """Lease up to ``limit`` due rows for sending (one statement, committed on return)."""
-    params = {"limit": limit, "lease_s": lease_s, "max_attempts": max_attempts}
-    return conn.execute(CLAIM_DUE, params).fetchall()
+    return jobs.claim_due(conn, TABLE, limit=limit, lease_s=lease_s, max_attempts=max_attempts)
 
 
 def give_up_abandoned(conn: Connection, *, max_attempts: int) -> int:
-    return conn.execute(GIVE_UP_ABANDONED, {"max_attempts": max_attempts}).rowcount
+    return len(jobs.give_up_abandoned(conn, TABLE, max_attempts=max_attempts))
 
 
 def mark_sent(conn: Connection, ids: list[int]) -> None:
-    if ids:
-        conn.execute(MARK_SENT, {"ids": ids})
+    jobs.mark_sent(conn, TABLE, ids)
 
 
 def mark_retry(conn: Connection, retries: list[tuple[int, float, str]]) -> None:
     """(id, delay in seconds, error) for each row to try again later."""
-    if retries:
-        ids, delays, errors = (list(col) for col in zip(*retries, strict=True))
-        conn.execute(MARK_RETRY, {"ids": ids, "delays": delays, "errors": errors})
+    jobs.mark_retry(conn, TABLE, retries)
 
 
 def mark_dead(conn: Connection, dead: list[tuple[int, str]]) -> None:
     """(id, error) for each row never to try again."""
-    if dead:
-        ids, errors = (list(col) for col in zip(*dead, strict=True))
-        conn.execute(MARK_DEAD, {"ids": ids, "errors": errors})
+    jobs.mark_dead(conn, TABLE, dead)
 
 
 def forget_tokens(conn: Connection, tokens: list[str]) -> int:
     return conn.execute(FORGET_TOKENS, {"tokens": tokens}).rowcount if tokens else 0
 
 
-# Sent and dead rows, once old: a pending row is never trimmed, however old.
-TRIM_DONE = """
-DELETE FROM push_outbox
- WHERE id IN (SELECT id FROM push_outbox WHERE status <> 'pending' AND created_at < now() - %(retention)s::interval
-               LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
-"""
-
-
 def trim_done(conn: Connection, retention: timedelta, batch: int) -> int:
-    return conn.execute(TRIM_DONE, {"retention": retention, "batch": batch}).rowcount
+    """Sent and dead rows, once old: a pending row is never trimmed, however old."""
+    return jobs.trim_done(conn, TABLE, retention, batch)
 
 
 OLDEST_PENDING_AGE = """

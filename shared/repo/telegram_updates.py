@@ -9,7 +9,8 @@ from uuid import UUID
 from shared.db import Connection
 
 FIND_TENANT_BY_SLUG = """
-SELECT id, telegram_webhook_secret FROM tenants WHERE slug = %(slug)s
+SELECT id, telegram_webhook_secret, phone_region, welcome_text, telegram_bot_token_ref
+  FROM tenants WHERE slug = %(slug)s
 """
 
 # True the first time an update id is seen for the tenant; a duplicate delivery inserts nothing.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools import seed_media
+from shared import media
 from tests.browser.conftest import Pages
 from tests.helpers import Api, Factory, Operator
 from tests.integration.test_appeals_webhook import post, update
@@ -106,8 +109,7 @@ def test_open_take_reply_seen_in_the_thread_and_at_telegram(
     expect(thread.get_by_role("listitem").last).to_contain_text("Great, on my way")
 
 
-def test_close_an_appeal_after_lifecycle(pages: Pages, factory: Factory) -> None:
-    """Needs POST .../appeals/{id}/close (h12-lifecycle): fails until that branch is merged."""
+def test_close_an_appeal(pages: Pages, factory: Factory) -> None:
     tenant = factory.tenant()
     op = factory.operator(tenant)
     factory.appeal(tenant, client=factory.client(tenant, name="Closing Client"), text="Thanks, all done")
@@ -159,22 +161,33 @@ def test_a_newer_desktop_sign_in_elsewhere_ends_this_one_and_says_why(
     expect(appeals(page)).to_have_count(0)
 
 
-def test_a_photo_is_shown_after_media(pages: Pages, factory: Factory, http_api: Api, fake_telegram: Any) -> None:
-    """Needs incoming media (h11-media: photo messages, the download job, the media store and the
-    fake Telegram's getFile): fails until that branch is merged."""
+def test_a_photo_is_shown(
+    pages: Pages,
+    factory: Factory,
+    http_api: Api,
+    fake_telegram: Any,
+    configure: Any,
+    tmp_path: Path,
+    http_base_url: str,
+) -> None:
+    # Given the local media store behind the gateway, and a photo that Telegram holds for the bot
+    configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
+    fake_telegram.add_file("large-photo", seed_media.png())
     tenant = factory.tenant()
     factory.telegram_bot(tenant)
     op = factory.operator(tenant)
     page = pages.open()
     sign_in(page, op)
+    # When the client sends it with a caption, and the media job fetches it
     photo = update(601, 880003, None)
     photo["message"]["photo"] = [
         {"file_id": "small-photo", "file_unique_id": "s1", "width": 90, "height": 90, "file_size": 1200},
-        {"file_id": "large-photo", "file_unique_id": "l1", "width": 1280, "height": 960, "file_size": 48000},
+        {"file_id": "large-photo", "file_unique_id": "l1", "width": 160, "height": 96, "file_size": 4000},
     ]
     photo["message"]["caption"] = "This one, on the left"
     assert post(http_api, tenant, photo).status == 200
-
+    assert media.dispatch()["ready"] == 1
+    # Then the operator sees the caption and the picture itself in the conversation
     appeals(page).get_by_role("listitem").filter(has_text="Ivan Petrov").get_by_role("link").click()
     conversation = page.get_by_role("region", name="Conversation")
     expect(conversation).to_contain_text("This one, on the left")

@@ -1,6 +1,10 @@
 """A fake Telegram Bot API on 127.0.0.1: records every call and answers like Telegram, or fails
 (HTTP 5xx, ``ok: false``), answers 403 as for a client who blocked the bot, rate-limits (429 with
-``parameters.retry_after``) or hangs past the client's timeout when told to."""
+``parameters.retry_after``) or hangs past the client's timeout when told to.
+
+Files: ``add_file(file_id, data)`` makes ``getFile`` answer a path and ``GET /file/bot<token>/<path>``
+serve the bytes (``file_mode`` fails either step); ``sendPhoto``/``sendDocument`` multipart uploads
+are recorded with their file (``Call.files``)."""
 
 from __future__ import annotations
 
@@ -19,17 +23,41 @@ class Call:
     token: str
     method: str
     body: dict[str, Any]
+    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)  # field -> (name, type, bytes)
     at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
 
+def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str, tuple[str, str, bytes]]]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(f"content-type: {content_type}\r\n\r\n".encode() + raw)
+    fields: dict[str, Any] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[str(name)] = (filename, part.get_content_type(), payload)
+        else:
+            fields[str(name)] = payload.decode()
+    return fields, files
+
+
 class FakeTelegram:
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, sample_file: bytes | None = None) -> None:
+        self.sample_file = sample_file  # served for any unknown file_id (the README's walk-through)
         self.calls: list[Call] = []
         self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang
         self._rate_limited: tuple[int | None, int] = (0, 0)  # (retry_after, how many more calls) to answer 429
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._next_message_id = 1000
+        self.files: dict[str, bytes] = {}  # file_id -> bytes
+        self.file_mode = "ok"  # ok | getfile_error | download_error | too_big | hang_download
+        self.downloads: list[str] = []  # file paths downloaded
         self.webhooks: dict[str, dict[str, Any]] = {}  # per bot token: what setWebhook registered
         self.webhook_error: tuple[int, str] | None = None  # (unix time, message) getWebhookInfo reports
         self.pending_updates = 0
@@ -40,6 +68,26 @@ class FakeTelegram:
     def sent_messages(self) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == "sendMessage"]
+
+    def add_file(self, file_id: str, data: bytes) -> None:
+        self.files[file_id] = data
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def _get_file(self, call: Call) -> tuple[int, dict[str, Any]]:
+        file_id = str(call.body.get("file_id"))
+        if file_id not in self.files and self.sample_file is not None:
+            self.files[file_id] = self.sample_file
+        if self.file_mode == "getfile_error":
+            return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+        if self.file_mode == "too_big":
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: file is too big"}
+        if file_id not in self.files:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+        result = {"file_id": file_id, "file_size": len(self.files[file_id]), "file_path": f"documents/{file_id}.bin"}
+        return 200, {"ok": True, "result": result}
 
     def fail(self, mode: str = "error") -> None:
         self.mode = mode
@@ -83,6 +131,8 @@ class FakeTelegram:
             return 200, {"ok": True, "result": True, "description": "Webhook was set"}
         if call.method == "getWebhookInfo":
             return 200, {"ok": True, "result": self._webhook_info(call.token)}
+        if call.method == "getFile":
+            return self._get_file(call)
         with self._lock:
             self._next_message_id += 1
             message_id = self._next_message_id
@@ -103,11 +153,40 @@ class FakeTelegram:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                # /file/bot<token>/<file_path>: the file's bytes
+                parts = self.path.split("/", 3)
+                file_id = parts[3].removeprefix("documents/").removesuffix(".bin") if len(parts) == 4 else ""
+                with fake._lock:
+                    fake.downloads.append(file_id)
+                if fake.file_mode == "hang_download":
+                    fake._release.wait(timeout=10)
+                if parts[1] != "file" or file_id not in fake.files or fake.file_mode != "ok":
+                    self._reply(404 if fake.file_mode == "ok" else 502, b"no", "text/plain")
+                    return
+                self._reply(200, fake.files[file_id], "application/octet-stream")
+
+            def _reply(self, status: int, out: bytes, content_type: str) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", content_type)
+                    self.send_header("content-length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                except OSError:
+                    pass
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                content_type = self.headers.get("content-type") or ""
+                files: dict[str, tuple[str, str, bytes]] = {}
+                if content_type.startswith("multipart/form-data"):
+                    body, files = _multipart(content_type, raw)
+                else:
+                    body = json.loads(raw or b"{}")
                 _, bot, method = self.path.split("/", 2)
-                call = Call(bot.removeprefix("bot"), method, body)
+                call = Call(bot.removeprefix("bot"), method, body, files)
                 with fake._lock:
                     fake.calls.append(call)
                 status, answer = fake._answer(call)
@@ -147,21 +226,32 @@ def running() -> Iterator[FakeTelegram]:
 
 def main() -> None:
     """Serve the fake for `make run` (TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>): every call
-    answered as told."""
+    answered as told and printed; getFile serves a sample photo for any file_id."""
     import argparse
     import contextlib
 
-    parser = argparse.ArgumentParser(description="A fake Telegram Bot API for trying out refusals under make run")
+    from devtools.seed_media import png
+
+    parser = argparse.ArgumentParser(description="A fake Telegram Bot API that prints every call it receives")
     parser.add_argument("--port", type=int, default=9098)
     parser.add_argument("--mode", choices=["ok", "error", "refuse", "blocked"], default="ok")
     parser.add_argument("--retry-after", type=int, default=None, help="answer every call 429 with this retry_after")
     args = parser.parse_args()
-    fake = FakeTelegram(args.port)
+    fake = FakeTelegram(args.port, sample_file=png())
     fake.fail(args.mode)
     if args.retry_after is not None:
         fake.rate_limit(args.retry_after, times=10**9)
     answers = args.mode if args.retry_after is None else f"429 retry_after={args.retry_after}"
     print(f"fake Telegram ({answers}) on {fake.url} - run `TELEGRAM_API_BASE_URL={fake.url} make run`", flush=True)
+    print("getFile serves a sample photo for any file_id; every call is printed", flush=True)
+    original = fake._answer
+
+    def echo(call: Call) -> tuple[int, dict[str, Any]]:
+        files = {name: f"{meta[0]} ({meta[1]}, {len(meta[2])} bytes)" for name, meta in call.files.items()}
+        print(json.dumps({"method": call.method, "body": call.body, "files": files}, ensure_ascii=False), flush=True)
+        return original(call)
+
+    fake._answer = echo  # type: ignore[method-assign]
     with contextlib.suppress(KeyboardInterrupt):
         fake._server.serve_forever()
 

@@ -41,6 +41,7 @@ EXPECTED_STATUS: dict[str, int] = {
     "session_revoke": 200,
     "sessions_revoke_others": 200,
     "password_change": 200,
+    "operator_upload": 201,
     "route_fallback": 405,
     "appeal_close": 200,
     "appeal_release": 200,
@@ -58,12 +59,14 @@ EXPECTED_FILES: dict[str, str] = {"console": "text/html; charset=utf-8"}
 # Functions that are not behind the HTTP API (schedules, async invokes) return a summary dict.
 EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
+    "media_worker": {"claimed", "ready", "too_large", "retried", "failed", "skipped"},
     "migrate": {"version", "migrations"},
     "session_cleanup": {
         "sessions_expired",
         "history_trimmed",
         "login_attempts_trimmed",
         "push_outbox_trimmed",
+        "media_jobs_trimmed",
         "telegram_updates_trimmed",
     },
 }

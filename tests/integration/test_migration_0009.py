@@ -16,6 +16,7 @@ from shared import migrations
 pytestmark = pytest.mark.integration
 
 SQL = Path(__file__).resolve().parents[2] / "sql"
+PREVIOUS = "0008"  # the migration before 0009 (media), whose push kinds 0009's rollback restores
 
 
 @pytest.fixture
@@ -39,14 +40,14 @@ def up_to(version: str, tmp_path: Path) -> Path:
     return folder
 
 
-def test_0009_backfills_unread_counters_and_rolls_back_to_the_0006_schema(
+def test_0009_backfills_unread_counters_and_rolls_back_to_the_previous_schema(
     two_databases: tuple[str, str], tmp_path: Path
 ) -> None:
     before, after = two_databases
-    migrations.apply(before, up_to("0006", tmp_path))
+    migrations.apply(before, up_to(PREVIOUS, tmp_path))
     # An appeal with history from the first release: two client messages and an answer
     with psycopg.connect(after, autocommit=True) as conn:
-        migrations.apply(after, up_to("0006", tmp_path))
+        migrations.apply(after, up_to(PREVIOUS, tmp_path))
         tenant = conn.execute("INSERT INTO tenants (name, slug) VALUES ('S', 's') RETURNING id").fetchone()
         assert tenant is not None
         client = conn.execute("INSERT INTO clients (tenant_id) VALUES (%s) RETURNING id", tenant).fetchone()
@@ -74,7 +75,7 @@ def test_0009_backfills_unread_counters_and_rolls_back_to_the_0006_schema(
                 "VALUES (%s, %s, 'note', 'sent?', 'sent')",
                 (tenant[0], appeal[0]),
             )
-        # Rolling back: the notes go, the schema is 0006's again
+        # Rolling back: the notes go, the schema is the previous migration's again
         with conn.transaction():
             conn.execute((SQL / "0009_appeal_lifecycle.down.sql").read_text())
             conn.execute("DELETE FROM schema_migrations WHERE version = '0009'")

@@ -1,0 +1,65 @@
+"""The local media store behind the local gateway: ``/media/<key>?method=&expires=&ct=&size=&sig=``.
+
+Serves what ``shared.media_store.LocalStore`` signs: a GET answers the stored bytes with their
+content type; a PUT stores the request body (the content type and size it was signed for) - the
+local stand-in for S3's presigned URLs. An unsigned, tampered or expired URL is 403; no session
+header is needed or read.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, unquote
+from wsgiref.headers import Headers
+
+from shared.media_store import LOCAL_PREFIX, LocalStore, MediaMissing, StoreUnavailable, check_key, sign
+from shared.settings import get_settings
+
+Response = tuple[int, Headers, bytes]
+
+
+def handles(path: str) -> bool:
+    return path.startswith(LOCAL_PREFIX)
+
+
+def _json(status: int, code: str) -> Response:
+    body = f'{{"success": false, "error": {{"code": "{code}", "message": "{code.replace("_", " ")}"}}}}'
+    return status, Headers([("content-type", "application/json")]), body.encode()
+
+
+def serve(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
+    settings = get_settings()
+    params = dict(parse_qsl(query))
+    try:
+        key = check_key(unquote(path[len(LOCAL_PREFIX) :]))
+        expires = int(params.get("expires", "0"))
+        size = int(params.get("size", "0"))
+    except ValueError:
+        return _json(404, "not_found")
+    signed_method, content_type = params.get("method", ""), params.get("ct", "")
+    expected = sign(signed_method, key, expires, content_type, size, settings)
+    if not hmac.compare_digest(expected, params.get("sig", "")) or expires < time.time():
+        return _json(403, "forbidden")
+    store = LocalStore(settings)
+    if method in ("GET", "HEAD") and signed_method == "GET":
+        try:
+            data = store.get(key)
+        except MediaMissing:
+            return _json(404, "not_found")
+        except StoreUnavailable:
+            return _json(503, "service_unavailable")
+        return 200, Headers([("content-type", store.content_type(key))]), data
+    if method == "PUT" and signed_method == "PUT":
+        sent_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+        if sent_type.split(";")[0].strip().lower() != content_type.lower():
+            return _json(403, "forbidden")
+        if len(body) > size:
+            return _json(413, "payload_too_large")
+        try:
+            store.put(key, body, content_type)
+        except StoreUnavailable:
+            return _json(503, "service_unavailable")
+        return 200, Headers([("content-type", "application/json")]), b'{"success": true}'
+    return _json(405, "method_not_allowed")

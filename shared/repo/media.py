@@ -1,0 +1,96 @@
+"""Attachments (files of messages, and operator uploads) and the media download queue's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from shared.db import Connection
+
+INSERT_ATTACHMENT = """
+INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status,
+                         telegram_file_id, storage_key, operator_id)
+VALUES (%(id)s, %(tenant_id)s, %(message_id)s, %(source)s, %(kind)s, %(mime_type)s, %(file_name)s, %(size)s,
+        %(status)s, %(telegram_file_id)s, %(storage_key)s, %(operator_id)s)
+RETURNING id, kind, mime_type, file_name, size, status, storage_key, created_at
+"""
+
+ENQUEUE_DOWNLOAD = """
+INSERT INTO media_jobs (tenant_id, attachment_id) VALUES (%(tenant_id)s, %(attachment_id)s)
+"""
+
+# What a download needs: the file's Telegram id and the tenant's bot.
+FOR_DOWNLOAD = """
+SELECT a.id, a.tenant_id, a.kind, a.mime_type, a.size, a.status, a.telegram_file_id, a.storage_key,
+       t.telegram_bot_token_ref
+  FROM attachments a
+  JOIN tenants t ON t.id = a.tenant_id
+ WHERE a.id = %(attachment_id)s
+"""
+
+# The download settled (ready, too_large, failed): the appeal counts as changed (updated_at), so that
+# anything polling appeals for changes shows the attachment's new state.
+MARK = """
+WITH attachment AS (
+    UPDATE attachments
+       SET status = %(status)s, size = COALESCE(%(size)s, size), updated_at = now()
+     WHERE id = %(attachment_id)s AND status = 'pending'
+ RETURNING tenant_id, message_id
+)
+UPDATE appeals a SET updated_at = now()
+  FROM attachment, appeal_messages m
+ WHERE m.id = attachment.message_id AND m.tenant_id = attachment.tenant_id
+   AND a.id = m.appeal_id AND a.tenant_id = m.tenant_id
+"""
+
+# Operator uploads of the tenant, by id (any of them missing: another tenant's or unknown).
+FIND_UPLOADS = """
+SELECT id, kind, mime_type, file_name, size, status, storage_key, message_id
+  FROM attachments
+ WHERE tenant_id = %(tenant_id)s AND source = 'upload' AND id = ANY(%(ids)s)
+"""
+
+LINK_UPLOADS = """
+UPDATE attachments SET message_id = %(message_id)s, status = 'ready', updated_at = now()
+ WHERE tenant_id = %(tenant_id)s AND source = 'upload' AND id = ANY(%(ids)s) AND message_id IS NULL
+"""
+
+OF_MESSAGE = """
+SELECT id, kind, mime_type, file_name, size, status, storage_key
+  FROM attachments
+ WHERE tenant_id = %(tenant_id)s AND message_id = %(message_id)s
+ ORDER BY created_at, id
+"""
+
+
+def insert_attachment(conn: Connection, **fields: Any) -> dict[str, Any]:
+    params = {"message_id": None, "telegram_file_id": None, "operator_id": None, "size": None, **fields}
+    row = conn.execute(INSERT_ATTACHMENT, params).fetchone()
+    assert row is not None
+    return row
+
+
+def enqueue_download(conn: Connection, tenant_id: UUID, attachment_id: UUID) -> None:
+    conn.execute(ENQUEUE_DOWNLOAD, {"tenant_id": tenant_id, "attachment_id": attachment_id})
+
+
+def for_download(conn: Connection, attachment_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(FOR_DOWNLOAD, {"attachment_id": attachment_id}).fetchone()
+
+
+def mark(conn: Connection, attachment_id: UUID, status: str, size: int | None = None) -> None:
+    conn.execute(MARK, {"attachment_id": attachment_id, "status": status, "size": size})
+
+
+def find_uploads(conn: Connection, tenant_id: UUID, ids: Sequence[UUID]) -> list[dict[str, Any]]:
+    return conn.execute(FIND_UPLOADS, {"tenant_id": tenant_id, "ids": list(ids)}).fetchall()
+
+
+def link_uploads(conn: Connection, tenant_id: UUID, message_id: UUID, ids: Sequence[UUID]) -> int:
+    params = {"tenant_id": tenant_id, "message_id": message_id, "ids": list(ids)}
+    return conn.execute(LINK_UPLOADS, params).rowcount
+
+
+def of_message(conn: Connection, tenant_id: UUID, message_id: UUID) -> list[dict[str, Any]]:
+    return conn.execute(OF_MESSAGE, {"tenant_id": tenant_id, "message_id": message_id}).fetchall()
