@@ -20,7 +20,10 @@ app = create_app()
     "fresh cursor. A malformed cursor is 400. The answer carries an `ETag`; a request whose `If-None-Match` "
     "equals it gets 304 with no body. An id may occasionally be reported twice, never skipped.",
     tags=["appeals"],
-    responses={304: {"description": "Nothing changed since the answer with this ETag."}},
+    responses={
+        200: {"description": "What changed", "content": {"application/json": {"model": ChangesResponse}}},
+        304: {"description": "Nothing changed since the answer with this ETag."},
+    },
 )
 def appeal_changes(since: Annotated[str | None, Query(max_length=64)] = None) -> Response[ChangesResponse]:
     session = sessions.authenticate(app.current_event)
