@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -449,7 +450,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
     parser.add_argument("--workers", type=int, default=default_size(), help="worker processes (GATEWAY_WORKERS)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does: the workers end too
     Gateway(args.template).serve(args.host, args.port, args.workers)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
