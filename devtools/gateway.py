@@ -35,7 +35,7 @@ from wsgiref.headers import Headers
 import yaml
 
 from devtools import docs_site
-from devtools.workers import Invocation, PoolClosed, WorkerDied, WorkerPool, default_size, load_handler
+from devtools.workers import FunctionFailed, Invocation, PoolClosed, WorkerDied, WorkerPool, default_size, load_handler
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL_ERROR = json.dumps(
@@ -298,9 +298,11 @@ class Gateway:
             except PoolClosed:
                 status, out_headers, out = _error(503, SHUTTING_DOWN)
                 out_headers["retry-after"] = "1"
-            except Exception:
-                if pool is None:  # a worker prints its own traceback
-                    print(f"{route.function_id} failed on {method} {path}:", file=sys.stderr)
+            except Exception as exc:
+                print(f"{route.function_id} failed on {method} {path}:", file=sys.stderr)
+                if isinstance(exc, FunctionFailed):  # the traceback comes from the worker process
+                    sys.stderr.write(str(exc))
+                else:
                     traceback.print_exc()
                 status, out_headers, out = _error(500, INTERNAL_ERROR)
         del out_headers["content-length"]

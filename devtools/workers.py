@@ -68,6 +68,10 @@ class WorkerDied(Exception):
     """The worker process ended during the invocation (a crash, os._exit, a signal)."""
 
 
+class FunctionFailed(Exception):
+    """The handler raised; the argument is the worker's traceback."""
+
+
 class PoolClosed(Exception):
     """The gateway is stopping: no new invocations."""
 
@@ -121,16 +125,13 @@ def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
             context = LambdaContext(invocation.function_id, invocation.timeout_s)
             reply: tuple[str, Any] = ("result", run(invocation.event, context))
         except Exception:
-            print(f"{invocation.function_id} failed on {invocation.event.get('routeKey')}:", file=sys.stderr)
-            traceback.print_exc()
-            reply = ("error", None)
+            reply = ("error", traceback.format_exc())  # printed by the gateway, where its output goes
         try:
             conn.send(reply)
         except (OSError, ValueError):
             break
         except Exception:  # a result that cannot be pickled
-            traceback.print_exc()
-            conn.send(("error", None))
+            conn.send(("error", traceback.format_exc()))
     db.close()
 
 
@@ -152,7 +153,7 @@ class _Worker:
                     on_kick()
                     continue
                 if kind == "error":
-                    raise RuntimeError(f"{invocation.function_id} failed (traceback on stderr)")
+                    raise FunctionFailed(value)
                 return value
         except (EOFError, OSError) as exc:
             raise WorkerDied(f"the worker running {invocation.function_id} died") from exc
@@ -182,7 +183,7 @@ class WorkerPool:
         self._closed = False
 
     def invoke(self, invocation: Invocation) -> Any:
-        """The handler's result. Raises WorkerDied, PoolClosed, or RuntimeError (the handler raised)."""
+        """The handler's result. Raises WorkerDied, PoolClosed, or FunctionFailed (the handler raised)."""
         if self._closed:
             raise PoolClosed
         with self._slots:

@@ -300,3 +300,11 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def test_a_failing_functions_traceback_is_printed_by_the_gateway(
+    base_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert httpx.get(f"{base_url}/boom").status_code == 500
+    err = capsys.readouterr().err
+    assert "EchoFunction failed on GET /boom:" in err and "RuntimeError: boom" in err
