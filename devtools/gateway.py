@@ -1,11 +1,13 @@
 """The local gateway: serves every HttpApi route of template.yaml the way API Gateway does, for
 `make run` and the HTTP tests (`sam local start-api` needs Docker, which is not always there).
 
-For each request it builds the HTTP API payload 2.0 event AWS would send and calls the function's
-handler in-process. Like Lambda, each of the N worker threads is its own "container": it loads its
-own copy of every function module (on first use) and serves one request at a time.
+For each request it builds the HTTP API payload 2.0 event AWS would send and runs the function's
+handler the way Lambda does: in one of N worker processes (devtools/workers.py), each a "container"
+that loads a function's module on first use and runs one invocation at a time. So nothing in the
+functions has to be safe for two requests at once in one process, exactly as in AWS.
+``Gateway.invoke`` without a pool runs the handler in the calling process (sequential tests, bench).
 
-    python -m devtools.gateway [--template template.yaml] [--host 127.0.0.1] [--port 3000]
+    python -m devtools.gateway [--template template.yaml] [--host 127.0.0.1] [--port 3000] [--workers N]
 """
 
 from __future__ import annotations
@@ -13,18 +15,16 @@ from __future__ import annotations
 import argparse
 import base64
 import functools
-import importlib.util
-import itertools
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -35,10 +35,14 @@ from wsgiref.headers import Headers
 import yaml
 
 from devtools import docs_site, media_server
+from devtools.workers import FunctionFailed, Invocation, PoolClosed, WorkerDied, WorkerPool, default_size, load_handler
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL_ERROR = json.dumps(
     {"success": False, "error": {"code": "internal_error", "message": "Internal server error"}}
+).encode()
+WORKER_DIED = json.dumps(
+    {"success": False, "error": {"code": "internal_error", "message": "The function stopped unexpectedly."}}
 ).encode()
 DEFAULT_ROUTE = "$default"
 SHUTTING_DOWN = json.dumps(
@@ -218,8 +222,6 @@ def _error(status: int, body: bytes) -> Response:
 class Gateway:
     """The routes of one SAM template, invoked like API Gateway invokes Lambda."""
 
-    _workers = itertools.count(1)
-
     def __init__(self, template: Path = ROOT / "template.yaml", domain: str = "127.0.0.1:3000") -> None:
         self.template = Path(template).resolve()
         routes, self.functions = load_routes(self.template)
@@ -227,7 +229,7 @@ class Gateway:
         self.default_route = next((r for r in routes if r.path == DEFAULT_ROUTE), None)
         self.routes = sorted((r for r in routes if r.path != DEFAULT_ROUTE), key=_specificity)
         self.domain = domain
-        self._containers = threading.local()
+        self._modules: dict[str, ModuleType] = {}  # in-process invocations (no pool)
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
 
@@ -241,27 +243,18 @@ class Gateway:
         return None
 
     def _handler(self, route: Route) -> Handler:
-        """The route's handler in the calling thread's own container (loaded on first use)."""
-        container = self._containers.__dict__
-        if "worker" not in container:
-            container["worker"], container["modules"] = next(self._workers), {}
-        modules: dict[str, ModuleType] = container["modules"]
-        if route.function_id not in modules:
-            name = f"lambda_fn_{route.function_id}_{container['worker']}"
-            spec = importlib.util.spec_from_file_location(name, route.module_file)
-            if spec is None or spec.loader is None:
-                raise ImportError(f"cannot load {route.module_file}")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module  # dataclasses and typing look classes' modules up here
-            try:
-                spec.loader.exec_module(module)
-            except BaseException:
-                del sys.modules[name]
-                raise
-            modules[route.function_id] = module
-        attribute = self.functions[route.function_id].handler.rpartition(".")[2]
-        handler: Handler = getattr(modules[route.function_id], attribute)
-        return handler
+        """The route's handler in this process (loaded on first use), for in-process invocations."""
+        return load_handler(
+            route.function_id, route.module_file, self.functions[route.function_id].handler, self._modules
+        )
+
+    def _run(self, route: Route, event: dict[str, Any], pool: WorkerPool | None) -> Any:
+        function = self.functions[route.function_id]
+        if pool is None:
+            return self._handler(route)(event, LambdaContext(route.function_id, function.timeout_s))
+        return pool.invoke(
+            Invocation(route.function_id, str(route.module_file), function.handler, function.timeout_s, event)
+        )
 
     def invoke(
         self,
@@ -272,8 +265,10 @@ class Gateway:
         query: str = "",
         source_ip: str = "127.0.0.1",
         domain: str | None = None,
+        pool: WorkerPool | None = None,
     ) -> Response:
-        """One request, in the calling thread's container, without HTTP: (status, headers, body)."""
+        """One request without HTTP: (status, headers, body). The handler runs in a worker of ``pool``,
+        or without one in this process (one invocation at a time, like a Lambda container)."""
         method = method.upper()
         documentation = docs_site.respond(method, path, headers, domain or self.domain)
         if documentation is not None:  # /docs, /openapi.json and / (local only)
@@ -298,12 +293,20 @@ class Gateway:
                 path_parameters=params,
                 domain=domain or self.domain,
             )
-            context = LambdaContext(route.function_id, self.functions[route.function_id].timeout_s)
             try:
-                status, out_headers, out = translate(self._handler(route)(event, context))
-            except Exception:
+                status, out_headers, out = translate(self._run(route, event, pool))
+            except WorkerDied:  # API Gateway answers 502 when the function crashes
+                print(f"{route.function_id}: the worker died on {method} {path}", file=sys.stderr)
+                status, out_headers, out = _error(502, WORKER_DIED)
+            except PoolClosed:
+                status, out_headers, out = _error(503, SHUTTING_DOWN)
+                out_headers["retry-after"] = "1"
+            except Exception as exc:
                 print(f"{route.function_id} failed on {method} {path}:", file=sys.stderr)
-                traceback.print_exc()
+                if isinstance(exc, FunctionFailed):  # the traceback comes from the worker process
+                    sys.stderr.write(str(exc))
+                else:
+                    traceback.print_exc()
                 status, out_headers, out = _error(500, INTERNAL_ERROR)
         del out_headers["content-length"]
         out_headers["content-length"] = str(len(out))
@@ -316,19 +319,22 @@ class Gateway:
         message = "This method is not allowed on this path." if allowed else "Not found."
         return _error(status, json.dumps({"success": False, "error": {"code": code, "message": message}}).encode())
 
-    def _server(self, host: str, port: int, workers: int) -> _Server:
+    def _server(self, host: str, port: int, workers: int | None) -> _Server:
         server = _Server((host, port), _RequestHandler)
         server.gateway = self
-        server.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
+        server.pool = WorkerPool(workers)
         server.domain = f"{host}:{server.server_address[1]}"
         return server
 
-    def serve(self, host: str = "127.0.0.1", port: int = 3000, workers: int = 8) -> None:
+    def serve(self, host: str = "127.0.0.1", port: int = 3000, workers: int | None = None) -> None:
         """Serve until Ctrl-C."""
         server = self._server(host, port, workers)
         for route in self.routes:
             print(f"  {route.method:<6} http://{server.domain}{route.path}  -> {route.function_id}")
-        print(f"serving on http://{server.domain} with {workers} workers (Ctrl-C stops)", flush=True)
+        print(
+            f"serving on http://{server.domain} with up to {server.pool.size} worker processes (Ctrl-C stops)",
+            flush=True,
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -337,7 +343,7 @@ class Gateway:
             server.release()
 
     def start_background(
-        self, host: str = "127.0.0.1", port: int = 0, workers: int = 8, access_log: bool = True
+        self, host: str = "127.0.0.1", port: int = 0, workers: int | None = None, access_log: bool = True
     ) -> tuple[str, Callable[[], None]]:
         """Serve from a background thread; returns the base URL and a function that stops serving."""
         server = self._server(host, port, workers)
@@ -347,19 +353,19 @@ class Gateway:
 
 
 class _Server(ThreadingHTTPServer):
-    """Reads each connection in its own thread; the function runs in the worker pool."""
+    """Reads each connection in its own thread; the function runs in a worker process of the pool."""
 
     daemon_threads = True
     access_log = True  # one line per request on stderr
     request_queue_size = 128  # the listen backlog: a burst of connections waits instead of being reset
     gateway: Gateway
-    pool: ThreadPoolExecutor
+    pool: WorkerPool
     domain: str
 
     def release(self) -> None:
         """Close the socket and end the workers (once ``serve_forever`` has returned)."""
         self.server_close()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.close()
 
     def close(self) -> None:
         """Stop ``serve_forever`` running in another thread, then release."""
@@ -398,18 +404,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_error(400)
             return
         server = self.server
-        try:
-            future = server.pool.submit(
-                server.gateway.invoke,
-                *(self.command, url.path, list(self.headers.items()), body, url.query),
-                source_ip=self.client_address[0],
-                domain=server.domain,
-            )
-        except RuntimeError:  # the pool is shut down: the gateway is stopping
-            status, headers, out = _error(503, SHUTTING_DOWN)
-            headers["retry-after"] = "1"
-        else:
-            status, headers, out = future.result()
+        status, headers, out = server.gateway.invoke(
+            *(self.command, url.path, list(self.headers.items()), body, url.query),
+            source_ip=self.client_address[0],
+            domain=server.domain,
+            pool=server.pool,
+        )
         self.send_response(status)
         for name, value in headers.items():
             if name.lower() not in HOP_BY_HOP:
@@ -453,9 +453,14 @@ def main() -> None:
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=default_size(), help="worker processes (GATEWAY_WORKERS)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does: the workers end too
     Gateway(args.template).serve(args.host, args.port, args.workers)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.shared.json_encoder import Encoder
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -79,36 +77,10 @@ class _ResponseBuilder(ResponseBuilder[Any]):
 
 
 class _Resolver(APIGatewayHttpResolver):
-    """Powertools keeps the event being resolved on a class attribute, which is right for Lambda (one
-    invocation at a time per process) but mixes requests up when one process resolves several at
-    once, as the local gateway and the concurrency tests do. Here the event is kept per thread."""
-
-    _invocation = threading.local()
-
-    def _to_proxy_event(self, event: dict[str, Any]) -> APIGatewayProxyEventV2:
-        proxy = super()._to_proxy_event(event)
-        self._invocation.event = proxy
-        return proxy  # type: ignore[return-value]
-
-    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        self._invocation.context = context
-        return super().resolve(event, context)
-
-    @property  # type: ignore[override]
-    def current_event(self) -> APIGatewayProxyEventV2:
-        return self._invocation.event  # type: ignore[no-any-return]
-
-    @current_event.setter
-    def current_event(self, value: APIGatewayProxyEventV2) -> None:
-        self._invocation.event = value
-
-    @property
-    def lambda_context(self) -> LambdaContext:
-        return self._invocation.context  # type: ignore[no-any-return]
-
-    @lambda_context.setter
-    def lambda_context(self, value: LambdaContext) -> None:
-        self._invocation.context = value
+    """Powertools' resolver with compiled request validation and direct model serialization.
+    Powertools keeps the event being resolved (and its per-request ``context``) on the resolver,
+    which is right in Lambda: one invocation at a time per process. The local gateway runs
+    functions the same way (devtools/workers.py), so nothing here is made thread-safe."""
 
     def _call_route(self, route: Any, route_arguments: dict[str, str]) -> Any:
         """Validate the request with the route's compiled validators (shared/validation.py) and

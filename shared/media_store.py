@@ -59,11 +59,35 @@ def check_key(key: str) -> str:
 
 # --- local folder ------------------------------------------------------------------------------
 
-_process_key = secrets.token_bytes(32)
-
-
 def _signing_key(settings: Settings) -> bytes:
-    return settings.media_signing_key.encode() if settings.media_signing_key else _process_key
+    """``MEDIA_SIGNING_KEY``, else a random key kept beside the files (``.signing-key``, made once):
+    every process of the local stack (the gateway and its worker processes) and every restart signs
+    and checks with the same key, and it never leaves the machine."""
+    if settings.media_signing_key:
+        return settings.media_signing_key.encode()
+    return _local_key(Path(settings.media_local_dir).resolve())
+
+
+_local_keys: dict[Path, bytes] = {}
+
+
+def _local_key(folder: Path) -> bytes:
+    if folder not in _local_keys:
+        path = folder / ".signing-key"
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("xb") as made:  # exclusive create: of two processes, one writes it
+                made.write(secrets.token_hex(32).encode())
+        except FileExistsError:
+            pass
+        key = b""
+        for _ in range(50):  # the other process may be between creating the file and writing it
+            key = path.read_bytes()
+            if key:
+                break
+            time.sleep(0.01)
+        _local_keys[folder] = key
+    return _local_keys[folder]
 
 
 def sign(method: str, key: str, expires: int, content_type: str, size: int, settings: Settings) -> str:

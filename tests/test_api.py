@@ -1,53 +1,46 @@
-"""The resolver factory: every request sees its own event, even when one process resolves several
-at once (the local gateway's workers; Powertools itself keeps the event on a class attribute)."""
+"""Powertools keeps the event being resolved on the resolver, which is right when a process runs
+one invocation at a time, as a Lambda container does. The local gateway runs functions the same
+way (worker processes), so shared/api.py needs no thread-safety shim: concurrent requests through
+the gateway never see each other's event."""
 
 from __future__ import annotations
 
-import json
 import threading
-from typing import Any
 
-from devtools.gateway import build_event
-from shared.api import create_app, lambda_entry
-from tests.helpers import LambdaContext
+from shared.api import _Resolver
+from tests.helpers import Api, Factory, Reply
 
 
-def test_concurrent_invocations_of_one_process_keep_their_own_event() -> None:
-    # Given two functions (two resolvers) whose routes wait until both requests are inside
-    barrier = threading.Barrier(2, timeout=5)
-    handlers = []
-    for _ in range(2):
-        app = create_app()
-
-        @app.get("/echo/<name>")
-        def echo(name: str, app: Any = app) -> dict[str, str]:
-            barrier.wait()
-            return {"name": name, "path": app.current_event.path}
-
-        handlers.append(lambda_entry(app))
-    answers: dict[str, Any] = {}
-
-    def call(handler: Any, name: str) -> None:
-        event = build_event(
-            "GET",
-            f"/echo/{name}",
-            {},
-            b"",
-            "",
-            "127.0.0.1",
-            route_key="GET /echo/{name}",
-            path_parameters={"name": name},
+def test_concurrent_requests_through_the_gateway_each_see_their_own_event(
+    api: Api, http_api: Api, factory: Factory
+) -> None:
+    # Given 50 operators, each signed in with their own token
+    tenant = factory.tenant()
+    operators = [factory.operator(tenant) for _ in range(50)]
+    tokens = [api.login(op) for op in operators]
+    sessions = {
+        str(row["operator_id"]): str(row["id"])
+        for row in factory.query(
+            "SELECT id, operator_id FROM operator_devices WHERE tenant_id = %s AND device_type = 'mobile'", tenant.id
         )
-        answers[name] = json.loads(handler(event, LambdaContext())["body"])
+    }
+    barrier = threading.Barrier(len(tokens), timeout=30)
+    replies: list[Reply | None] = [None] * len(tokens)
 
-    # When both are resolved at the same time on two threads
-    threads = [threading.Thread(target=call, args=(h, n)) for h, n in zip(handlers, ("anna", "boris"), strict=True)]
+    def status(i: int) -> None:
+        barrier.wait()
+        replies[i] = http_api.get("/webhook/api/operator/session", token=tokens[i])
+
+    # When all 50 ask for their session at the same moment
+    threads = [threading.Thread(target=status, args=(i,)) for i in range(len(tokens))]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
-    # Then each answered from its own request
-    assert answers == {
-        "anna": {"name": "anna", "path": "/echo/anna"},
-        "boris": {"name": "boris", "path": "/echo/boris"},
-    }
+        t.join(timeout=60)
+    # Then each got its own session back, never another request's
+    got = [(r.status, r.body["session"]["id"]) if r is not None else None for r in replies]
+    assert got == [(200, sessions[str(op.id)]) for op in operators]
+
+
+def test_the_resolver_overrides_no_powertools_internals_for_concurrency() -> None:
+    assert not {"current_event", "lambda_context", "_to_proxy_event", "resolve"} & set(vars(_Resolver))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import textwrap
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,23 +17,35 @@ import httpx
 import pytest
 
 from devtools.gateway import Gateway, build_event
+from devtools.workers import WorkerPool
 
 ECHO = """
-import builtins, json, threading
+import json, os, pathlib, time
 
-# One barrier for every copy of this module (each gateway worker loads its own copy).
-barrier = builtins.__dict__.setdefault("_gateway_test_barrier", threading.Barrier(2, timeout=5))
+HERE = pathlib.Path(__file__).parent
 ME = object()
+
+def together():
+    # two requests are inside the handler at the same time, or this times out
+    (HERE / f"inside-{os.getpid()}").touch()
+    deadline = time.monotonic() + 5
+    while len(list(HERE.glob("inside-*"))) < 2:
+        if time.monotonic() > deadline:
+            raise TimeoutError("alone in the handler")
+        time.sleep(0.01)
 
 def lambda_handler(event, context):
     if event["rawPath"] == "/boom":
         raise RuntimeError("boom")
+    if event["rawPath"] == "/crash":
+        os._exit(3)  # the function's process dies, as a segfault or an out-of-memory kill would
     if event["rawPath"] == "/respond":
         return json.loads(event["body"])
     if event["rawPath"] == "/together":
-        barrier.wait()  # two requests are inside the handler at the same time, or this times out
+        together()
     return {"statusCode": 201, "headers": {"x-echo": "yes"},
-            "body": json.dumps({"event": event, "module": id(ME), "fn": context.function_name,
+            "body": json.dumps({"event": event, "module": id(ME), "pid": os.getpid(), "fn": context.function_name,
+                                "setting": os.environ.get("ECHO_SETTING"),
                                 "ms_left": context.get_remaining_time_in_millis()})}
 """
 
@@ -60,6 +74,7 @@ Resources:
         Item: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/items/{item_id}/take", Method: post}}
         Literal: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /items/special/take, Method: POST}}
         Boom: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /boom, Method: ANY}}
+        Crash: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /crash, Method: GET}}
         Respond: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /respond, Method: POST}}
         Together: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /together, Method: GET}}
         Anything: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: "/hooks/{slug}", Method: ANY}}
@@ -95,6 +110,7 @@ def test_routes_come_from_the_template_short_tags_and_all(gateway: Gateway) -> N
         ("POST", "/items/{item_id}/take", "EchoFunction"),
         ("POST", "/items/special/take", "EchoFunction"),
         ("ANY", "/boom", "EchoFunction"),
+        ("GET", "/crash", "EchoFunction"),
         ("POST", "/respond", "EchoFunction"),
         ("GET", "/together", "EchoFunction"),
         ("ANY", "/hooks/{slug}", "EchoFunction"),
@@ -221,5 +237,74 @@ def test_each_worker_is_its_own_container_and_they_run_in_parallel(base_url: str
         t.start()
     for t in threads:
         t.join()
-    assert [r.status_code for r in replies] == [201, 201]  # both passed the barrier together
-    assert len({r.json()["module"] for r in replies}) == 2  # two module instances, like two Lambda containers
+    assert [r.status_code for r in replies] == [201, 201]  # both were inside the handler together
+    assert len({r.json()["pid"] for r in replies}) == 2  # two processes, like two Lambda containers
+    assert os.getpid() not in {r.json()["pid"] for r in replies}  # neither is the gateway's own
+
+
+def test_a_warm_worker_keeps_its_module_like_a_warm_container(base_url: str) -> None:
+    with httpx.Client(base_url=base_url) as http:
+        first, second = (http.post("/items/1/take").json() for _ in range(2))
+    assert (first["pid"], first["module"]) == (second["pid"], second["module"])
+
+
+def test_a_worker_that_dies_is_a_502_envelope_and_the_gateway_goes_on(base_url: str) -> None:
+    crashed = httpx.get(f"{base_url}/crash", timeout=10)
+    assert crashed.status_code == 502
+    assert crashed.json() == {
+        "success": False,
+        "error": {"code": "internal_error", "message": "The function stopped unexpectedly."},
+    }
+    # the next requests get a new worker (both at once: the pool is back to its full size)
+    replies: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: replies.append(httpx.get(f"{base_url}/together", timeout=10).status_code))
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert replies == [201, 201]
+
+
+def test_workers_start_with_the_gateways_current_environment(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert httpx.post(f"{base_url}/items/1/take").json()["setting"] is None
+    # a configuration change gives the function fresh workers, as in Lambda
+    monkeypatch.setenv("ECHO_SETTING", "changed")
+    assert httpx.post(f"{base_url}/items/1/take").json()["setting"] == "changed"
+
+
+def test_stopping_the_gateway_ends_its_workers(gateway: Gateway) -> None:
+    url, stop = gateway.start_background(port=0, workers=2)
+    pid = httpx.post(f"{url}/items/1/take").json()["pid"]
+    stop()
+    deadline = time.monotonic() + 10  # a bound for the assertion, not a timing measurement
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _running(pid)
+    # and a request that still reaches it is refused
+    status, _, body = gateway.invoke("POST", "/items/1/take", pool=_closed_pool())
+    assert (status, json.loads(body)["error"]["code"]) == (503, "service_unavailable")
+
+
+def _closed_pool() -> WorkerPool:
+    pool = WorkerPool(1)
+    pool.close()
+    return pool
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def test_a_failing_functions_traceback_is_printed_by_the_gateway(
+    base_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert httpx.get(f"{base_url}/boom").status_code == 500
+    err = capsys.readouterr().err
+    assert "EchoFunction failed on GET /boom:" in err and "RuntimeError: boom" in err

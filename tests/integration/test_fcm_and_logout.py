@@ -86,17 +86,17 @@ def test_logout_serves_desktop_sessions_and_leaves_the_phone(api: Api, factory: 
     assert api.get(STATUS, token=phone).status == 200
 
 
-def test_registering_one_fcm_token_from_many_sessions_at_once_leaves_it_on_one(api: Api, factory: Factory) -> None:
+def test_registering_one_fcm_token_from_many_sessions_at_once_leaves_it_on_one(http_api: Api, factory: Factory) -> None:
     import threading
 
     tenant = factory.tenant()
-    tokens = [api.login(factory.operator(tenant)) for _ in range(6)]
+    tokens = [http_api.login(factory.operator(tenant)) for _ in range(6)]
     barrier = threading.Barrier(len(tokens))
     statuses: list[int] = []
 
     def register(token: str) -> None:
         barrier.wait(timeout=10)
-        statuses.append(api.post(FCM, {"fcm_token": "contested-token"}, token=token).status)
+        statuses.append(http_api.post(FCM, {"fcm_token": "contested-token"}, token=token).status)
 
     threads = [threading.Thread(target=register, args=(t,)) for t in tokens]
     for t in threads:

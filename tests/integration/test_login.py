@@ -126,15 +126,15 @@ def test_replaced_phone_with_push_gets_a_session_replaced_push_queued(api: Api, 
     ]
 
 
-def test_concurrent_logins_leave_exactly_one_session_and_no_errors(api: Api, factory: Factory) -> None:
-    # Given an operator, when eight phones log in at the same moment
+def test_concurrent_logins_leave_exactly_one_session_and_no_errors(http_api: Api, factory: Factory) -> None:
+    # Given an operator, when eight phones log in at the same moment (over HTTP, as phones do)
     op = factory.operator()
     barrier = threading.Barrier(8)
     statuses: list[int] = []
 
     def login() -> None:
         barrier.wait(timeout=10)
-        statuses.append(api.post(MOBILE, {"login": op.login, "password": op.password}).status)
+        statuses.append(http_api.post(MOBILE, {"login": op.login, "password": op.password}).status)
 
     threads = [threading.Thread(target=login) for _ in range(8)]
     for t in threads:
