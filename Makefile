@@ -66,7 +66,7 @@ browser-deps:  ## Chromium for the browser tests: installed with apt-get when mi
 	fi
 
 screenshots: install browser-deps  ## PNGs of the console's main screens into docs/screenshots/ (demo data)
-	POWERTOOLS_LOG_LEVEL=WARNING $(PY) -m devtools.screenshots
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m devtools.screenshots
 
 format: install
 	$(VENV)/bin/ruff format .
