@@ -29,11 +29,10 @@ from typing import Any
 
 import psycopg
 
-from shared import admin_telegram, config, db, passwords
+from shared import admin_telegram, db, passwords, secret_values
 from shared.errors import ServiceUnavailable
 from shared.models.sessions import MIN_PASSWORD_LENGTH
-from shared.repo import inbox as inbox_repo
-from shared.repo import operators
+from shared.repo import operators, tenants
 from shared.repo import sessions as session_repo
 from shared.settings import get_settings
 
@@ -62,7 +61,7 @@ def _new_password(from_stdin: bool) -> tuple[str, bool]:
 def create_tenant(args: argparse.Namespace) -> str:
     secret = secrets.token_urlsafe(24)
     tenant_id = db.run(
-        lambda conn: operators.create_tenant(
+        lambda conn: tenants.create(
             conn,
             slug=args.slug,
             name=args.name,
@@ -143,7 +142,7 @@ def set_welcome_text(args: argparse.Namespace) -> str:
     text = None if args.clear else (args.text or "").strip() or None
     if text is None and not args.clear:
         raise AdminError("give the text, or --clear")
-    if not db.run(lambda conn: inbox_repo.set_welcome_text(conn, args.slug, text)):
+    if not db.run(lambda conn: tenants.set_welcome_text(conn, args.slug, text)):
         raise AdminError(f"no tenant with slug {args.slug!r}")
     return f"welcome text of {args.slug} {'cleared' if text is None else 'set'}"
 
@@ -196,7 +195,7 @@ def _database_problem() -> str | None:
         return "no database configured: set DATABASE_URL (or DATABASE_SECRET_ARN), or use `make admin ARGS=...`"
     try:
         with admin_telegram.quiet_logs():  # the one line below says it; no JSON log line before it
-            config.database_url()
+            secret_values.database_url()
             db.connection()
     except ServiceUnavailable:
         return (
@@ -212,7 +211,7 @@ def _warn_about_plain_bot_tokens() -> None:
     """A ``plain:`` bot token reference works only locally (Lambda refuses it): say which tenants have one.
     Best effort: a command that needed no database must not fail because there is none."""
     try:
-        slugs = db.run(operators.tenants_with_plain_bot_token)
+        slugs = db.run(tenants.with_plain_bot_token)
     except Exception:  # no database, no warning
         return
     for slug in slugs:

@@ -47,7 +47,7 @@ def _tenant(slug: str) -> dict[str, Any]:
 
 
 def _token(tenant: dict[str, Any]) -> str:
-    from shared import telegram
+    from shared import telegram_bot
 
     if not tenant["telegram_bot_token_ref"]:
         raise TelegramAdminError(
@@ -55,9 +55,9 @@ def _token(tenant: dict[str, Any]) -> str:
         )
     try:
         with quiet_logs():
-            return telegram.bot_token(tenant["telegram_bot_token_ref"])
+            return telegram_bot.bot_token(tenant["telegram_bot_token_ref"])
     except ApiError as exc:
-        why = "it is empty" if exc.message == telegram.NO_BOT else "check the secret and the AWS credentials"
+        why = "it is empty" if exc.message == telegram_bot.NO_BOT else "check the secret and the AWS credentials"
         raise TelegramAdminError(f"the bot token of {tenant['slug']} cannot be read ({why})") from None
 
 

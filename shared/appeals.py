@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, media, metrics, search, telegram, uploads
+from shared import db, media, metrics, search, telegram_bot, uploads
 from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -292,7 +292,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
             if outgoing.chat_id is None:
                 metrics.telegram_failed("no_chat")
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
-            token = telegram.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
+            token = telegram_bot.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
             telegram_message_id = _transmit(session, token, outgoing.chat_id, message)
         except ClientUnreachable:
             db.run(lambda conn: _blocked(conn, session, message["id"], outgoing.client_id), transaction=True)
@@ -312,7 +312,7 @@ def _transmit(session: Session, token: str, chat_id: int, message: dict[str, Any
     """The message over Telegram: its files (sendPhoto/sendDocument) or its text (sendMessage)."""
     if message["kind"] in uploads.FILE_KINDS:
         return uploads.send(session.tenant_id, token, chat_id, message)
-    return telegram.send_message(token, chat_id, message["text"])
+    return telegram_bot.send_message(token, chat_id, message["text"])
 
 
 def _blocked(conn: db.Connection, session: Session, message_id: UUID, client_id: UUID) -> None:

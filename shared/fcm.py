@@ -26,7 +26,7 @@ from firebase_admin import credentials, exceptions, messaging
 from google.auth.credentials import AnonymousCredentials
 from urllib3.util import Retry
 
-from shared import config, tracing
+from shared import secret_values, tracing
 from shared.observability import logger
 from shared.push import SENT, Outcome, PushMessage, Sender
 from shared.settings import Settings, get_settings
@@ -62,7 +62,7 @@ def _build(settings: Settings) -> Sender:
     if settings.fcm_api_base_url:
         anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
         return FirebaseSender(settings, anonymous, settings.fcm_api_base_url.rstrip("/"))
-    account = config.firebase_service_account()
+    account = secret_values.firebase_service_account()
     if account is not None:
         return FirebaseSender(settings, credentials.Certificate(account), None)
     logger.warning("FCM not configured (no FCM_API_BASE_URL, no Firebase credentials): pushes are logged, not sent")

@@ -185,14 +185,14 @@ def describe_schema(conninfo: str) -> str:
 
 
 def main() -> None:
-    from shared import config
+    from shared import secret_values
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--schema", action="store_true", help="print the schema instead of migrating")
     parser.add_argument("--status", action="store_true", help="list applied and pending migrations")
     parser.add_argument("--down-to", metavar="NNNN", help="roll back every migration after NNNN (0000: all)")
     args = parser.parse_args()
-    url = config.database_url()
+    url = secret_values.database_url()
     if args.schema:
         print(describe_schema(url), end="")
         return

@@ -1,6 +1,6 @@
 """POST /webhook/telegram/{tenant_slug} — Telegram delivers a tenant bot's updates here."""
 
-from shared import inbox
+from shared import telegram_webhook
 from shared.api import create_app, lambda_entry
 from shared.models.auth import Success
 
@@ -22,7 +22,7 @@ app = create_app()
 )
 def telegram_webhook(tenant_slug: str) -> Success:
     event = app.current_event
-    inbox.receive_telegram(tenant_slug, event.headers.get("x-telegram-bot-api-secret-token"), event.decoded_body)
+    telegram_webhook.receive_telegram(tenant_slug, event.headers.get("x-telegram-bot-api-secret-token"), event.decoded_body)
     return Success()
 
 

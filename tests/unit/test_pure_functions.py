@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from shared import appeals, changes
-from shared.config import url_from_secret
+from shared.secret_values import url_from_secret
 from shared.errors import InvalidRequest
 from shared.normalize import e164
 
