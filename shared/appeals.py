@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, media, metrics, search, telegram_bot, uploads
+from shared import db, media, metrics, push, search, telegram_bot, uploads
 from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -42,7 +42,7 @@ from shared.models.appeals import (
 from shared.normalize import clean_fields
 from shared.observability import logger
 from shared.repo import appeals as repo
-from shared.repo import clients, promos, push_outbox
+from shared.repo import clients, promos
 from shared.sessions import Session
 from shared.settings import get_settings
 
@@ -135,7 +135,7 @@ def _refusal(current: dict[str, Any] | None) -> Exception:
 
 def _announce_taken(conn: db.Connection, session: Session, appeal_id: UUID) -> None:
     data = {"type": "appeal_taken", "appeal_id": str(appeal_id), "operator_id": str(session.operator_id)}
-    push_outbox.enqueue_for_tenant_mobiles(
+    push.enqueue_for_tenant_mobiles(
         conn, session.tenant_id, "appeal_taken", data, except_operator_id=session.operator_id
     )
 

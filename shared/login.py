@@ -9,11 +9,11 @@ from uuid import UUID
 
 import psycopg
 
-from shared import db, metrics, passwords, sessions, throttle
+from shared import db, metrics, passwords, push, sessions, throttle
 from shared.errors import AccountDisabled, InvalidCredentials
 from shared.models.auth import DeviceInfo, LoginRequest, LoginResponse, OperatorOut
 from shared.observability import logger, mask
-from shared.repo import operators, push_outbox
+from shared.repo import operators
 from shared.repo import sessions as session_repo
 from shared.settings import DeviceType, get_settings
 
@@ -63,7 +63,7 @@ def _open_session(
     def replace(conn: db.Connection) -> dict[str, Any]:
         replaced = session_repo.remove_for_device_type(conn, operator["id"], operator["tenant_id"], device_type)
         db.after_commit(lambda: metrics.sessions_replaced(len(replaced)))
-        push_outbox.enqueue(
+        push.enqueue(
             conn,
             operator["tenant_id"],
             "session_replaced",
@@ -97,7 +97,7 @@ def _announce_sign_in(
     """Push ``new_sign_in`` to the operator's other live sessions that can receive pushes."""
     model = (device_info.device_model if device_info else None) or ""
     data = {"type": "new_sign_in", "device_type": device_type, "device_model": model}
-    push_outbox.enqueue_for_operator_sessions(
+    push.enqueue_for_operator_sessions(
         conn, operator["tenant_id"], operator["id"], "new_sign_in", data, except_session_id=session_id
     )
 
