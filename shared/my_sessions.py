@@ -3,6 +3,8 @@ out all the others."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from shared import db
 from shared.errors import NotFound, parse_uuid
 from shared.models.sessions import SessionListItem
@@ -13,13 +15,18 @@ from shared.settings import get_settings
 
 
 def list_sessions(session: Session) -> list[SessionListItem]:
+    return list_for_operator(session.operator_id, session.tenant_id, current_id=session.id)
+
+
+def list_for_operator(operator_id: UUID, tenant_id: UUID, current_id: UUID | None = None) -> list[SessionListItem]:
+    """The operator's live sessions (``current`` marks ``current_id``); the admin tool lists them too."""
     settings = get_settings()
     rows = db.run(
         lambda conn: repo.list_for_operator(
             conn,
-            session.operator_id,
-            session.tenant_id,
-            session.id,
+            operator_id,
+            tenant_id,
+            current_id,
             idle_mobile=settings.idle_lifetime("mobile"),
             idle_desktop=settings.idle_lifetime("desktop"),
         )
@@ -39,4 +46,11 @@ def revoke(session: Session, session_id: str) -> None:
 def revoke_others(session: Session) -> int:
     ended = db.run(lambda conn: repo.end_operators_sessions(conn, session.operator_id, "revoked", except_id=session.id))
     logger.info("other sessions revoked", extra={"count": ended})
+    return ended
+
+
+def revoke_all(operator_id: UUID) -> int:
+    """End every session of the operator (the admin tool's revoke-sessions); returns how many."""
+    ended = db.run(lambda conn: repo.end_operators_sessions(conn, operator_id, "revoked"))
+    logger.info("all sessions revoked", extra={"operator_id": str(operator_id), "count": ended})
     return ended

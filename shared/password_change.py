@@ -3,6 +3,8 @@ login throttling), a weak new one refused, every other session of the operator e
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from shared import db, passwords, throttle
 from shared.errors import InvalidCredentials, InvalidRequest
 from shared.models.sessions import PasswordChangeRequest
@@ -23,12 +25,18 @@ def change_password(session: Session, request: PasswordChangeRequest, source_ip:
     if operator is None or not passwords.verify(operator["password_hash"], request.current_password).ok:
         throttle.record(session.login, source_ip, succeeded=False)
         raise InvalidCredentials("The current password is wrong.")
-    new_hash = passwords.hash_password(request.new_password)
-
-    def store(conn: db.Connection) -> int:
-        operators.change_password(conn, session.operator_id, new_hash)
-        return repo.end_operators_sessions(conn, session.operator_id, "password_changed", except_id=session.id)
-
-    ended = db.run(store, transaction=True)
+    ended = set_password(session.operator_id, request.new_password, keep_session_id=session.id)
     logger.info("password changed", extra={"operator_id": str(session.operator_id), "sessions_ended": ended})
     return ended
+
+
+def set_password(operator_id: UUID, password: str, *, keep_session_id: UUID | None = None) -> int:
+    """Store ``password`` (hashed) and end every session of the operator but ``keep_session_id``, in
+    one transaction; returns how many ended. The admin tool's reset-password calls this too."""
+    new_hash = passwords.hash_password(password)
+
+    def store(conn: db.Connection) -> int:
+        operators.change_password(conn, operator_id, new_hash)
+        return repo.end_operators_sessions(conn, operator_id, "password_changed", except_id=keep_session_id)
+
+    return db.run(store, transaction=True)

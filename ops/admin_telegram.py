@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from shared import db
+from shared import db, telegram_bot
 from shared.errors import ApiError
 from shared.observability import logger
 from shared.repo import tenants
@@ -47,8 +47,6 @@ def _tenant(slug: str) -> dict[str, Any]:
 
 
 def _token(tenant: dict[str, Any]) -> str:
-    from shared import telegram_bot
-
     if not tenant["telegram_bot_token_ref"]:
         raise TelegramAdminError(
             f"tenant {tenant['slug']} has no bot token: set one with set-bot-token {tenant['slug']} <reference>"
