@@ -49,7 +49,7 @@ test-integration: install browser-deps  ## only the tests that talk to PostgreSQ
 lint: install $(SAM) $(CHECKOV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared functions tests devtools bench
+	$(VENV)/bin/mypy shared functions tests devtools bench ops
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
 	$(CHECKOV) -f template.yaml --config-file .checkov.yaml
@@ -73,11 +73,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 migrate: install  ## apply pending migrations (DATABASE_URL, else the embedded database)
-	$(PY) -m devtools.run --migrate-only
+	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg start)} $(PY) -m ops.migrate
 
 migrate-down: install  ## roll back: make migrate-down VERSION=0004 (0000: everything; DATABASE_URL, else embedded)
 	@test -n "$(VERSION)" || { echo "usage: make migrate-down VERSION=NNNN (0000 rolls back every migration)"; exit 2; }
-	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg start)} $(PY) -m shared.migrations --down-to $(VERSION)
+	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg start)} $(PY) -m ops.migrate --down-to $(VERSION)
 
 invoke: install  ## one function in-process with its event: make invoke FN=session_status [EVENT=events/x.json]
 	@test -n "$(FN)" || { echo "usage: make invoke FN=<function> [EVENT=events/<file>.json]"; exit 2; }
@@ -87,7 +87,7 @@ seed: install  ## wipe the database and load the demo data again
 	$(PY) -m devtools.run --reseed-only
 
 admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.test"
-	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg url)} $(PY) -m shared.admin $(ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$$($(PY) -m devtools.embedded_pg url)} $(PY) -m ops.admin $(ARGS)
 
 bench: install  ## prints its table (no access log, no metrics); writes bench/results/latest.json
 	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench $(if $(QUICK),--quick,)

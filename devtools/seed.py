@@ -15,7 +15,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from devtools import seed_media
-from shared import config, passwords
+from shared import passwords, secret_values
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reset", action="store_true", help="wipe all data first")
     args = parser.parse_args()
-    loaded = seed(config.database_url(), reset=args.reset)
+    loaded = seed(secret_values.database_url(), reset=args.reset)
     print("demo data loaded" if loaded else "database already has tenants; demo data left as it is")
 
 

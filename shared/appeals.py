@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, media, metrics, search, telegram, uploads
+from shared import db, media, metrics, push, search, telegram_bot, uploads
 from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -42,7 +42,7 @@ from shared.models.appeals import (
 from shared.normalize import clean_fields
 from shared.observability import logger
 from shared.repo import appeals as repo
-from shared.repo import clients, promos, push_outbox
+from shared.repo import clients, promos
 from shared.sessions import Session
 from shared.settings import get_settings
 
@@ -135,7 +135,7 @@ def _refusal(current: dict[str, Any] | None) -> Exception:
 
 def _announce_taken(conn: db.Connection, session: Session, appeal_id: UUID) -> None:
     data = {"type": "appeal_taken", "appeal_id": str(appeal_id), "operator_id": str(session.operator_id)}
-    push_outbox.enqueue_for_tenant_mobiles(
+    push.enqueue_for_tenant_mobiles(
         conn, session.tenant_id, "appeal_taken", data, except_operator_id=session.operator_id
     )
 
@@ -292,7 +292,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
             if outgoing.chat_id is None:
                 metrics.telegram_failed("no_chat")
                 raise ChannelUnavailable("The client cannot be reached over Telegram.")
-            token = telegram.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
+            token = telegram_bot.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
             telegram_message_id = _transmit(session, token, outgoing.chat_id, message)
         except ClientUnreachable:
             db.run(lambda conn: _blocked(conn, session, message["id"], outgoing.client_id), transaction=True)
@@ -312,7 +312,7 @@ def _transmit(session: Session, token: str, chat_id: int, message: dict[str, Any
     """The message over Telegram: its files (sendPhoto/sendDocument) or its text (sendMessage)."""
     if message["kind"] in uploads.FILE_KINDS:
         return uploads.send(session.tenant_id, token, chat_id, message)
-    return telegram.send_message(token, chat_id, message["text"])
+    return telegram_bot.send_message(token, chat_id, message["text"])
 
 
 def _blocked(conn: db.Connection, session: Session, message_id: UUID, client_id: UUID) -> None:

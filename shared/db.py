@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg.rows import dict_row
 
-from shared import config, tracing
+from shared import secret_values, tracing
 from shared.errors import ServiceUnavailable
 from shared.observability import logger
 from shared.settings import get_settings
@@ -37,7 +37,7 @@ def _connect() -> Connection:
     options = "" if settings.database_pooler else f"-c statement_timeout={settings.db_statement_timeout_ms}"
     try:
         return psycopg.connect(
-            config.database_url(),
+            secret_values.database_url(),
             autocommit=True,
             row_factory=dict_row,
             connect_timeout=settings.db_connect_timeout_s,

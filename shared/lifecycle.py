@@ -21,14 +21,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from shared import db
+from shared import db, push
 from shared.errors import Conflict, NotFound, parse_uuid
 from shared.models.appeals import OPEN_STATUSES, AppealOut, MessageOut, MessageResponse
 from shared.models.lifecycle import CloseRequest, NoteRequest, ReadRequest, TransferRequest
 from shared.observability import logger
 from shared.repo import appeals as appeals_repo
 from shared.repo import lifecycle as repo
-from shared.repo import push_outbox
 from shared.sessions import Session
 
 
@@ -77,7 +76,7 @@ def release(session: Session, appeal_id: str) -> AppealOut:
         if appeal["assigned_operator_id"] is not None:
             repo.release(conn, session.tenant_id, appeal_uuid)
             data = {"type": "appeal_released", "appeal_id": str(appeal_uuid)}
-            push_outbox.enqueue_for_tenant_mobiles(
+            push.enqueue_for_tenant_mobiles(
                 conn, session.tenant_id, "appeal_released", data, except_operator_id=session.operator_id
             )
         return _out(conn, session, appeal_uuid)
@@ -104,7 +103,7 @@ def transfer(session: Session, appeal_id: str, request: TransferRequest) -> Appe
                     "appeal_id": str(appeal_uuid),
                     "from_operator_id": str(session.operator_id),
                 }
-                push_outbox.enqueue_for_operator_mobiles(conn, session.tenant_id, target, "appeal_assigned", data)
+                push.enqueue_for_operator_mobiles(conn, session.tenant_id, target, "appeal_assigned", data)
         return _out(conn, session, appeal_uuid)
 
     out = db.run(work, transaction=True)

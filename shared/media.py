@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared import db, jobs, metrics
+from shared import db, jobs, media_store, metrics, telegram_bot, telegram_files
 from shared.errors import ApiError
 from shared.observability import logger
 from shared.repo import jobs as queue
@@ -34,8 +34,6 @@ def signed_url(attachment: dict[str, Any]) -> str | None:
     """A ready attachment's link (no session header needed); None until it is ready."""
     if attachment.get("status") != "ready":
         return None
-    from shared import media_store
-
     return media_store.store().signed_get_url(attachment["storage_key"])
 
 
@@ -71,8 +69,6 @@ def dispatch(remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
 
 def _run(job: dict[str, Any], settings: Settings) -> str:
     """One download; returns the summary counter it ends in."""
-    from shared import media_store, telegram, telegram_media
-
     attachment = db.run(lambda c: repo.for_download(c, job["attachment_id"]))
     log = {"job_id": job["id"], "attachment_id": str(job["attachment_id"]), "attempt": job["attempts"]}
     if attachment is None or attachment["status"] != "pending":  # nothing left to do for this job
@@ -83,14 +79,14 @@ def _run(job: dict[str, Any], settings: Settings) -> str:
         logger.info("TELEGRAM_DRY_RUN: media not fetched", extra=log)
         return "failed"
     try:
-        token = telegram.bot_token(attachment["telegram_bot_token_ref"])
-        path, size = telegram_media.get_file(token, attachment["telegram_file_id"])
+        token = telegram_bot.bot_token(attachment["telegram_bot_token_ref"])
+        path, size = telegram_files.get_file(token, attachment["telegram_file_id"])
         if size is not None and size > settings.media_max_bytes:
-            raise telegram_media.FileError("getFile: larger than the limit", too_large=True)
-        data = telegram_media.download(token, path, settings.media_max_bytes)
+            raise telegram_files.FileError("getFile: larger than the limit", too_large=True)
+        data = telegram_files.download(token, path, settings.media_max_bytes)
         content_type = attachment["mime_type"] or "application/octet-stream"
         media_store.store().put(attachment["storage_key"], data, content_type)
-    except telegram_media.FileError as exc:
+    except telegram_files.FileError as exc:
         if exc.too_large:
             _finish(job, attachment, "too_large", None, exc.reason)
             logger.info("media too large", extra=log)

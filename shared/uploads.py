@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from shared import db, media, media_store, telegram_media
+from shared import db, media, media_store, telegram_files
 from shared.errors import ChannelUnavailable, InvalidRequest, NotFound
 from shared.models.appeals import AttachmentOut
 from shared.models.media import UploadOut, UploadRequest
@@ -118,7 +118,7 @@ def send(tenant_id: UUID, token: str, chat_id: int, message: dict[str, Any]) -> 
             logger.error("attachment unreadable", extra={"attachment_id": str(attachment["id"])})
             raise ChannelUnavailable("The attachment could not be read. Retry shortly.") from exc
         caption = message["text"] if index == 0 and message["text"] else None
-        sent = telegram_media.send_file(
+        sent = telegram_files.send_file(
             token, chat_id, data, attachment["file_name"] or "file", attachment["mime_type"], caption
         )
         first = sent if first is None else first

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from shared.appeals import decode_cursor, encode_cursor
 from shared.errors import InvalidRequest
-from shared.models.appeals import TelegramUpdate
+from shared.models.telegram import TelegramUpdate
 from shared.normalize import clean_fields, e164
 from shared.request_guard import MAX_DEPTH, RequestGuard
 from shared.sessions import token_from_event

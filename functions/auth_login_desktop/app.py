@@ -1,6 +1,6 @@
 """POST /webhook/desktop/auth/login — sign in on the desktop (replaces the operator's desktop session)."""
 
-from shared import auth
+from shared import login as signing_in
 from shared.api import create_app, lambda_entry
 from shared.models.auth import LoginRequest, LoginResponse
 
@@ -9,7 +9,7 @@ app = create_app()
 
 @app.post("/webhook/desktop/auth/login", summary="Desktop login", tags=["auth"])
 def login(request: LoginRequest) -> LoginResponse:
-    return auth.login(request, "desktop", app.current_event.request_context.http.source_ip)
+    return signing_in.login(request, "desktop", app.current_event.request_context.http.source_ip)
 
 
 lambda_handler = lambda_entry(app)

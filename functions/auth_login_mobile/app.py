@@ -1,6 +1,6 @@
 """POST /webhook/android/auth/login — sign in on the phone (replaces the operator's mobile session)."""
 
-from shared import auth
+from shared import login as signing_in
 from shared.api import create_app, lambda_entry
 from shared.models.auth import LoginRequest, LoginResponse
 
@@ -9,7 +9,7 @@ app = create_app()
 
 @app.post("/webhook/android/auth/login", summary="Mobile login", tags=["auth"])
 def login(request: LoginRequest) -> LoginResponse:
-    return auth.login(request, "mobile", app.current_event.request_context.http.source_ip)
+    return signing_in.login(request, "mobile", app.current_event.request_context.http.source_ip)
 
 
 lambda_handler = lambda_entry(app)

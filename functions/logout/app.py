@@ -1,9 +1,9 @@
 """POST /webhook/android/logout — end the caller's session (mobile or desktop); idempotent."""
 
-from shared import auth, sessions
+from shared import login, sessions
 from shared.api import create_app, lambda_entry
 from shared.errors import MissingToken
-from shared.models.auth import Success
+from shared.models.common import Success
 
 app = create_app()
 
@@ -13,7 +13,7 @@ def logout() -> Success:
     token = sessions.token_from_event(app.current_event)
     if token is None:
         raise MissingToken(status=400)
-    auth.logout(token)
+    login.logout(token)
     return Success()
 
 

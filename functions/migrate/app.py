@@ -20,7 +20,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import config, migrations
+from shared import migrations, secret_values
 from shared.observability import logger
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -33,7 +33,7 @@ def _latest(url: str) -> str:
 
 def run(event: dict[str, Any]) -> dict[str, Any]:
     """One direct invocation: status, apply, or down to a version."""
-    url = config.database_url()
+    url = secret_values.database_url()
     action = event.get("action", "apply")
     if action == "status":
         return {"version": _latest(url), "migrations": migrations.status(url, SQL_DIR)}
@@ -70,7 +70,7 @@ def custom_resource(event: dict[str, Any], context: LambdaContext) -> None:
     data: dict[str, str] = {}
     try:
         if request_type != "Delete":
-            url = config.database_url()
+            url = secret_values.database_url()
             applied = migrations.apply(url, SQL_DIR)
             data = {"Version": _latest(url), "Applied": ",".join(applied) or "-"}
             logger.info("migrations applied", extra={"applied": applied, "version": data["Version"]})

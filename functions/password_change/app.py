@@ -1,6 +1,6 @@
 """POST /webhook/api/operator/password — change the password; every other session is signed out."""
 
-from shared import devices, sessions
+from shared import password_change, sessions
 from shared.api import create_app, lambda_entry
 from shared.models.sessions import PasswordChangeRequest, RevokedResponse
 
@@ -19,7 +19,7 @@ app = create_app()
 def change_password(request: PasswordChangeRequest) -> RevokedResponse:
     session = sessions.authenticate(app.current_event)
     source_ip = app.current_event.request_context.http.source_ip
-    return RevokedResponse(revoked=devices.change_password(session, request, source_ip))
+    return RevokedResponse(revoked=password_change.change_password(session, request, source_ip))
 
 
 lambda_handler = lambda_entry(app)

@@ -2,7 +2,7 @@
 
 from shared import sessions, team
 from shared.api import create_app, lambda_entry
-from shared.models.auth import Success
+from shared.models.common import Success
 
 app = create_app()
 

@@ -1,8 +1,8 @@
 """DELETE /webhook/api/operator/sessions/{id} — sign one of the caller's own sessions out."""
 
-from shared import devices, sessions
+from shared import my_sessions, sessions
 from shared.api import create_app, lambda_entry
-from shared.models.auth import Success
+from shared.models.common import Success
 
 app = create_app()
 
@@ -15,7 +15,7 @@ app = create_app()
     tags=["sessions"],
 )
 def revoke(session_id: str) -> Success:
-    devices.revoke(sessions.authenticate(app.current_event), session_id)
+    my_sessions.revoke(sessions.authenticate(app.current_event), session_id)
     return Success()
 
 

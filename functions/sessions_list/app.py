@@ -1,6 +1,6 @@
 """GET /webhook/api/operator/sessions — the operator's live sessions, the caller's marked current."""
 
-from shared import devices, sessions
+from shared import my_sessions, sessions
 from shared.api import create_app, lambda_entry
 from shared.models.sessions import SessionListResponse
 
@@ -16,7 +16,7 @@ app = create_app()
     tags=["sessions"],
 )
 def list_sessions() -> SessionListResponse:
-    return SessionListResponse(sessions=devices.list_sessions(sessions.authenticate(app.current_event)))
+    return SessionListResponse(sessions=my_sessions.list_sessions(sessions.authenticate(app.current_event)))
 
 
 lambda_handler = lambda_entry(app)

@@ -1,6 +1,6 @@
 """POST /webhook/api/operator/sessions/revoke-others — sign out every session but the caller's."""
 
-from shared import devices, sessions
+from shared import my_sessions, sessions
 from shared.api import create_app, lambda_entry
 from shared.models.sessions import RevokedResponse
 
@@ -14,7 +14,7 @@ app = create_app()
     tags=["sessions"],
 )
 def revoke_others() -> RevokedResponse:
-    return RevokedResponse(revoked=devices.revoke_others(sessions.authenticate(app.current_event)))
+    return RevokedResponse(revoked=my_sessions.revoke_others(sessions.authenticate(app.current_event)))
 
 
 lambda_handler = lambda_entry(app)

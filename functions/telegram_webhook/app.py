@@ -1,8 +1,8 @@
 """POST /webhook/telegram/{tenant_slug} — Telegram delivers a tenant bot's updates here."""
 
-from shared import inbox
+from shared import telegram_webhook as webhook
 from shared.api import create_app, lambda_entry
-from shared.models.auth import Success
+from shared.models.common import Success
 
 app = create_app()
 
@@ -22,7 +22,7 @@ app = create_app()
 )
 def telegram_webhook(tenant_slug: str) -> Success:
     event = app.current_event
-    inbox.receive_telegram(tenant_slug, event.headers.get("x-telegram-bot-api-secret-token"), event.decoded_body)
+    webhook.receive_telegram(tenant_slug, event.headers.get("x-telegram-bot-api-secret-token"), event.decoded_body)
     return Success()
 
 

@@ -1,4 +1,4 @@
-"""Models of signing in and out, FCM registration and session status, plus the common bases."""
+"""Models of signing in and out, FCM registration and session status."""
 
 from __future__ import annotations
 
@@ -9,15 +9,9 @@ from uuid import UUID
 
 from pydantic import ConfigDict, StringConstraints, model_validator
 
-from shared.models import Model
+from shared.models.common import Model, NonBlank, Request, Success
 
 DEVICE_INFO_MAX_BYTES = 4096
-
-NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class Request(Model):
-    model_config = ConfigDict(extra="ignore", str_max_length=8192)
 
 
 class DeviceInfo(Model):
@@ -50,10 +44,6 @@ class RegisterFcmRequest(Request):
     fcm_token: Annotated[NonBlank, StringConstraints(max_length=4096)]
     device_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
     device_info: DeviceInfo | None = None
-
-
-class Success(Model):
-    success: Literal[True] = True
 
 
 class OperatorOut(Model):

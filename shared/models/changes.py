@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from shared.models.auth import Success
+from shared.models.common import Success
 
 
 class ChangesResponse(Success):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, StringConstraints
 
-from shared.models.auth import Request, Success
+from shared.models.common import Request, Success
 
 
 def _not_blank(value: str) -> str:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from shared.models.auth import Request, Success
+from shared.models.common import Request, Success
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

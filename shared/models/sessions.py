@@ -8,8 +8,7 @@ from uuid import UUID
 
 from pydantic import StringConstraints
 
-from shared.models import Model
-from shared.models.auth import Request, Success
+from shared.models.common import Model, Request, Success
 
 MIN_PASSWORD_LENGTH = 10
 

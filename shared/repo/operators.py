@@ -33,12 +33,6 @@ SET_ACTIVE = """
 UPDATE operators SET is_active = %(is_active)s WHERE lower(login) = lower(%(login)s) RETURNING id, tenant_id
 """
 
-CREATE_TENANT = """
-INSERT INTO tenants (name, slug, phone_region, telegram_webhook_secret, telegram_bot_token_ref)
-VALUES (%(name)s, %(slug)s, %(phone_region)s, %(webhook_secret)s, %(bot_token_ref)s)
-RETURNING id
-"""
-
 CREATE_OPERATOR = """
 INSERT INTO operators (tenant_id, login, name, password_hash)
 SELECT t.id, %(login)s, %(name)s, %(password_hash)s FROM tenants t WHERE t.slug = %(tenant_slug)s
@@ -66,29 +60,8 @@ def set_active(conn: Connection, login: str, is_active: bool) -> dict[str, Any] 
     return conn.execute(SET_ACTIVE, {"login": login, "is_active": is_active}).fetchone()
 
 
-def create_tenant(
-    conn: Connection, *, slug: str, name: str, phone_region: str, webhook_secret: str, bot_token_ref: str | None
-) -> UUID:
-    params = {
-        "slug": slug,
-        "name": name,
-        "phone_region": phone_region,
-        "webhook_secret": webhook_secret,
-        "bot_token_ref": bot_token_ref,
-    }
-    row = conn.execute(CREATE_TENANT, params).fetchone()
-    assert row is not None
-    return UUID(str(row["id"]))
-
-
 def create_operator(
     conn: Connection, *, tenant_slug: str, login: str, name: str, password_hash: str
 ) -> dict[str, Any] | None:
     params = {"tenant_slug": tenant_slug, "login": login, "name": name, "password_hash": password_hash}
     return conn.execute(CREATE_OPERATOR, params).fetchone()
-
-
-def tenants_with_plain_bot_token(conn: Connection) -> list[str]:
-    """Slugs of the tenants whose bot token sits in the database (``plain:``)."""
-    rows = conn.execute("SELECT slug FROM tenants WHERE telegram_bot_token_ref LIKE 'plain:%' ORDER BY slug")
-    return [str(row["slug"]) for row in rows]

@@ -1,8 +1,7 @@
-"""The push outbox: one row per device to notify, written inside the causing transaction.
+"""The push outbox's SQL: one row per device to notify, written inside the causing transaction.
 
-Queueing a row asks for the dispatcher to be kicked once the transaction commits
-(``db.after_commit(push.kick)``); the dispatcher then claims, sends and marks rows with the
-queries at the end of this module."""
+Services queue through ``shared.push`` (which also kicks the dispatcher after commit); the
+dispatcher claims, sends and marks rows with the queries at the end of this module."""
 
 from __future__ import annotations
 
@@ -13,10 +12,8 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from shared import db, push
 from shared.db import Connection
 from shared.repo import jobs
-from shared.settings import get_settings
 
 ENQUEUE = """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
@@ -44,10 +41,7 @@ def enqueue_for_tenant_mobiles(
     """Queue ``kind`` for every live mobile session of the tenant with an FCM token (but those of
     ``except_operator_id``); returns how many rows were queued."""
     params = {"tenant_id": tenant_id, "kind": kind, "data": Jsonb(data), "except_operator_id": except_operator_id}
-    queued = conn.execute(ENQUEUE_FOR_TENANT_MOBILES, params).rowcount
-    if queued:
-        db.after_commit(push.kick)
-    return queued
+    return conn.execute(ENQUEUE_FOR_TENANT_MOBILES, params).rowcount
 
 
 # Fan-out to one operator's other live sessions (any device type) that can receive pushes.
@@ -65,23 +59,28 @@ SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
 
 
 def enqueue_for_operator_sessions(
-    conn: Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any], except_session_id: UUID
+    conn: Connection,
+    tenant_id: UUID,
+    operator_id: UUID,
+    kind: str,
+    data: dict[str, Any],
+    except_session_id: UUID,
+    *,
+    idle_mobile: timedelta,
+    idle_desktop: timedelta,
 ) -> int:
-    """Queue ``kind`` for the operator's live sessions with an FCM token but ``except_session_id``."""
-    settings = get_settings()
+    """Queue ``kind`` for the operator's live sessions with an FCM token but ``except_session_id``
+    (a session idle longer than its device type's idle lifetime is not live)."""
     params = {
         "tenant_id": tenant_id,
         "operator_id": operator_id,
         "kind": kind,
         "data": Jsonb(data),
         "except_session_id": except_session_id,
-        "idle_mobile": settings.idle_lifetime("mobile"),
-        "idle_desktop": settings.idle_lifetime("desktop"),
+        "idle_mobile": idle_mobile,
+        "idle_desktop": idle_desktop,
     }
-    queued = conn.execute(ENQUEUE_FOR_OPERATOR_SESSIONS, params).rowcount
-    if queued:
-        db.after_commit(push.kick)
-    return queued
+    return conn.execute(ENQUEUE_FOR_OPERATOR_SESSIONS, params).rowcount
 
 
 # Every live mobile session of one operator of the tenant that can receive pushes.
@@ -103,10 +102,7 @@ def enqueue_for_operator_mobiles(
 ) -> int:
     """Queue ``kind`` for every live mobile session of one operator with an FCM token."""
     params = {"tenant_id": tenant_id, "operator_id": operator_id, "kind": kind, "data": Jsonb(data)}
-    queued = conn.execute(ENQUEUE_FOR_OPERATOR_MOBILES, params).rowcount
-    if queued:
-        db.after_commit(push.kick)
-    return queued
+    return conn.execute(ENQUEUE_FOR_OPERATOR_MOBILES, params).rowcount
 
 
 def enqueue(
@@ -124,7 +120,6 @@ def enqueue(
     if rows:
         with conn.cursor() as cur:
             cur.executemany(ENQUEUE, rows)
-        db.after_commit(push.kick)
     return len(rows)
 
 

@@ -94,7 +94,7 @@ RETURNING h.id
 
 LIST_FOR_OPERATOR = """
 SELECT id, device_type, device_info, created_at, last_active_at, fcm_token IS NOT NULL AS has_push,
-       id = %(current_id)s AS current
+       coalesce(id = %(current_id)s, false) AS current
   FROM operator_devices
  WHERE operator_id = %(operator_id)s AND tenant_id = %(tenant_id)s
    AND expires_at > now()

@@ -1,17 +1,11 @@
-"""The Telegram webhook's side: which tenant a webhook URL belongs to, and which updates were seen."""
+"""Which Telegram updates were seen (so a repeated delivery is acknowledged and ignored)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
 from shared.db import Connection
-
-FIND_TENANT_BY_SLUG = """
-SELECT id, telegram_webhook_secret, phone_region, welcome_text, telegram_bot_token_ref
-  FROM tenants WHERE slug = %(slug)s
-"""
 
 # True the first time an update id is seen for the tenant; a duplicate delivery inserts nothing.
 RECORD = """
@@ -27,10 +21,6 @@ DELETE FROM telegram_updates
                                    WHERE received_at < now() - %(retention)s::interval
                                    LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
 """
-
-
-def find_tenant_by_slug(conn: Connection, slug: str) -> dict[str, Any] | None:
-    return conn.execute(FIND_TENANT_BY_SLUG, {"slug": slug}).fetchone()
 
 
 def record(conn: Connection, tenant_id: UUID, update_id: int) -> bool:

@@ -22,7 +22,7 @@ STATUS = "/webhook/api/operator/session"
 def admin(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "shared.admin", *args],
+        [sys.executable, "-m", "ops.admin", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -110,7 +110,7 @@ def test_telegram_refusing_or_a_tenant_without_a_bot_is_one_line(
 def _bare_admin(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "AWS_"))}
     return subprocess.run(
-        [sys.executable, "-m", "shared.admin", *args],
+        [sys.executable, "-m", "ops.admin", *args],
         capture_output=True,
         text=True,
         env={**keep, "PYTHONPATH": str(ROOT), **env},

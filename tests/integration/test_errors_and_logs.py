@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared import auth
+from shared import push_registration
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration
@@ -43,7 +43,7 @@ def test_a_bug_is_500_with_a_correlation_id_and_no_details(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError(f"boom while handling {token}")
 
-    monkeypatch.setattr(auth, "register_fcm", broken)
+    monkeypatch.setattr(push_registration, "register_fcm", broken)
     reply = api.post(FCM, {"fcm_token": "fcm-1"}, token=token)
     assert (reply.status, reply.error_code) == (500, "internal_error")
     correlation_id = reply.body["error"]["correlation_id"]

@@ -194,7 +194,7 @@ def test_start_opens_no_appeal_and_is_answered_with_the_welcome_text(
     factory.telegram_bot(tenant)
     # The admin tool sets the welcome text
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "shared.admin", "set-welcome-text", tenant.slug, "Welcome to the battery shop!"]
+    args = [sys.executable, "-m", "ops.admin", "set-welcome-text", tenant.slug, "Welcome to the battery shop!"]
     done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     assert done.returncode == 0 and "welcome text of" in done.stdout, done.stderr
     send(api, tenant, message(700_011, text="/start"))

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared import db, metrics
-from shared.repo import push_outbox
+from shared import db, metrics, push
 from tests.conftest import load_function
 from tests.fakes.fcm import FakeFcm
 from tests.fakes.telegram import FakeTelegram
@@ -142,7 +141,7 @@ def test_the_dispatcher_reports_pushes_sent_failed_dead_and_the_backlog_age(
 
     def queue() -> None:
         db.run(
-            lambda conn: push_outbox.enqueue_for_tenant_mobiles(conn, tenant.id, "new_appeal", {"appeal_id": "a"}),
+            lambda conn: push.enqueue_for_tenant_mobiles(conn, tenant.id, "new_appeal", {"appeal_id": "a"}),
             transaction=True,
         )
         factory.execute(

@@ -120,7 +120,7 @@ def test_a_version_is_four_digits(new_database: Callable[[], str]) -> None:
 def run_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "shared.migrations", *args], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "ops.migrate", *args], env=env, capture_output=True, text=True, check=False
     )
 
 

@@ -57,7 +57,7 @@ def test_migrating_an_empty_database_reproduces_schema_sql(empty_database: str) 
     migrations.apply(empty_database)
     expected = (ROOT / "sql" / "schema.sql").read_text()
     assert migrations.describe_schema(empty_database) == expected, (
-        "sql/schema.sql is out of date: regenerate it with `python -m shared.migrations --schema > sql/schema.sql`"
+        "sql/schema.sql is out of date: regenerate it with `python -m ops.migrate --schema > sql/schema.sql`"
     )
 
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from shared import config, db, migrations
+from shared import db, migrations, secret_values
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration
@@ -73,7 +73,7 @@ def test_database_url_from_an_rds_shaped_secret(
     configure(database_url="", database_secret_arn=arn, aws_region="eu-central-1", aws_default_region="eu-central-1")
     db.close()
     # Then the URL is built from it (the password URL-escaped) and the API works through it
-    url = config.database_url()
+    url = secret_values.database_url()
     assert url.startswith(f"postgresql://{secret['username']}:p%40ss%3Aw%2Frd@{parts['host']}:")
     op = factory.operator()
     assert api.post("/webhook/android/auth/login", {"login": op.login, "password": op.password}).status == 200
@@ -83,6 +83,6 @@ def test_database_url_from_an_rds_shaped_secret(
 def test_secret_holding_a_plain_url(secrets_manager: Any, database_url: str, configure: Any) -> None:
     arn = secrets_manager.create_secret(Name="batterycrm/url", SecretString=database_url)["ARN"]
     configure(database_url="", database_secret_arn=arn, aws_default_region="eu-central-1")
-    assert config.database_url() == database_url
-    with psycopg.connect(config.database_url()) as conn:
+    assert secret_values.database_url() == database_url
+    with psycopg.connect(secret_values.database_url()) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)

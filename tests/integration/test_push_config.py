@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared import db, fcm, push
-from shared.repo import push_outbox
+from shared import db, push
+from shared.push import fcm
 from tests.helpers import Factory
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ def test_without_fcm_configuration_pushes_are_logged_without_secrets_and_marked_
     tenant = factory.tenant()
     token = f"fcm-{secrets.token_hex(10)}"
     db.run(
-        lambda conn: push_outbox.enqueue(
+        lambda conn: push.enqueue(
             conn, tenant.id, "new_appeal", {"appeal_id": "a-7", "preview": "Мой номер +79991234567"}, [(token, None)]
         ),
         transaction=True,

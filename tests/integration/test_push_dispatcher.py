@@ -12,8 +12,8 @@ from uuid import UUID
 
 import pytest
 
-from shared import db, fcm, push
-from shared.repo import push_outbox
+from shared import db, push
+from shared.push import fcm
 from tests.fakes.fcm import FakeFcm
 from tests.helpers import Api, Factory, Operator, Tenant
 
@@ -35,14 +35,14 @@ def announce(tenant: Tenant, kind: str, data: dict[str, Any], except_operator: O
     """What the appeal code does: queue a push to the tenant's phones inside its transaction."""
     except_id = except_operator.id if except_operator else None
     return db.run(
-        lambda conn: push_outbox.enqueue_for_tenant_mobiles(conn, tenant.id, kind, data, except_operator_id=except_id),
+        lambda conn: push.enqueue_for_tenant_mobiles(conn, tenant.id, kind, data, except_operator_id=except_id),
         transaction=True,
     )
 
 
 def queue_direct(tenant: Tenant, tokens: Sequence[str]) -> None:
     db.run(
-        lambda conn: push_outbox.enqueue(
+        lambda conn: push.enqueue(
             conn, tenant.id, "new_appeal", {"appeal_id": "a-1", "preview": "hi"}, [(t, None) for t in tokens]
         ),
         transaction=True,
@@ -304,7 +304,7 @@ def test_push_data_values_are_strings(factory: Factory, fake_fcm: FakeFcm) -> No
     token = f"fcm-{secrets.token_hex(6)}"
     uid = UUID("6d1c9f0e-2a8b-4f3c-9a1d-0e5b7c3f2a10")
     db.run(
-        lambda conn: push_outbox.enqueue(
+        lambda conn: push.enqueue(
             conn, tenant.id, "new_appeal", {"appeal_id": str(uid), "n": 3, "b": True, "gone": None}, [(token, None)]
         ),
         transaction=True,

@@ -14,7 +14,6 @@ import pytest
 
 from devtools.push_worker import LocalDispatcher
 from shared import db, push
-from shared.repo import push_outbox
 from tests.fakes.fcm import FakeFcm
 from tests.helpers import Api, Factory, Tenant
 
@@ -33,9 +32,7 @@ def kicks(factory: Factory) -> Iterator[list[int]]:
 
 
 def queue(conn: db.Connection, tenant: Tenant, *tokens: str) -> int:
-    return push_outbox.enqueue(
-        conn, tenant.id, "new_appeal", {"appeal_id": "a", "preview": "p"}, [(t, None) for t in tokens]
-    )
+    return push.enqueue(conn, tenant.id, "new_appeal", {"appeal_id": "a", "preview": "p"}, [(t, None) for t in tokens])
 
 
 def test_the_kick_comes_once_after_the_commit(factory: Factory, kicks: list[int]) -> None:

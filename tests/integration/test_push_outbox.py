@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared import db
-from shared.repo import push_outbox
+from shared import db, push
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration
@@ -24,7 +23,7 @@ def test_fan_out_reaches_live_mobile_sessions_of_the_tenant_only(api: Api, facto
     factory.execute("UPDATE operators SET is_active = false WHERE id = %s", dina.id)
     # When a new appeal is announced to the tenant, except to Boris
     queued = db.run(
-        lambda conn: push_outbox.enqueue_for_tenant_mobiles(
+        lambda conn: push.enqueue_for_tenant_mobiles(
             conn, tenant.id, "new_appeal", {"type": "new_appeal"}, except_operator_id=boris.id
         ),
         transaction=True,

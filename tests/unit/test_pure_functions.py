@@ -12,9 +12,9 @@ from uuid import UUID
 import pytest
 
 from shared import appeals, changes
-from shared.config import url_from_secret
 from shared.errors import InvalidRequest
 from shared.normalize import e164
+from shared.secret_values import url_from_secret
 
 ID = UUID("5b0c7f8e-0000-4000-8000-000000000001")
 MOMENT = datetime(2026, 11, 23, 5, 0, 0, 123456, tzinfo=UTC)

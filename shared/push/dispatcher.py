@@ -1,70 +1,26 @@
-"""Push delivery: kicking the dispatcher once a transaction that queued pushes has committed, and
-the dispatcher's loop (claim due outbox rows, send them, mark them).
+"""The push dispatcher's loop: claim due outbox rows, send them, mark them sent, due again after a
+backoff (``shared.jobs.backoff_s``), or dead.
 
 Delivery is at least once. A row is claimed with a lease (``PUSH_LEASE_S``) in one committed
 statement, so two dispatchers never send the same row; if a dispatcher dies between sending and
 marking, its rows become due again when the lease runs out and are sent again (a device may then
 get the same push twice; every push carries ids, so the app can ignore a repeat).
 
-firebase-admin is not imported here: the sender comes from ``shared.fcm``, which only the
-dispatcher loads. Nothing here logs a token or a message body.
+firebase-admin is not imported here: the sender comes from ``shared.push.fcm``, which only the
+dispatcher function loads. Nothing here logs a token or a message body.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
-from uuid import UUID
+from collections.abc import Callable
+from typing import Any
 
 from shared import db, jobs, metrics
 from shared.observability import logger
+from shared.push.types import Outcome, PushMessage, Sender
+from shared.repo import push_outbox
 from shared.settings import Settings, get_settings
-
-Kicker = Callable[[], None]
-
-
-def set_local_kicker(kicker: Kicker | None) -> None:
-    """Route kicks to an in-process dispatcher (``make run``'s background worker, tests)."""
-    jobs.set_local_kicker("push", kicker)
-
-
-def kick() -> None:
-    """Wake the dispatcher now. In AWS: an asynchronous invoke of the dispatcher function;
-    locally: the registered in-process worker; otherwise nothing (the schedule still runs).
-    Never raises: the change that queued the push is already committed."""
-    jobs.kick("push")
-
-
-# --- the dispatcher ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PushMessage:
-    outbox_id: int
-    kind: str
-    token: str
-    data: dict[str, str]
-    session_id: UUID | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one message fared. ``error`` is a short description without token or payload."""
-
-    ok: bool
-    error: str | None = None
-    token_invalid: bool = False  # FCM will never accept this token again: forget it, don't retry
-
-
-SENT = Outcome(ok=True)
-
-
-class Sender(Protocol):
-    def send(self, messages: Sequence[PushMessage]) -> list[Outcome]:
-        """One outcome per message, in order; at most 500 messages per call."""
-        ...
 
 
 def fcm_data(kind: str, data: dict[str, Any]) -> dict[str, str]:
@@ -82,11 +38,11 @@ def backoff_s(attempt: int, settings: Settings) -> float:
 def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
     """Send every due outbox row, a batch at a time, until none is due (or, in Lambda, until the
     remaining time gets short: the rest waits for the next kick or schedule). Returns counts."""
-    from shared.repo import push_outbox
-
     settings = get_settings()
     if sender is None:
-        from shared import fcm
+        # Lazy for cold-start cost only (firebase-admin: ~185 ms): callers that pass a sender
+        # (tests, fakes) never load it. fcm imports nothing from this module: no cycle.
+        from shared.push import fcm
 
         sender = fcm.sender()
     summary = {"batches": 0, "claimed": 0, "sent": 0, "retried": 0, "dead": 0, "tokens_removed": 0}
@@ -113,8 +69,6 @@ def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | Non
 
 
 def _send_batch(rows: list[dict[str, Any]], sender: Sender, settings: Settings, summary: dict[str, int]) -> None:
-    from shared.repo import push_outbox
-
     messages = [
         PushMessage(r["id"], r["kind"], r["fcm_token"], fcm_data(r["kind"], r["data"]), r["session_id"]) for r in rows
     ]

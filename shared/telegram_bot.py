@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from shared import config, metrics, tracing
+from shared import metrics, secret_values, tracing
 from shared.errors import ChannelUnavailable, ClientUnreachable, channel_rate_limited
 from shared.observability import logger, mask
 from shared.settings import Settings, get_settings
@@ -64,7 +64,7 @@ def bot_token(ref: str | None, tenant: str | None = None) -> str:
         token = value
     elif scheme == "secretsmanager" and value:
         try:
-            token = _token_from_secret(config.secret_value(value))
+            token = _token_from_secret(secret_values.secret_value(value))
         except Exception as exc:  # any AWS/parse failure: the channel is unusable, say so without details
             logger.error("telegram bot token unavailable", extra={"error": type(exc).__name__})
             metrics.telegram_failed("no_bot")

@@ -1,4 +1,5 @@
-"""Signing in and out, and binding a device's FCM token to its session."""
+"""Signing in (password check, throttling, the new session replacing the old one of its device
+type, the ``new_sign_in`` push) and signing out."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from uuid import UUID
 
 import psycopg
 
-from shared import db, metrics, passwords, sessions, throttle
-from shared.errors import AccountDisabled, InvalidCredentials, NotFound
-from shared.models.auth import DeviceInfo, LoginRequest, LoginResponse, OperatorOut, RegisterFcmRequest
+from shared import db, metrics, passwords, push, sessions, throttle
+from shared.errors import AccountDisabled, InvalidCredentials
+from shared.models.auth import DeviceInfo, LoginRequest, LoginResponse, OperatorOut
 from shared.observability import logger, mask
-from shared.repo import operators, push_outbox
+from shared.repo import operators
 from shared.repo import sessions as session_repo
 from shared.settings import DeviceType, get_settings
 
@@ -62,7 +63,7 @@ def _open_session(
     def replace(conn: db.Connection) -> dict[str, Any]:
         replaced = session_repo.remove_for_device_type(conn, operator["id"], operator["tenant_id"], device_type)
         db.after_commit(lambda: metrics.sessions_replaced(len(replaced)))
-        push_outbox.enqueue(
+        push.enqueue(
             conn,
             operator["tenant_id"],
             "session_replaced",
@@ -83,7 +84,7 @@ def _open_session(
         _announce_sign_in(conn, operator, created["id"], device_type, device_info)
         return created
 
-    return _run_retrying_races(replace)
+    return run_retrying_races(replace)
 
 
 def _announce_sign_in(
@@ -96,12 +97,12 @@ def _announce_sign_in(
     """Push ``new_sign_in`` to the operator's other live sessions that can receive pushes."""
     model = (device_info.device_model if device_info else None) or ""
     data = {"type": "new_sign_in", "device_type": device_type, "device_model": model}
-    push_outbox.enqueue_for_operator_sessions(
+    push.enqueue_for_operator_sessions(
         conn, operator["tenant_id"], operator["id"], "new_sign_in", data, except_session_id=session_id
     )
 
 
-def _run_retrying_races(work: Callable[[db.Connection], T]) -> T:
+def run_retrying_races(work: Callable[[db.Connection], T]) -> T:
     """Run ``work`` in a transaction; when a concurrent request wins a race (on a unique constraint,
     or a deadlock between two FCM registrations swapping tokens), run it again on the new state.
     The advisory locks in repo.sessions make this rare; the retry keeps it from ever being a 500."""
@@ -117,25 +118,3 @@ def _run_retrying_races(work: Callable[[db.Connection], T]) -> T:
 def logout(token: str) -> None:
     ended = sessions.end(token, "logout")
     logger.info("logout", extra={"ended": ended})
-
-
-def register_fcm(session: sessions.Session, request: RegisterFcmRequest) -> None:
-    mask([request.fcm_token])
-    sent = request.model_fields_set
-    info = request.device_info.model_dump() if request.device_info else None
-
-    def store(conn: db.Connection) -> bool:
-        return session_repo.register_fcm(
-            conn,
-            session_id=session.id,
-            tenant_id=session.tenant_id,
-            fcm_token=request.fcm_token,
-            device_id=request.device_id,
-            set_device_id="device_id" in sent,
-            device_info=info,
-            set_device_info="device_info" in sent,
-        )
-
-    if not _run_retrying_races(store):
-        raise NotFound("The session ended meanwhile.")
-    logger.info("fcm token registered", extra={"session_id": str(session.id)})

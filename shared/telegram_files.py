@@ -1,4 +1,4 @@
-"""The Bot API calls for files, on the same HTTP client as ``shared.telegram``: ``getFile`` and the
+"""The Bot API calls for files, on the same HTTP client as ``shared.telegram_bot``: ``getFile`` and the
 file download (for the media jobs), ``sendPhoto`` / ``sendDocument`` (operator attachments).
 
 The file URL is ``<base>/file/bot<token>/<file_path>``: it carries the token, so neither the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import metrics, telegram
+from shared import metrics, telegram_bot
 from shared.errors import ChannelUnavailable, ClientUnreachable, channel_rate_limited
 from shared.observability import logger, mask
 from shared.settings import get_settings
@@ -37,10 +37,10 @@ def get_file(token: str, file_id: str) -> tuple[str, int | None]:
     import httpx
 
     try:
-        response = telegram._http().post(f"{_base(token)}/bot{token}/getFile", json={"file_id": file_id})
+        response = telegram_bot._http().post(f"{_base(token)}/bot{token}/getFile", json={"file_id": file_id})
     except httpx.HTTPError as exc:
         raise FileError(f"getFile: {type(exc).__name__}") from None
-    body = telegram._json(response)
+    body = telegram_bot._json(response)
     result = body.get("result")
     if response.status_code != 200 or not body.get("ok") or not isinstance(result, dict):
         description = str(body.get("description", ""))[:200]
@@ -59,7 +59,7 @@ def download(token: str, file_path: str, max_bytes: int) -> bytes:
 
     url = f"{_base(token)}/file/bot{token}/{file_path.lstrip('/')}"
     try:
-        with telegram._http().stream("GET", url) as response:
+        with telegram_bot._http().stream("GET", url) as response:
             if response.status_code != 200:
                 raise FileError(f"download: HTTP {response.status_code}")
             chunks: list[bytes] = []
@@ -86,13 +86,13 @@ def send_file(token: str, chat_id: int, data: bytes, file_name: str, mime_type: 
     if caption:
         form["caption"] = caption
     try:
-        response = telegram._http().post(
+        response = telegram_bot._http().post(
             f"{_base(token)}/bot{token}/{method}", data=form, files={field: (file_name, data, mime_type)}
         )
     except httpx.HTTPError as exc:  # the upload may have arrived: no retry here (the caller's retry decides)
         logger.error("telegram file upload failed", extra={"error": type(exc).__name__, "method": method})
         raise ChannelUnavailable() from exc
-    body = telegram._json(response)
+    body = telegram_bot._json(response)
     result = body.get("result")
     if response.status_code != 200 or not body.get("ok") or not isinstance(result, dict):
         logger.error(
@@ -106,7 +106,7 @@ def send_file(token: str, chat_id: int, data: bytes, file_name: str, mime_type: 
         metrics.telegram_failed(metrics.telegram_failure_kind(response.status_code))
         if response.status_code == 403:  # the client blocked the bot, as for sendMessage
             raise ClientUnreachable()
-        if response.status_code == 429 and (retry_after := telegram._retry_after(body)) is not None:
+        if response.status_code == 429 and (retry_after := telegram_bot._retry_after(body)) is not None:
             raise channel_rate_limited(retry_after)
         raise ChannelUnavailable()
     return int(result["message_id"])

@@ -203,12 +203,3 @@ def edit_message(conn: Connection, tenant_id: UUID, telegram_id: int, telegram_m
 def set_reachable(conn: Connection, tenant_id: UUID, telegram_id: int, reachable: bool) -> int:
     params = {"tenant_id": tenant_id, "telegram_id": telegram_id, "reachable": reachable}
     return conn.execute(SET_REACHABLE, params).rowcount
-
-
-SET_WELCOME_TEXT = """
-UPDATE tenants SET welcome_text = %(text)s WHERE slug = %(slug)s
-"""
-
-
-def set_welcome_text(conn: Connection, slug: str, text: str | None) -> bool:
-    return conn.execute(SET_WELCOME_TEXT, {"slug": slug, "text": text}).rowcount == 1

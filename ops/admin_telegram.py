@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from shared import db
+from shared import db, telegram_bot
 from shared.errors import ApiError
 from shared.observability import logger
 from shared.repo import tenants
@@ -47,17 +47,15 @@ def _tenant(slug: str) -> dict[str, Any]:
 
 
 def _token(tenant: dict[str, Any]) -> str:
-    from shared import telegram
-
     if not tenant["telegram_bot_token_ref"]:
         raise TelegramAdminError(
             f"tenant {tenant['slug']} has no bot token: set one with set-bot-token {tenant['slug']} <reference>"
         )
     try:
         with quiet_logs():
-            return telegram.bot_token(tenant["telegram_bot_token_ref"])
+            return telegram_bot.bot_token(tenant["telegram_bot_token_ref"])
     except ApiError as exc:
-        why = "it is empty" if exc.message == telegram.NO_BOT else "check the secret and the AWS credentials"
+        why = "it is empty" if exc.message == telegram_bot.NO_BOT else "check the secret and the AWS credentials"
         raise TelegramAdminError(f"the bot token of {tenant['slug']} cannot be read ({why})") from None
 
 

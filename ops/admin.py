@@ -1,19 +1,19 @@
 """Administration of a deployment, from a shell that reaches its database (DATABASE_URL, or
 DATABASE_SECRET_ARN with AWS credentials):
 
-    python -m shared.admin create-tenant SLUG "Shop name" [--region RU] [--bot-token-ref REF]
-    python -m shared.admin create-operator SLUG LOGIN "Full name" [--password-stdin]
-    python -m shared.admin disable-operator LOGIN      # ends their sessions at once
-    python -m shared.admin enable-operator LOGIN
-    python -m shared.admin reset-password LOGIN [--password-stdin]   # ends their sessions
-    python -m shared.admin list-sessions LOGIN
-    python -m shared.admin revoke-sessions LOGIN
-    python -m shared.admin set-bot-token SLUG REFERENCE   # secretsmanager:<secret id or ARN> | plain:<token>
-    python -m shared.admin set-webhook SLUG PUBLIC_BASE_URL   # Telegram's setWebhook for /webhook/telegram/SLUG
-    python -m shared.admin webhook-info SLUG               # Telegram's getWebhookInfo: pending, last error
-    python -m shared.admin set-welcome-text SLUG "Text" | --clear   # the bot's answer to /start
+    python -m ops.admin create-tenant SLUG "Shop name" [--region RU] [--bot-token-ref REF]
+    python -m ops.admin create-operator SLUG LOGIN "Full name" [--password-stdin]
+    python -m ops.admin disable-operator LOGIN      # ends their sessions at once
+    python -m ops.admin enable-operator LOGIN
+    python -m ops.admin reset-password LOGIN [--password-stdin]   # ends their sessions
+    python -m ops.admin list-sessions LOGIN
+    python -m ops.admin revoke-sessions LOGIN
+    python -m ops.admin set-bot-token SLUG REFERENCE   # secretsmanager:<secret id or ARN> | plain:<token>
+    python -m ops.admin set-webhook SLUG PUBLIC_BASE_URL   # Telegram's setWebhook for /webhook/telegram/SLUG
+    python -m ops.admin webhook-info SLUG               # Telegram's getWebhookInfo: pending, last error
+    python -m ops.admin set-welcome-text SLUG "Text" | --clear   # the bot's answer to /start
 
-From a checkout, run it as `make admin ARGS="..."` or `.venv/bin/python -m shared.admin ...`.
+From a checkout, run it as `make admin ARGS="..."` or `.venv/bin/python -m ops.admin ...`.
 
 Generated passwords and webhook secrets are printed once; nothing else secret is ever printed.
 """
@@ -29,11 +29,11 @@ from typing import Any
 
 import psycopg
 
-from shared import admin_telegram, config, db, passwords
+from ops import admin_telegram
+from shared import db, my_sessions, password_change, passwords, secret_values
 from shared.errors import ServiceUnavailable
 from shared.models.sessions import MIN_PASSWORD_LENGTH
-from shared.repo import inbox as inbox_repo
-from shared.repo import operators
+from shared.repo import operators, tenants
 from shared.repo import sessions as session_repo
 from shared.settings import get_settings
 
@@ -62,7 +62,7 @@ def _new_password(from_stdin: bool) -> tuple[str, bool]:
 def create_tenant(args: argparse.Namespace) -> str:
     secret = secrets.token_urlsafe(24)
     tenant_id = db.run(
-        lambda conn: operators.create_tenant(
+        lambda conn: tenants.create(
             conn,
             slug=args.slug,
             name=args.name,
@@ -105,52 +105,36 @@ def set_active(args: argparse.Namespace, active: bool) -> str:
 def reset_password(args: argparse.Namespace) -> str:
     operator = _operator(args.login)
     password, generated = _new_password(args.password_stdin)
-    new_hash = passwords.hash_password(password)
-
-    def work(conn: db.Connection) -> int:
-        operators.change_password(conn, operator["id"], new_hash)
-        return session_repo.end_operators_sessions(conn, operator["id"], "password_changed")
-
-    ended = db.run(work, transaction=True)
+    ended = password_change.set_password(operator["id"], password)
     shown = f"\nnew password (shown once): {password}" if generated else ""
     return f"password of {args.login} reset; {ended} session(s) ended{shown}"
 
 
 def list_sessions(args: argparse.Namespace) -> str:
     operator = _operator(args.login)
-    settings = get_settings()
-    rows = db.run(
-        lambda conn: session_repo.list_for_operator(
-            conn,
-            operator["id"],
-            operator["tenant_id"],
-            None,
-            idle_mobile=settings.idle_lifetime("mobile"),
-            idle_desktop=settings.idle_lifetime("desktop"),
-        )
+    items = my_sessions.list_for_operator(operator["id"], operator["tenant_id"])
+    return (
+        "\n".join(json.dumps(item.model_dump(mode="json", exclude={"current"})) for item in items) or "no live sessions"
     )
-    keep = ("id", "device_type", "device_info", "created_at", "last_active_at", "has_push")
-    return "\n".join(json.dumps({k: row[k] for k in keep}, default=str) for row in rows) or "no live sessions"
 
 
 def revoke_sessions(args: argparse.Namespace) -> str:
     operator = _operator(args.login)
-    ended = db.run(lambda conn: session_repo.end_operators_sessions(conn, operator["id"], "revoked"))
-    return f"{ended} session(s) of {args.login} revoked"
+    return f"{my_sessions.revoke_all(operator['id'])} session(s) of {args.login} revoked"
 
 
 def set_welcome_text(args: argparse.Namespace) -> str:
     text = None if args.clear else (args.text or "").strip() or None
     if text is None and not args.clear:
         raise AdminError("give the text, or --clear")
-    if not db.run(lambda conn: inbox_repo.set_welcome_text(conn, args.slug, text)):
+    if not db.run(lambda conn: tenants.set_welcome_text(conn, args.slug, text)):
         raise AdminError(f"no tenant with slug {args.slug!r}")
     return f"welcome text of {args.slug} {'cleared' if text is None else 'set'}"
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="python -m shared.admin", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m ops.admin", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = root.add_subparsers(dest="command", required=True)
     tenant = commands.add_parser("create-tenant", help="create a tenant (prints its webhook secret once)")
@@ -196,7 +180,7 @@ def _database_problem() -> str | None:
         return "no database configured: set DATABASE_URL (or DATABASE_SECRET_ARN), or use `make admin ARGS=...`"
     try:
         with admin_telegram.quiet_logs():  # the one line below says it; no JSON log line before it
-            config.database_url()
+            secret_values.database_url()
             db.connection()
     except ServiceUnavailable:
         return (
@@ -212,7 +196,7 @@ def _warn_about_plain_bot_tokens() -> None:
     """A ``plain:`` bot token reference works only locally (Lambda refuses it): say which tenants have one.
     Best effort: a command that needed no database must not fail because there is none."""
     try:
-        slugs = db.run(operators.tenants_with_plain_bot_token)
+        slugs = db.run(tenants.with_plain_bot_token)
     except Exception:  # no database, no warning
         return
     for slug in slugs:

@@ -26,9 +26,9 @@ from firebase_admin import credentials, exceptions, messaging
 from google.auth.credentials import AnonymousCredentials
 from urllib3.util import Retry
 
-from shared import config, tracing
+from shared import secret_values, tracing
 from shared.observability import logger
-from shared.push import SENT, Outcome, PushMessage, Sender
+from shared.push.types import SENT, Outcome, PushMessage, Sender
 from shared.settings import Settings, get_settings
 
 # The Android app registers FCM registration tokens, which HTTP v1 takes as message.token;
@@ -62,7 +62,7 @@ def _build(settings: Settings) -> Sender:
     if settings.fcm_api_base_url:
         anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
         return FirebaseSender(settings, anonymous, settings.fcm_api_base_url.rstrip("/"))
-    account = config.firebase_service_account()
+    account = secret_values.firebase_service_account()
     if account is not None:
         return FirebaseSender(settings, credentials.Certificate(account), None)
     logger.warning("FCM not configured (no FCM_API_BASE_URL, no Firebase credentials): pushes are logged, not sent")
@@ -88,7 +88,7 @@ class FirebaseSender:
         service = messaging._get_messaging_service(self.app)
         if base_url is not None:
             if not isinstance(getattr(service, "_fcm_url", None), str):
-                raise RuntimeError("firebase-admin changed: messaging service has no _fcm_url (see shared/fcm.py)")
+                raise RuntimeError("firebase-admin changed: messaging service has no _fcm_url (see shared/push/fcm.py)")
             service._fcm_url = f"{base_url}/v1/projects/{self.app.project_id}/messages:send"
         adapter = requests.adapters.HTTPAdapter(pool_connections=10, pool_maxsize=100, max_retries=_NO_STATUS_RETRIES)
         service._client.session.mount(base_url or GOOGLE_FCM, adapter)

@@ -1,6 +1,6 @@
 """Incoming client messages: the Telegram webhook turns every private message into an appeal message.
 
-One statement per update (``shared.repo.inbox.RECEIVE``): the update id (so a repeated delivery
+One statement per update (``shared.repo.telegram_webhook.RECEIVE``): the update id (so a repeated delivery
 changes nothing), the client (by telegram_id; reachable again), their open appeal, the latest one
 reopened (closed less than REOPEN_WINDOW_HOURS ago), or a new one, the message with its kind
 (text, photo, document, voice, ..., location, contact) and the appeal's activity (unread counter,
@@ -28,13 +28,14 @@ from typing import Any
 import psycopg
 from pydantic import ValidationError
 
-from shared import db, media, metrics, push, telegram
+from shared import db, media, metrics, push, telegram_bot
 from shared.errors import ApiError, InvalidRequest, Unauthorized
-from shared.models.appeals import KIND_LABELS, TelegramFile, TelegramMessage, TelegramUpdate
+from shared.models.appeals import KIND_LABELS
+from shared.models.telegram import TelegramFile, TelegramMessage, TelegramUpdate
 from shared.normalize import collapse, e164
 from shared.observability import logger, mask
-from shared.repo import inbox as repo
-from shared.repo import telegram_updates
+from shared.repo import telegram_updates, tenants
+from shared.repo import telegram_webhook as repo
 from shared.settings import get_settings
 
 PREVIEW_CHARS = 200
@@ -67,7 +68,7 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
     """Check the webhook secret (401 for a wrong one and for an unknown slug alike), then apply
     the update once."""
     mask([secret])
-    tenant = db.run(lambda conn: telegram_updates.find_tenant_by_slug(conn, slug))
+    tenant = db.run(lambda conn: tenants.find_by_slug(conn, slug))
     expected = (tenant or {}).get("telegram_webhook_secret") or _UNMATCHABLE
     if not hmac.compare_digest((secret or "").encode(), expected.encode()) or tenant is None:
         logger.info("telegram webhook refused", extra={"known_tenant": tenant is not None})
@@ -288,7 +289,7 @@ def _start(tenant: dict[str, Any], update_id: int, chat_id: int) -> None:
         logger.info("TELEGRAM_DRY_RUN: welcome text logged, not sent", extra={"update_id": update_id})
         return
     try:
-        telegram.send_message(telegram.bot_token(tenant["telegram_bot_token_ref"]), chat_id, welcome)
+        telegram_bot.send_message(telegram_bot.bot_token(tenant["telegram_bot_token_ref"]), chat_id, welcome)
         logger.info("telegram /start answered", extra={"update_id": update_id})
     except ApiError as exc:  # the update is remembered: Telegram must not redeliver it for our failure
         logger.warning("telegram /start: welcome text not sent", extra={"update_id": update_id, "error": exc.code})
