@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
 import textwrap
@@ -308,3 +309,10 @@ def test_a_failing_functions_traceback_is_printed_by_the_gateway(
     assert httpx.get(f"{base_url}/boom").status_code == 500
     err = capsys.readouterr().err
     assert "EchoFunction failed on GET /boom:" in err and "RuntimeError: boom" in err
+
+
+def test_every_module_the_worker_processes_preload_exists() -> None:
+    # the forkserver skips a preload it cannot import without a word: a renamed module would only be slower
+    from devtools import workers
+
+    assert all(importlib.util.find_spec(name) is not None for name in workers.PRELOAD)
