@@ -7,7 +7,7 @@ import itertools
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -16,6 +16,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from devtools.lambda_context import LambdaContext as LambdaContext  # one stand-in, re-exported
 from shared import passwords, settings
 
 _client_numbers = itertools.count(1)
@@ -26,20 +27,6 @@ def new_client_ip() -> str:
     that login throttling by IP counts each test's attempts on their own."""
     n = next(_client_numbers)
     return f"198.18.{n // 250 % 250}.{n % 250 + 1}"
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: secrets.token_hex(8))
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:eu-central-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 @dataclass
