@@ -178,9 +178,10 @@ def appeal(
 ) -> tuple[UUID, list[UUID]]:
     """An appeal with its messages (in the order given, oldest first) and the activity columns
     the API keeps current with them (``refresh_activity``). ``preview`` defaults to the last
-    incoming text; ``created_at`` (or ``age_min``) defaults to now. Returns the appeal's id and
-    its messages' ids."""
-    incoming = [m.text for m in messages if m.direction == "in"]
+    incoming message's (its text, or the label of a file, location or contact without one);
+    ``created_at`` (or ``age_min``) defaults to now. Returns the appeal's id and its messages'
+    ids."""
+    incoming = [m.text or KIND_LABELS.get(m.kind, "") for m in messages if m.direction == "in"]
     appeal_id = _id(
         conn,
         "INSERT INTO appeals (tenant_id, client_id, status, assigned_operator_id, preview, reject_reason, normalized,"

@@ -56,7 +56,6 @@ def load(conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID) -> None:
             datafactory.Message("in", "", kind="voice", age_min=7),
             datafactory.Message("in", "", kind="contact", age_min=6, contact=contact),
         ],
-        preview="[contact]",
         age_min=8,
         updated_age_min=6,
     )
