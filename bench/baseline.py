@@ -96,7 +96,8 @@ def minimal_server(mode: str, url: str, port: int = 0) -> ThreadingHTTPServer:
     def ours(path: str, headers: list[tuple[str, str]], query: str) -> tuple[int, bytes]:
         """Our function's handler, loaded once for the process (like one warm Lambda container
         per thread, minus a module copy per connection thread), with a real API Gateway event."""
-        from devtools.gateway import LambdaContext, build_event, translate
+        from devtools.gateway import build_event, translate
+        from devtools.lambda_context import LambdaContext
 
         assert gateway is not None
         matched = gateway.match("GET", path)
@@ -234,7 +235,8 @@ def in_process(
 ) -> dict[str, float]:
     """p50 in ms of each handler called with a fresh API Gateway event per call, the handlers taking
     turns call by call, so that a machine shared with other work slows them alike."""
-    from devtools.gateway import LambdaContext, build_event
+    from devtools.gateway import build_event
+    from devtools.lambda_context import LambdaContext
 
     route_key = f"GET {path}"
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}

@@ -32,6 +32,7 @@ TARGET_MS = 25.0
 PROBE = """
 import json, sys, time, importlib.util
 sys.path.insert(0, {root!r})
+from devtools.lambda_context import LambdaContext
 t0 = time.perf_counter()
 {libs}
 t1 = time.perf_counter()
@@ -53,11 +54,7 @@ else:
     out["ours_ms"] = (t2 - t1) * 1000
     event = json.loads({event!r})
     if event:
-        class Context:
-            function_name = "bench"; memory_limit_in_mb = 512; aws_request_id = "cold"
-            invoked_function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:bench"
-            def get_remaining_time_in_millis(self): return 30000
-        result = module.lambda_handler(event, Context())
+        result = module.lambda_handler(event, LambdaContext("bench"))
         assert result["statusCode"] == 200, result
         out["first_ms"] = (time.perf_counter() - t2) * 1000
 print(json.dumps(out))

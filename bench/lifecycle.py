@@ -23,10 +23,10 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from bench.measure import Figure, timed
+from devtools import datafactory
 from devtools.gateway import Gateway
-from shared import db, migrations, passwords, settings
+from shared import db, migrations, settings
 from shared.repo import appeals as appeals_repo
-from shared.sessions import hash_token
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -70,18 +70,14 @@ def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]
     an operator with a read mark on every appeal. Returns what the measurements need."""
     texts = [t.format(car=c) for t in _TEXTS for c in _CARS]
     with psycopg.connect(url, autocommit=True) as conn:
-        tenant = conn.execute(
-            "INSERT INTO tenants (name, slug, phone_region, telegram_webhook_secret) "
-            "VALUES ('Bench shop', 'bench-inbox', 'RU', 'x') RETURNING id"
-        ).fetchone()
-        assert tenant is not None
-        tenant_id = tenant[0]
-        operator = conn.execute(
-            "INSERT INTO operators (tenant_id, login, name, password_hash) "
-            "VALUES (%s, 'inbox@bench.test', 'Inbox', %s) RETURNING id",
-            (tenant_id, passwords.hash_password("bench-password-123")),
-        ).fetchone()
-        assert operator is not None
+        tenant_id = datafactory.tenant(conn, slug="bench-inbox", name="Bench shop", webhook_secret="x")  # noqa: S106
+        operator_id = datafactory.operator(
+            conn,
+            tenant_id,
+            login="inbox@bench.test",
+            name="Inbox",
+            password="bench-password-123",  # noqa: S106
+        )
         definitions = {
             r[0]: r[1]
             for r in conn.execute(
@@ -136,17 +132,13 @@ def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]
         conn.execute(
             "INSERT INTO appeal_reads (tenant_id, appeal_id, operator_id, read_seq) "
             "SELECT tenant_id, id, %s, in_seq - (id::text < '8') :: int FROM appeals WHERE tenant_id = %s",
-            (operator[0], tenant_id),
+            (operator_id, tenant_id),
         )
         for sql in definitions.values():
             conn.execute(sql)
         conn.execute("VACUUM ANALYZE")
         token = secrets.token_urlsafe(32)
-        conn.execute(
-            "INSERT INTO operator_devices (operator_id, tenant_id, device_type, token_hash, expires_at) "
-            "VALUES (%s, %s, 'desktop', %s, now() + interval '1 day')",
-            (operator[0], tenant_id, hash_token(token)),
-        )
+        datafactory.sessions(conn, tenant_id, [(operator_id, token)], device_type="desktop", ttl="1 day", history=False)
         named = conn.execute(
             "SELECT name FROM clients WHERE tenant_id = %s AND telegram_id = %s", (tenant_id, 500000000 + appeals // 2)
         ).fetchone()
@@ -164,7 +156,7 @@ def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]
     typed = f"8 ({national[:3]}) {national[3:6]}-{national[6:8]}-{national[8:]}"
     return {
         "tenant_id": tenant_id,
-        "operator_id": operator[0],
+        "operator_id": operator_id,
         "token": token,
         "phone_typed": typed,
         "name_q": " ".join(str(named[0]).split()[-2:]),  # "<last name> <number>": one client

@@ -11,9 +11,8 @@ from uuid import UUID
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from devtools import seed
-from shared import db, migrations, passwords, settings
-from shared.sessions import hash_token
+from devtools import datafactory, seed
+from shared import db, migrations, settings
 
 BENCH_DB = os.environ.get("BENCH_DATABASE", "batterycrm_bench")  # another name keeps parallel runs apart
 
@@ -57,13 +56,14 @@ def populate(url: str, logout_sessions: int) -> BenchData:
         tenants = seed.load(conn)
         tenant_id = tenants["demo"]
         conn.execute("UPDATE tenants SET telegram_bot_token_ref = 'plain:bench-bot-token' WHERE id = %s", (tenant_id,))
-        operator = conn.execute(
-            "INSERT INTO operators (tenant_id, login, name, password_hash) VALUES (%s, 'bench@demo.test', 'Bench', %s)"
-            " RETURNING id",
-            (tenant_id, passwords.hash_password("bench-password-123")),
-        ).fetchone()
-        assert operator is not None
-        operator_id = operator[0]
+        operator_id = datafactory.operator(
+            conn,
+            tenant_id,
+            login="bench@demo.test",
+            name="Bench",
+            password="bench-password-123",  # noqa: S106
+        )
+        # 80 more appeals of 12 messages each: set-based, then their activity columns as the factory keeps them
         conn.execute(
             """
             WITH c AS (
@@ -74,11 +74,12 @@ def populate(url: str, logout_sessions: int) -> BenchData:
                 SELECT %(t)s, c.id, 'Need a battery', now() - random() * interval '3 days' FROM c RETURNING id
             )
             INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status)
-            SELECT %(t)s, a.id, 'in', 'Need a battery for my car, what do you have?', 'received'
+            SELECT %(t)s, a.id, 'in', 'Need a battery for my car, what do you have?', %(received)s
               FROM a CROSS JOIN generate_series(1, 12)
             """,
-            {"t": tenant_id},
+            {"t": tenant_id, "received": datafactory.DELIVERY_STATUS["in"]},
         )
+        datafactory.refresh_activity(conn, tenant_id=tenant_id)
         appeal = conn.execute(
             "SELECT id FROM appeals WHERE tenant_id = %s AND status = 'new' ORDER BY created_at DESC LIMIT 1",
             (tenant_id,),
@@ -90,29 +91,15 @@ def populate(url: str, logout_sessions: int) -> BenchData:
         )
         token = secrets.token_urlsafe(32)
         logout_tokens = [secrets.token_urlsafe(32) for _ in range(logout_sessions)]
-        insert_sessions(conn, tenant_id, [(operator_id, token)])
+        datafactory.sessions(conn, tenant_id, [(operator_id, token)])
         bulk_ops = conn.execute(
             "INSERT INTO operators (tenant_id, login, name, password_hash) SELECT %s, 'logout-' || g || '@demo.test',"
             " 'Logout', 'x' FROM generate_series(1, %s) g RETURNING id",
             (tenant_id, logout_sessions),
         ).fetchall()
-        insert_sessions(conn, tenant_id, [(row[0], t) for row, t in zip(bulk_ops, logout_tokens, strict=True)])
+        datafactory.sessions(conn, tenant_id, [(row[0], t) for row, t in zip(bulk_ops, logout_tokens, strict=True)])
         conn.execute("ANALYZE")
     return BenchData(url, tenant_id, operator_id, token, appeal[0], logout_tokens)
-
-
-def insert_sessions(
-    conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID, owners: list[tuple[UUID, str]]
-) -> None:
-    with conn.cursor() as cur:
-        cur.executemany(
-            "WITH d AS (INSERT INTO operator_devices (operator_id, tenant_id, device_type, token_hash, expires_at)"
-            " VALUES (%s, %s, 'mobile', %s, now() + interval '90 days')"
-            " RETURNING id, operator_id, tenant_id, device_type, token_hash, created_at)"
-            " INSERT INTO session_history (id, operator_id, tenant_id, device_type, token_hash, created_at)"
-            " SELECT * FROM d",
-            [(op, tenant_id, hash_token(tok)) for op, tok in owners],
-        )
 
 
 def grow_sessions(url: str, total: int) -> int:

@@ -35,6 +35,7 @@ from wsgiref.headers import Headers
 import yaml
 
 from devtools import docs_site, media_server
+from devtools.lambda_context import LambdaContext
 from devtools.workers import FunctionFailed, Invocation, PoolClosed, WorkerDied, WorkerPool, default_size, load_handler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,24 +178,6 @@ def build_event(
         except UnicodeDecodeError:
             event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
     return event
-
-
-class LambdaContext:
-    """What Lambda passes as ``context`` (the parts handlers and Powertools read)."""
-
-    def __init__(self, function_name: str, timeout_s: float = 30) -> None:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 512
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:123456789012:function:{function_name}"
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def translate(result: Any) -> Response:

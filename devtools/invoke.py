@@ -23,7 +23,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from devtools import seed
-from devtools.gateway import LambdaContext
+from devtools.lambda_context import LambdaContext
 from shared import migrations, settings
 from shared.db import Connection
 from shared.repo import sessions as session_repo

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 
-from devtools import seed_media
-from shared import passwords, secret_values
+from devtools import datafactory, seed_media
+from shared import secret_values
 
 
 @dataclass(frozen=True)
@@ -213,100 +212,56 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
     """Insert the demo tenants, operators, promos, clients and appeals; returns tenant ids by slug."""
     tenant_ids: dict[str, UUID] = {}
     for tenant in DEMO_TENANTS:
-        row = conn.execute(
-            "INSERT INTO tenants (name, slug, phone_region, telegram_webhook_secret, telegram_bot_token_ref) "
-            "VALUES (%s, %s, 'RU', %s, 'plain:demo-bot-token') RETURNING id",
-            (tenant.name, tenant.slug, tenant.webhook_secret),
-        ).fetchone()
-        assert row is not None
-        tenant_id = UUID(str(row[0]))
+        tenant_id = datafactory.tenant(
+            conn,
+            slug=tenant.slug,
+            name=tenant.name,
+            webhook_secret=tenant.webhook_secret,
+            bot_token_ref="plain:demo-bot-token",  # noqa: S106  (a demo token, not a secret)
+        )
         tenant_ids[tenant.slug] = tenant_id
-        operator_ids: dict[str, object] = {}
-        for op in tenant.operators:
-            created = conn.execute(
-                "INSERT INTO operators (tenant_id, login, name, password_hash) VALUES (%s, %s, %s, %s) RETURNING id",
-                (tenant_id, op.login, op.name, passwords.hash_password(op.password)),
-            ).fetchone()
-            assert created is not None
-            operator_ids[op.login] = created[0]
+        operator_ids = {
+            op.login: datafactory.operator(conn, tenant_id, login=op.login, name=op.name, password=op.password)
+            for op in tenant.operators
+        }
         for title, text in tenant.promos:
-            conn.execute("INSERT INTO promos (tenant_id, title, text) VALUES (%s, %s, %s)", (tenant_id, title, text))
+            datafactory.promo(conn, tenant_id, title=title, text=text)
         for title, text in tenant.quick_replies:
-            conn.execute(
-                "INSERT INTO quick_replies (tenant_id, title, text) VALUES (%s, %s, %s)", (tenant_id, title, text)
-            )
+            datafactory.quick_reply(conn, tenant_id, title=title, text=text)
         for appeal in tenant.appeals:
             appeal_id = _load_appeal(conn, tenant_id, appeal, operator_ids.get(appeal.holder or ""))
             for login, seq in appeal.read_by:
-                conn.execute(
-                    "INSERT INTO appeal_reads (tenant_id, appeal_id, operator_id, read_seq) VALUES (%s, %s, %s, %s)",
-                    (tenant_id, appeal_id, operator_ids[login], seq),
-                )
+                datafactory.read_mark(conn, tenant_id, appeal_id, operator_ids[login], seq)
         if tenant.slug == "demo":
             seed_media.load(conn, tenant_id)  # a photo, a voice message and a contact
     return tenant_ids
 
 
 def _load_appeal(
-    conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID, appeal: DemoAppeal, holder: object
-) -> object:
+    conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID, appeal: DemoAppeal, holder: UUID | None
+) -> UUID:
     telegram_id, name, phone = appeal.client
-    client = conn.execute(
-        "INSERT INTO clients (tenant_id, telegram_id, name, phone, created_at, updated_at) "
-        "VALUES (%s, %s, %s, %s, now() - make_interval(mins => %s), now() - make_interval(mins => %s)) RETURNING id",
-        (tenant_id, telegram_id, name, phone, appeal.age_min, appeal.age_min),
-    ).fetchone()
-    assert client is not None
-    last_in = [text for direction, text in appeal.messages if direction == "in"][-1]
-    created = conn.execute(
-        "INSERT INTO appeals (tenant_id, client_id, status, assigned_operator_id, preview, reject_reason, normalized, "
-        "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now() - make_interval(mins => %s), "
-        "now() - make_interval(mins => %s)) RETURNING id",
-        (
-            tenant_id,
-            client[0],
-            appeal.status,
-            holder,
-            last_in,
-            appeal.reject_reason,
-            Jsonb(appeal.normalized) if appeal.normalized else None,
-            appeal.age_min,
-            max(0, appeal.age_min - len(appeal.messages)),
-        ),
-    ).fetchone()
-    assert created is not None
-    for i, (direction, text) in enumerate(appeal.messages):
-        at = f"{appeal.age_min - i} minutes"
-        conn.execute(
-            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, operator_id, delivery_status, "
-            "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, now() - %s::interval, now() - %s::interval)",
-            (
-                tenant_id,
-                created[0],
-                direction,
-                text,
-                holder if direction == "out" else None,
-                "sent" if direction == "out" else "received",
-                at,
-                at,
-            ),
-        )
-    for text in appeal.notes:
-        conn.execute(
-            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, operator_id, delivery_status) "
-            "VALUES (%s, %s, 'note', %s, %s, 'internal')",
-            (tenant_id, created[0], text, holder),
-        )
-    # What the API keeps current as messages arrive: the activity, the unread counter, closed_at.
-    conn.execute(
-        "UPDATE appeals a SET in_seq = m.n_in, last_message_at = m.at, last_message_preview = left(m.text, 200), "
-        "closed_at = CASE WHEN a.status = 'closed' THEN a.updated_at END "
-        "FROM (SELECT count(*) FILTER (WHERE direction = 'in') AS n_in, max(created_at) AS at, "
-        "(array_agg(text ORDER BY created_at DESC))[1] AS text "
-        "FROM appeal_messages WHERE appeal_id = %s AND direction <> 'note') m WHERE a.id = %s",
-        (created[0], created[0]),
+    client_id = datafactory.client(
+        conn, tenant_id, telegram_id=telegram_id, name=name, phone=phone, age_min=appeal.age_min
     )
-    return created[0]
+    messages = [
+        datafactory.Message(direction, text, age_min=appeal.age_min - i)
+        for i, (direction, text) in enumerate(appeal.messages)
+    ]
+    notes = [datafactory.Message("note", text, age_min=0) for text in appeal.notes]
+    appeal_id, _ = datafactory.appeal(
+        conn,
+        tenant_id,
+        client_id,
+        messages + notes,
+        status=appeal.status,
+        holder=holder,
+        reject_reason=appeal.reject_reason,
+        normalized=appeal.normalized,
+        age_min=appeal.age_min,
+        updated_age_min=max(0, appeal.age_min - len(appeal.messages)),
+    )
+    return appeal_id
 
 
 def seed(url: str, *, reset: bool = False) -> bool:

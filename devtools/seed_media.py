@@ -11,8 +11,8 @@ import zlib
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 
+from devtools import datafactory
 from shared import media_store
 
 CLIENT = (700000077, "Pavel", "+79161234567")
@@ -42,42 +42,37 @@ def wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
 
 def load(conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID) -> None:
     telegram_id, name, phone = CLIENT
-    client = conn.execute(
-        "INSERT INTO clients (tenant_id, telegram_id, name, phone, phone_verified, created_at) "
-        "VALUES (%s, %s, %s, %s, true, now() - interval '8 minutes') RETURNING id",
-        (tenant_id, telegram_id, name, phone),
-    ).fetchone()
-    assert client is not None
-    appeal = conn.execute(
-        "INSERT INTO appeals (tenant_id, client_id, preview, created_at, updated_at, in_seq, last_message_at, "
-        "last_message_preview) VALUES (%s, %s, '[contact]', now() - interval '8 minutes', "
-        "now() - interval '6 minutes', 3, now() - interval '6 minutes', '[contact]') RETURNING id",
-        (tenant_id, client[0]),
-    ).fetchone()
-    assert appeal is not None
-    store = media_store.store()
-    messages = (
-        ("photo", "Вот этикетка моего аккумулятора", ("label.png", "image/png", png())),
-        ("voice", "", (None, "audio/wav", wav())),
-        ("contact", "", None),
+    client_id = datafactory.client(
+        conn, tenant_id, telegram_id=telegram_id, name=name, phone=phone, phone_verified=True, age_min=8
     )
-    for minutes, (kind, text, attached) in zip((8, 7, 6), messages, strict=True):
-        contact = {"phone": phone, "name": name, "own": True} if kind == "contact" else None
-        row = conn.execute(
-            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, kind, text, contact, delivery_status, "
-            "created_at, updated_at) VALUES (%s, %s, 'in', %s, %s, %s, 'received', now() - make_interval(mins => %s), "
-            "now() - make_interval(mins => %s)) RETURNING id",
-            (tenant_id, appeal[0], kind, text, Jsonb(contact) if contact else None, minutes, minutes),
-        ).fetchone()
-        assert row is not None
-        if attached is None:
-            continue
-        file_name, mime, data = attached
+    contact = {"phone": phone, "name": name, "own": True}
+    files = (("photo", "label.png", "image/png", png()), ("voice", None, "audio/wav", wav()))
+    _, (photo_id, voice_id, _) = datafactory.appeal(
+        conn,
+        tenant_id,
+        client_id,
+        [
+            datafactory.Message("in", "Вот этикетка моего аккумулятора", kind="photo", age_min=8),
+            datafactory.Message("in", "", kind="voice", age_min=7),
+            datafactory.Message("in", "", kind="contact", age_min=6, contact=contact),
+        ],
+        age_min=8,
+        updated_age_min=6,
+    )
+    store = media_store.store()
+    for message_id, (kind, file_name, mime, data) in zip((photo_id, voice_id), files, strict=True):
         attachment_id = uuid.uuid4()
         key = f"{tenant_id}/{attachment_id}"
         store.put(key, data, mime)
-        conn.execute(
-            "INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status, "
-            "telegram_file_id, storage_key) VALUES (%s, %s, %s, 'telegram', %s, %s, %s, %s, 'ready', %s, %s)",
-            (attachment_id, tenant_id, row[0], kind, mime, file_name, len(data), f"demo-{kind}", key),
+        datafactory.attachment(
+            conn,
+            tenant_id,
+            message_id,
+            attachment_id=attachment_id,
+            kind=kind,
+            mime_type=mime,
+            file_name=file_name,
+            size=len(data),
+            storage_key=key,
+            telegram_file_id=f"demo-{kind}",
         )

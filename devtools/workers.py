@@ -111,7 +111,7 @@ def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the gateway, which stops us
     os.environ.clear()
     os.environ.update(environment)
-    from devtools.gateway import LambdaContext
+    from devtools.lambda_context import LambdaContext
     from shared import db, jobs, settings
 
     settings.reset()

@@ -59,6 +59,7 @@ def check_key(key: str) -> str:
 
 # --- local folder ------------------------------------------------------------------------------
 
+
 def _signing_key(settings: Settings) -> bytes:
     """``MEDIA_SIGNING_KEY``, else a random key kept beside the files (``.signing-key``, made once):
     every process of the local stack (the gateway and its worker processes) and every restart signs

@@ -7,7 +7,7 @@ import itertools
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -16,7 +16,9 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from shared import passwords, settings
+from devtools import datafactory
+from devtools.lambda_context import LambdaContext as LambdaContext  # one stand-in, re-exported
+from shared import settings
 
 _client_numbers = itertools.count(1)
 
@@ -26,20 +28,6 @@ def new_client_ip() -> str:
     that login throttling by IP counts each test's attempts on their own."""
     n = next(_client_numbers)
     return f"198.18.{n // 250 % 250}.{n % 250 + 1}"
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: secrets.token_hex(8))
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:eu-central-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 @dataclass
@@ -152,13 +140,8 @@ class Factory:
     def tenant(self, *, slug: str | None = None, phone_region: str = "RU") -> Tenant:
         slug = slug or f"t-{secrets.token_hex(4)}"
         secret = f"hook-{secrets.token_hex(8)}"
-        row = self.conn.execute(
-            "INSERT INTO tenants (name, slug, phone_region, telegram_webhook_secret) VALUES (%s, %s, %s, %s) "
-            "RETURNING id",
-            (f"Shop {slug}", slug, phone_region, secret),
-        ).fetchone()
-        assert row is not None
-        return Tenant(row["id"], slug, secret)
+        tenant_id = datafactory.tenant(self.conn, slug=slug, phone_region=phone_region, webhook_secret=secret)
+        return Tenant(tenant_id, slug, secret)
 
     def operator(
         self,
@@ -172,13 +155,16 @@ class Factory:
     ) -> Operator:
         tenant = tenant or self.tenant()
         login = login or f"op-{secrets.token_hex(4)}@shop.test"
-        row = self.conn.execute(
-            "INSERT INTO operators (tenant_id, login, name, password_hash, is_active) VALUES (%s, %s, %s, %s, %s) "
-            "RETURNING id",
-            (tenant.id, login, name, password_hash or passwords.hash_password(password), is_active),
-        ).fetchone()
-        assert row is not None
-        return Operator(row["id"], tenant.id, login, password, name)
+        operator_id = datafactory.operator(
+            self.conn,
+            tenant.id,
+            login=login,
+            name=name,
+            password=password,
+            password_hash=password_hash,
+            is_active=is_active,
+        )
+        return Operator(operator_id, tenant.id, login, password, name)
 
     def query(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         return self.conn.execute(sql, _args(params)).fetchall()
@@ -200,14 +186,7 @@ class Factory:
         self, tenant: Tenant, *, telegram_id: int | None = None, name: str | None = "Client", phone: str | None = None
     ) -> UUID:
         telegram_id = telegram_id if telegram_id is not None else secrets.randbelow(10**9) + 10**9
-        row = self.one(
-            "INSERT INTO clients (tenant_id, telegram_id, name, phone) VALUES (%s, %s, %s, %s) RETURNING id",
-            tenant.id,
-            telegram_id,
-            name,
-            phone,
-        )
-        return UUID(str(row["id"]))
+        return datafactory.client(self.conn, tenant.id, telegram_id=telegram_id, name=name, phone=phone)
 
     def appeal(
         self,
@@ -220,39 +199,19 @@ class Factory:
         created_at: Any = None,
     ) -> UUID:
         """An appeal with one incoming message (a fresh client unless one is given)."""
-        client = client or self.client(tenant)
-        row = self.one(
-            "INSERT INTO appeals (tenant_id, client_id, status, assigned_operator_id, preview, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, COALESCE(%s, clock_timestamp())) RETURNING id",
+        appeal_id, _ = datafactory.appeal(
+            self.conn,
             tenant.id,
-            client,
-            status,
-            operator.id if operator else None,
-            text,
-            created_at,
+            client or self.client(tenant),
+            [datafactory.Message("in", text)],
+            status=status,
+            holder=operator.id if operator else None,
+            created_at=created_at,
         )
-        self.execute(
-            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status) "
-            "VALUES (%s, %s, 'in', %s, 'received')",
-            tenant.id,
-            row["id"],
-            text,
-        )
-        self.execute(  # what the API keeps current with each message (activity, unread counter, closed_at)
-            "UPDATE appeals SET in_seq = 1, last_message_at = created_at, last_message_preview = preview, "
-            "closed_at = CASE WHEN status = 'closed' THEN created_at END WHERE id = %s",
-            row["id"],
-        )
-        return UUID(str(row["id"]))
+        return appeal_id
 
     def promo(self, tenant: Tenant, *, text: str = "Winter sale: -10%", is_active: bool = True) -> UUID:
-        row = self.one(
-            "INSERT INTO promos (tenant_id, title, text, is_active) VALUES (%s, 'Promo', %s, %s) RETURNING id",
-            tenant.id,
-            text,
-            is_active,
-        )
-        return UUID(str(row["id"]))
+        return datafactory.promo(self.conn, tenant.id, text=text, is_active=is_active)
 
 
 def _args(params: tuple[Any, ...]) -> Any:

@@ -12,10 +12,10 @@ import contextlib
 import itertools
 import json
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.server import Answer, FakeServer, Request, json_answer
 
 SEND_PATH = re.compile(r"^/v1/projects/(?P<project>[^/]+)/messages:send$")
 
@@ -34,9 +34,13 @@ def _server_error(status: int) -> dict[str, Any]:
     return {"error": {"code": status, "message": "The service is currently unavailable.", "status": name}}
 
 
-class FakeFcm:
+class FakeFcm(FakeServer):
+    protocol_version = "HTTP/1.1"
+    request_queue_size = 1024  # firebase-admin sends a batch of up to 500 at once
+
     def __init__(self, port: int = 0, echo: bool = False) -> None:
-        self.port, self.echo = port, echo
+        super().__init__(port)
+        self.echo = echo
         self.accepted: list[dict[str, Any]] = []  # the "message" objects delivered, in arrival order
         self.requests = 0  # every send request, including refused ones
         self.projects: set[str] = set()
@@ -44,21 +48,7 @@ class FakeFcm:
         self._fail_next = 0
         self._fail_status = 503
         self._ids = itertools.count(1)
-        self._changed = threading.Condition()
-        self._server = self._make_server()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeFcm:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._changed = self.lock
 
     def fail_next(self, count: int, status: int = 503) -> None:
         """Answer the next ``count`` send requests with ``status``."""
@@ -98,35 +88,11 @@ class FakeFcm:
                 print(json.dumps(shown))
             return 200, {"name": f"projects/{project}/messages/{next(self._ids)}"}
 
-    def _make_server(self) -> ThreadingHTTPServer:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length)
-                found = SEND_PATH.match(self.path)
-                if found is None:
-                    status, body = 404, {"error": {"code": 404, "status": "NOT_FOUND"}}
-                else:
-                    status, body = fake._answer(found["project"], json.loads(raw))
-                out = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 1024  # firebase-admin sends a batch of up to 500 at once
-
-        return Server(("127.0.0.1", self.port), Handler)
+    def answer(self, request: Request) -> Answer:
+        found = SEND_PATH.match(request.path) if request.method == "POST" else None
+        if found is None:
+            return json_answer(404, {"error": {"code": 404, "status": "NOT_FOUND"}})
+        return json_answer(*self._answer(found["project"], request.json()))
 
 
 def main() -> None:
@@ -138,7 +104,7 @@ def main() -> None:
     fake = FakeFcm(port, echo=True)
     print(f"fake FCM on http://127.0.0.1:{port} - run `FCM_API_BASE_URL=http://127.0.0.1:{port} make run`", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        fake._server.serve_forever()
+        fake.serve_forever()
 
 
 if __name__ == "__main__":

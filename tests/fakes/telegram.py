@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.server import Answer, FakeServer, Request, json_answer
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,15 @@ def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str,
     return fields, files
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     def __init__(self, port: int = 0, sample_file: bytes | None = None) -> None:
+        super().__init__(port)
         self.sample_file = sample_file  # served for any unknown file_id (the README's walk-through)
         self.calls: list[Call] = []
         self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang
         self._rate_limited: tuple[int | None, int] = (0, 0)  # (retry_after, how many more calls) to answer 429
         self._release = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = self.lock
         self._next_message_id = 1000
         self.files: dict[str, bytes] = {}  # file_id -> bytes
         self.file_mode = "ok"  # ok | getfile_error | download_error | too_big | hang_download
@@ -61,9 +63,6 @@ class FakeTelegram:
         self.webhooks: dict[str, dict[str, Any]] = {}  # per bot token: what setWebhook registered
         self.webhook_error: tuple[int, str] | None = None  # (unix time, message) getWebhookInfo reports
         self.pending_updates = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def sent_messages(self) -> list[Call]:
         with self._lock:
@@ -149,69 +148,36 @@ class FakeTelegram:
             info["last_error_date"], info["last_error_message"] = self.webhook_error
         return info
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
+    def answer(self, request: Request) -> Answer:
+        if request.method == "GET":
+            return self._download(request.path)
+        content_type = request.headers.get("content-type") or ""
+        files: dict[str, tuple[str, str, bytes]] = {}
+        if content_type.startswith("multipart/form-data"):
+            body, files = _multipart(content_type, request.body)
+        else:
+            body = request.json()
+        _, bot, method = request.path.split("/", 2)
+        call = Call(bot.removeprefix("bot"), method, body, files)
+        with self._lock:
+            self.calls.append(call)
+        return json_answer(*self._answer(call))
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                # /file/bot<token>/<file_path>: the file's bytes
-                parts = self.path.split("/", 3)
-                file_id = parts[3].removeprefix("documents/").removesuffix(".bin") if len(parts) == 4 else ""
-                with fake._lock:
-                    fake.downloads.append(file_id)
-                if fake.file_mode == "hang_download":
-                    fake._release.wait(timeout=10)
-                if parts[1] != "file" or file_id not in fake.files or fake.file_mode != "ok":
-                    self._reply(404 if fake.file_mode == "ok" else 502, b"no", "text/plain")
-                    return
-                self._reply(200, fake.files[file_id], "application/octet-stream")
-
-            def _reply(self, status: int, out: bytes, content_type: str) -> None:
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", content_type)
-                    self.send_header("content-length", str(len(out)))
-                    self.end_headers()
-                    self.wfile.write(out)
-                except OSError:
-                    pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length)
-                content_type = self.headers.get("content-type") or ""
-                files: dict[str, tuple[str, str, bytes]] = {}
-                if content_type.startswith("multipart/form-data"):
-                    body, files = _multipart(content_type, raw)
-                else:
-                    body = json.loads(raw or b"{}")
-                _, bot, method = self.path.split("/", 2)
-                call = Call(bot.removeprefix("bot"), method, body, files)
-                with fake._lock:
-                    fake.calls.append(call)
-                status, answer = fake._answer(call)
-                out = json.dumps(answer).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(out)))
-                    self.end_headers()
-                    self.wfile.write(out)
-                except OSError:
-                    pass  # the client timed out and went away
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
-
-    def start(self) -> None:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+    def _download(self, path: str) -> Answer:
+        """/file/bot<token>/<file_path>: the file's bytes."""
+        parts = path.split("/", 3)
+        file_id = parts[3].removeprefix("documents/").removesuffix(".bin") if len(parts) == 4 else ""
+        with self._lock:
+            self.downloads.append(file_id)
+        if self.file_mode == "hang_download":
+            self._release.wait(timeout=10)
+        if parts[1] != "file" or file_id not in self.files or self.file_mode != "ok":
+            return 404 if self.file_mode == "ok" else 502, b"no", "text/plain"
+        return 200, self.files[file_id], "application/octet-stream"
 
     def stop(self) -> None:
         self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
 
 
 @contextmanager
@@ -253,7 +219,7 @@ def main() -> None:
 
     fake._answer = echo  # type: ignore[method-assign]
     with contextlib.suppress(KeyboardInterrupt):
-        fake._server.serve_forever()
+        fake.serve_forever()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,87 @@
+"""The base of the fake HTTP servers (FCM, Telegram): a ThreadingHTTPServer on 127.0.0.1 (port 0:
+any free one) in a daemon thread, every request recorded, answers as (status, body, content type).
+A fake subclasses ``FakeServer`` and implements ``answer``."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+Answer = tuple[int, bytes, str]  # status, body, content type
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"{}")
+
+
+def json_answer(status: int, body: Any) -> Answer:
+    return status, json.dumps(body).encode(), "application/json"
+
+
+class FakeServer:
+    protocol_version = "HTTP/1.0"  # HTTP/1.1 keeps connections open between requests
+    request_queue_size = 5  # how many connections may wait to be accepted
+
+    def __init__(self, port: int = 0) -> None:
+        self.lock = threading.Condition()  # guards the recorded state; notified as a fake sees fit
+        self.received: list[Request] = []  # every request, in arrival order
+        self._server = self._make_server(port)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def answer(self, request: Request) -> Answer:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread (a fake's command line)."""
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _make_server(self, port: int) -> ThreadingHTTPServer:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = fake.protocol_version
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                request = Request(self.command, self.path, headers, self.rfile.read(length))
+                with fake.lock:
+                    fake.received.append(request)
+                status, out, content_type = fake.answer(request)
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", content_type)
+                    self.send_header("content-length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                except OSError:
+                    pass  # the client timed out and went away
+
+            do_GET = do_POST = _handle
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = fake.request_queue_size
+
+        return Server(("127.0.0.1", port), Handler)
