@@ -22,6 +22,7 @@ from uuid import UUID
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from bench import setup
 from bench.measure import Figure, timed
 from devtools import datafactory
 from devtools.gateway import Gateway
@@ -69,7 +70,7 @@ def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]
     ``messages_per_appeal`` messages each, activity and unread counters as the API keeps them, and
     an operator with a read mark on every appeal. Returns what the measurements need."""
     texts = [t.format(car=c) for t in _TEXTS for c in _CARS]
-    with psycopg.connect(url, autocommit=True) as conn:
+    with setup.bulk_connection(url) as conn:
         tenant_id = datafactory.tenant(conn, slug="bench-inbox", name="Bench shop", webhook_secret="x")  # noqa: S106
         operator_id = datafactory.operator(
             conn,

@@ -34,6 +34,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from bench import setup
 from bench.measure import percentile
 from shared import migrations, passwords
 
@@ -68,7 +69,7 @@ def build(server: str, scale: float) -> str:
     url = make_conninfo(server, dbname=DB)
     migrations.apply(url)
     shops, sessions_ever = int(SHOPS * scale), int(SESSIONS_EVER * scale)
-    with psycopg.connect(url, autocommit=True) as conn:
+    with setup.bulk_connection(url) as conn:
         conn.execute("SET synchronous_commit = off")
         conn.execute(
             "INSERT INTO tenants (name, slug, telegram_bot_token_ref, telegram_webhook_secret)"

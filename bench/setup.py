@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -25,6 +26,12 @@ class BenchData:
     token: str
     appeal_id: UUID
     logout_tokens: list[str]
+
+
+def bulk_connection(url: str, **options: Any) -> psycopg.Connection[Any]:
+    """A connection for building bench data: without the statement timeout that the migrations set
+    as the application role's default (it is for requests, not for loading a million rows)."""
+    return psycopg.connect(url, autocommit=True, options="-c statement_timeout=0", **options)
 
 
 def server_url() -> str:
@@ -52,7 +59,7 @@ def fresh_database(server: str) -> str:
 def populate(url: str, logout_sessions: int) -> BenchData:
     """Demo data, 80 more open appeals for the demo tenant, a detail with 12 messages, a bench
     operator's session, and ``logout_sessions`` sessions to log out."""
-    with psycopg.connect(url, autocommit=True) as conn:
+    with bulk_connection(url) as conn:
         tenants = seed.load(conn)
         tenant_id = tenants["demo"]
         conn.execute("UPDATE tenants SET telegram_bot_token_ref = 'plain:bench-bot-token' WHERE id = %s", (tenant_id,))
@@ -105,7 +112,7 @@ def populate(url: str, logout_sessions: int) -> BenchData:
 def grow_sessions(url: str, total: int) -> int:
     """Bring operator_devices to ``total`` rows (two sessions per bulk operator, over 100 bulk
     tenants), with their history and one appeal per ten sessions. Returns the row count."""
-    with psycopg.connect(url, autocommit=True) as conn:
+    with bulk_connection(url) as conn:
         have = conn.execute("SELECT count(*) FROM operator_devices").fetchone()
         assert have is not None
         missing = max(0, total - int(have[0]))
@@ -157,7 +164,7 @@ def grow_sessions(url: str, total: int) -> int:
 
 
 def expire_sessions(url: str, count: int) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
+    with bulk_connection(url) as conn:
         conn.execute(
             "UPDATE operator_devices SET expires_at = now() - interval '1 hour' WHERE id IN"
             " (SELECT id FROM operator_devices WHERE device_type = 'desktop' AND operator_id IN"
