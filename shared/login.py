@@ -48,19 +48,19 @@ def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> Log
     return LoginResponse(
         session_token=token,
         device_type=device_type,
-        expires_at=min(row["expires_at"], row["last_active_at"] + idle),
+        expires_at=min(row.expires_at, row.last_active_at + idle),
         operator=OperatorOut(**operator),
     )
 
 
 def _open_session(
     operator: dict[str, Any], device_type: DeviceType, token_hash: bytes, device_info: DeviceInfo | None
-) -> dict[str, Any]:
+) -> session_repo.CreatedSessionRow:
     """Create the session, replacing the operator's current one of this device type. Concurrent
     logins of the same kind queue on a lock; the UNIQUE constraint stays the guarantee, and a
     login that still loses a race on it just runs again and replaces the winner's session."""
 
-    def replace(conn: db.Connection) -> dict[str, Any]:
+    def replace(conn: db.Connection) -> session_repo.CreatedSessionRow:
         replaced = session_repo.remove_for_device_type(conn, operator["id"], operator["tenant_id"], device_type)
         db.after_commit(lambda: metrics.sessions_replaced(len(replaced)))
         push.enqueue(
@@ -68,7 +68,7 @@ def _open_session(
             operator["tenant_id"],
             "session_replaced",
             {"type": "session_replaced", "device_type": device_type},
-            [(old["fcm_token"], old["id"]) for old in replaced if old["fcm_token"]],
+            [(old.fcm_token, old.id) for old in replaced if old.fcm_token],
         )
         info = device_info.model_dump() if device_info else None
         created = session_repo.insert(
@@ -81,7 +81,7 @@ def _open_session(
             device_info=info,
             absolute=get_settings().absolute_lifetime(device_type),
         )
-        _announce_sign_in(conn, operator, created["id"], device_type, device_info)
+        _announce_sign_in(conn, operator, created.id, device_type, device_info)
         return created
 
     return run_retrying_races(replace)
