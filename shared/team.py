@@ -15,7 +15,7 @@ ONLINE_S = 300  # a colleague is online with a live session active in the last 5
 
 def list_promos(session: Session) -> list[PromoOut]:
     rows = db.run(lambda conn: promos.list_active(conn, session.tenant_id))
-    return [PromoOut.model_validate(r) for r in rows]
+    return [PromoOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 def list_colleagues(session: Session) -> list[ColleagueOut]:

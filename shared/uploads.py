@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from shared import db, media, media_store, telegram_files
@@ -106,9 +105,9 @@ def link(conn: db.Connection, session: Session, message_id: UUID, ids: Sequence[
         raise InvalidRequest("Invalid field: attachment_ids (an upload was already sent with another answer).")
 
 
-def send(tenant_id: UUID, token: str, chat_id: int, message: dict[str, Any]) -> int:
+def send(tenant_id: UUID, token: str, chat_id: int, message_id: UUID, text: str) -> int:
     """The message's files to the client (text as the first caption); Telegram's first message id."""
-    attachments = db.run(lambda conn: repo.of_message(conn, tenant_id, message["id"]))
+    attachments = db.run(lambda conn: repo.of_message(conn, tenant_id, message_id))
     store = media_store.store()
     first: int | None = None
     for index, attachment in enumerate(attachments):
@@ -117,7 +116,7 @@ def send(tenant_id: UUID, token: str, chat_id: int, message: dict[str, Any]) -> 
         except (media_store.StoreUnavailable, media_store.MediaMissing) as exc:
             logger.error("attachment unreadable", extra={"attachment_id": str(attachment["id"])})
             raise ChannelUnavailable("The attachment could not be read. Retry shortly.") from exc
-        caption = message["text"] if index == 0 and message["text"] else None
+        caption = text if index == 0 and text else None
         sent = telegram_files.send_file(
             token, chat_id, data, attachment["file_name"] or "file", attachment["mime_type"], caption
         )
