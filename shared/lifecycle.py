@@ -18,7 +18,6 @@ Someone else holding it is 409 ``appeal_already_taken``; a closed or rejected ap
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from shared import db, push
@@ -114,13 +113,13 @@ def transfer(session: Session, appeal_id: str, request: TransferRequest) -> Appe
 def add_note(session: Session, appeal_id: str, request: NoteRequest) -> MessageResponse:
     appeal_uuid = parse_uuid(appeal_id, "appeal id")
 
-    def work(conn: db.Connection) -> dict[str, Any]:
+    def work(conn: db.Connection) -> repo.NoteRow:
         _locked(conn, session, appeal_uuid)
         return repo.insert_note(conn, session.tenant_id, appeal_uuid, session.operator_id, request.text)
 
     message = db.run(work, transaction=True)
-    logger.info("note added", extra={"appeal_id": str(appeal_uuid), "message_id": str(message["id"])})
-    return MessageResponse(appeal_id=appeal_uuid, message=MessageOut.model_validate(message))
+    logger.info("note added", extra={"appeal_id": str(appeal_uuid), "message_id": str(message.id)})
+    return MessageResponse(appeal_id=appeal_uuid, message=MessageOut.model_validate(message, from_attributes=True))
 
 
 def mark_read(session: Session, appeal_id: str, request: ReadRequest | None) -> AppealOut:
