@@ -164,26 +164,26 @@ def _message(tenant: tenants.WebhookTenantRow, update_id: int, message: Telegram
     if row is None:
         logger.info("telegram update already processed", extra={"update_id": update_id})
         return
-    if row["jobs"]:  # committed (one statement): wake the workers now
+    if row.jobs:  # committed (one statement): wake the workers now
         media.kick()
-    if row["pushes"]:
+    if row.pushes:
         push.kick()
     metrics.message_in()
-    if row["created"]:
+    if row.created:
         metrics.appeal_opened()
     logger.info(
         "client message received",
         extra={
             "update_id": update_id,
-            "appeal_id": str(row["appeal_id"]),
-            "new_appeal": row["created"],
-            "reopened": row["reopened"],
+            "appeal_id": str(row.appeal_id),
+            "new_appeal": row.created,
+            "reopened": row.reopened,
             "kind": content.kind,
         },
     )
 
 
-def _attachment(tenant_id: Any, content: Content, max_bytes: int) -> dict[str, Any] | None:
+def _attachment(tenant_id: Any, content: Content, max_bytes: int) -> repo.NewAttachment | None:
     """The message's file as an attachment row: pending (a media job fetches it) or, over the
     limit by Telegram's own file_size, too_large right away."""
     file = content.file
@@ -191,15 +191,15 @@ def _attachment(tenant_id: Any, content: Content, max_bytes: int) -> dict[str, A
         return None
     attachment_id = uuid.uuid4()
     too_large = file.file_size is not None and file.file_size > max_bytes
-    return {
-        "id": attachment_id,
-        "mime_type": clean(file.mime_type) if file.mime_type else DEFAULT_MIME.get(content.kind),
-        "file_name": clean(file.file_name) if file.file_name else None,
-        "size": file.file_size,
-        "status": "too_large" if too_large else "pending",
-        "file_id": file.file_id,
-        "storage_key": f"{tenant_id}/{attachment_id}",
-    }
+    return repo.NewAttachment(
+        id=attachment_id,
+        mime_type=clean(file.mime_type) if file.mime_type else DEFAULT_MIME.get(content.kind),
+        file_name=clean(file.file_name) if file.file_name else None,
+        size=file.file_size,
+        status="too_large" if too_large else "pending",
+        file_id=file.file_id,
+        storage_key=f"{tenant_id}/{attachment_id}",
+    )
 
 
 def classify(message: TelegramMessage, region: str) -> Content | None:
