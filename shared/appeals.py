@@ -142,7 +142,7 @@ def detail(session: Session, appeal_id: str) -> AppealDetailOut:
         raise NotFound("No such appeal.")
     for message in row.messages:
         for attachment in message.get("attachments") or ():
-            attachment["url"] = media.signed_url(attachment)
+            attachment["url"] = media.signed_url(attachment["status"], attachment["storage_key"])
     return AppealDetailOut.model_validate(row, from_attributes=True)
 
 
