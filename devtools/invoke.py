@@ -70,7 +70,7 @@ def _demo_session(conn: Connection, filled: dict[str, str]) -> None:
             device_info={"device_model": "make invoke"},
             absolute=settings.get_settings().absolute_lifetime("desktop"),
         )
-    filled["SAMPLE-SESSION-TOKEN"], filled["SAMPLE-SESSION-ID"] = token, str(row["id"])
+    filled["SAMPLE-SESSION-TOKEN"], filled["SAMPLE-SESSION-ID"] = token, str(row.id)
 
 
 def _demo_appeal(conn: Connection, filled: dict[str, str]) -> None:

@@ -25,7 +25,6 @@ import json
 import os
 import secrets
 import sys
-from typing import Any
 
 import psycopg
 
@@ -42,7 +41,7 @@ class AdminError(Exception):
     pass
 
 
-def _operator(login: str) -> dict[str, Any]:
+def _operator(login: str) -> operators.OperatorRow:
     found = db.run(lambda conn: operators.find_by_login(conn, login))
     if found is None:
         raise AdminError(f"no operator with login {login!r}")
@@ -88,7 +87,7 @@ def create_operator(args: argparse.Namespace) -> str:
     if row is None:
         raise AdminError(f"no tenant with slug {args.tenant_slug!r}")
     shown = f"\npassword (shown once): {password}" if generated else ""
-    return f"operator {args.login} created: id {row['id']}{shown}"
+    return f"operator {args.login} created: id {row.id}{shown}"
 
 
 def set_active(args: argparse.Namespace, active: bool) -> str:
@@ -96,7 +95,7 @@ def set_active(args: argparse.Namespace, active: bool) -> str:
         row = operators.set_active(conn, args.login, active)
         if row is None:
             raise AdminError(f"no operator with login {args.login!r}")
-        return 0 if active else session_repo.end_operators_sessions(conn, row["id"], "disabled")
+        return 0 if active else session_repo.end_operators_sessions(conn, row.id, "disabled")
 
     ended = db.run(work, transaction=True)
     return f"operator {args.login} {'enabled' if active else f'disabled; {ended} session(s) ended'}"
@@ -105,14 +104,14 @@ def set_active(args: argparse.Namespace, active: bool) -> str:
 def reset_password(args: argparse.Namespace) -> str:
     operator = _operator(args.login)
     password, generated = _new_password(args.password_stdin)
-    ended = password_change.set_password(operator["id"], password)
+    ended = password_change.set_password(operator.id, password)
     shown = f"\nnew password (shown once): {password}" if generated else ""
     return f"password of {args.login} reset; {ended} session(s) ended{shown}"
 
 
 def list_sessions(args: argparse.Namespace) -> str:
     operator = _operator(args.login)
-    items = my_sessions.list_for_operator(operator["id"], operator["tenant_id"])
+    items = my_sessions.list_for_operator(operator.id, operator.tenant_id)
     return (
         "\n".join(json.dumps(item.model_dump(mode="json", exclude={"current"})) for item in items) or "no live sessions"
     )
@@ -120,7 +119,7 @@ def list_sessions(args: argparse.Namespace) -> str:
 
 def revoke_sessions(args: argparse.Namespace) -> str:
     operator = _operator(args.login)
-    return f"{my_sessions.revoke_all(operator['id'])} session(s) of {args.login} revoked"
+    return f"{my_sessions.revoke_all(operator.id)} session(s) of {args.login} revoked"
 
 
 def set_welcome_text(args: argparse.Namespace) -> str:

@@ -39,24 +39,24 @@ def quiet_logs() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _tenant(slug: str) -> dict[str, Any]:
+def _tenant(slug: str) -> tenants.TenantBotRow:
     found = db.run(lambda conn: tenants.find_bot(conn, slug))
     if found is None:
         raise TelegramAdminError(f"no tenant with slug {slug!r}")
     return found
 
 
-def _token(tenant: dict[str, Any]) -> str:
-    if not tenant["telegram_bot_token_ref"]:
+def _token(tenant: tenants.TenantBotRow) -> str:
+    if not tenant.telegram_bot_token_ref:
         raise TelegramAdminError(
-            f"tenant {tenant['slug']} has no bot token: set one with set-bot-token {tenant['slug']} <reference>"
+            f"tenant {tenant.slug} has no bot token: set one with set-bot-token {tenant.slug} <reference>"
         )
     try:
         with quiet_logs():
-            return telegram_bot.bot_token(tenant["telegram_bot_token_ref"])
+            return telegram_bot.bot_token(tenant.telegram_bot_token_ref)
     except ApiError as exc:
         why = "it is empty" if exc.message == telegram_bot.NO_BOT else "check the secret and the AWS credentials"
-        raise TelegramAdminError(f"the bot token of {tenant['slug']} cannot be read ({why})") from None
+        raise TelegramAdminError(f"the bot token of {tenant.slug} cannot be read ({why})") from None
 
 
 def call_bot_api(token: str, method: str, payload: dict[str, Any] | None = None) -> Any:
@@ -101,7 +101,7 @@ def set_webhook(args: argparse.Namespace) -> str:
         raise TelegramAdminError("the public base URL starts with https:// (the stack's ApiUrl output)")
     tenant = _tenant(args.slug)
     url = webhook_url(base, args.slug)
-    payload = {"url": url, "secret_token": tenant["telegram_webhook_secret"], "allowed_updates": ALLOWED_UPDATES}
+    payload = {"url": url, "secret_token": tenant.telegram_webhook_secret, "allowed_updates": ALLOWED_UPDATES}
     call_bot_api(_token(tenant), "setWebhook", payload)
     return f"webhook of {args.slug} set: Telegram now posts {', '.join(ALLOWED_UPDATES)} to {url}"
 

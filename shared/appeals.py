@@ -88,7 +88,7 @@ def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
     if q is not None and len(q) < 2:
         raise InvalidRequest("Invalid field: q (2-100 characters besides surrounding spaces).")
 
-    def fetch(conn: db.Connection) -> list[dict[str, Any]]:
+    def fetch(conn: db.Connection) -> list[repo.AppealListRow]:
         terms = search.terms(conn, session.tenant_id, q) if q is not None else None
         return repo.list_page(
             conn,
@@ -106,8 +106,34 @@ def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
 
     rows = db.run(fetch)
     page = rows[: query.limit]
-    next_cursor = encode_cursor(page[-1]["sort_key"], page[-1]["id"], query.sort) if len(rows) > query.limit else None
-    return AppealsPage(appeals=[AppealOut.model_validate(r) for r in page], next_cursor=next_cursor)
+    next_cursor = encode_cursor(page[-1].sort_key, page[-1].id, query.sort) if len(rows) > query.limit else None
+    return AppealsPage(appeals=[_list_item(r) for r in page], next_cursor=next_cursor)
+
+
+def _list_item(row: repo.AppealListRow) -> AppealOut:
+    # One validation from a plain dict: the cheapest way to the model (a hot path).
+    return AppealOut.model_validate(
+        {
+            "id": row.id,
+            "status": row.status,
+            "channel": row.channel,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "assigned_operator_id": row.assigned_operator_id,
+            "preview": row.preview,
+            "closed_at": row.closed_at,
+            "last_message_at": row.last_message_at,
+            "last_message_preview": row.last_message_preview,
+            "unread_count": row.unread_count,
+            "client": {
+                "id": row.client_id,
+                "name": row.client_name,
+                "phone": row.client_phone,
+                "reachable": row.client_reachable,
+                "phone_verified": row.client_phone_verified,
+            },
+        }
+    )
 
 
 def detail(session: Session, appeal_id: str) -> AppealDetailOut:
@@ -115,21 +141,21 @@ def detail(session: Session, appeal_id: str) -> AppealDetailOut:
     row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid, session.operator_id))
     if row is None:
         raise NotFound("No such appeal.")
-    for message in row["messages"]:
+    for message in row.messages:
         for attachment in message.get("attachments") or ():
-            attachment["url"] = media.signed_url(attachment)
-    return AppealDetailOut.model_validate(row)
+            attachment["url"] = media.signed_url(attachment["status"], attachment["storage_key"])
+    return AppealDetailOut.model_validate(row, from_attributes=True)
 
 
 # --- take and reject -------------------------------------------------------------------------
 
 
-def _refusal(current: dict[str, Any] | None) -> Exception:
+def _refusal(current: repo.AppealStateRow | None) -> Exception:
     """Why an appeal could not be changed, from its current state."""
     if current is None:
         return NotFound("No such appeal.")
-    if current["status"] not in OPEN_STATUSES:
-        return Conflict("appeal_closed", f"The appeal is {current['status']}.")
+    if current.status not in OPEN_STATUSES:
+        return Conflict("appeal_closed", f"The appeal is {current.status}.")
     return Conflict("appeal_already_taken", "Another operator holds this appeal.")
 
 
@@ -143,23 +169,23 @@ def _announce_taken(conn: db.Connection, session: Session, appeal_id: UUID) -> N
 def take(session: Session, appeal_id: str) -> AppealOut:
     appeal_uuid = parse_id(appeal_id)
 
-    def work(conn: db.Connection) -> dict[str, Any]:
+    def work(conn: db.Connection) -> repo.TakenAppealRow:
         row = repo.take(conn, session.tenant_id, appeal_uuid, session.operator_id)
         if row is None:
             raise _refusal(repo.state(conn, session.tenant_id, appeal_uuid))
-        if row["newly_taken"]:
+        if row.newly_taken:
             _announce_taken(conn, session, appeal_uuid)
         return row
 
     row = db.run(work, transaction=True)
-    logger.info("appeal taken", extra={"appeal_id": str(appeal_uuid), "newly": row["newly_taken"]})
-    return AppealOut.model_validate(row)
+    logger.info("appeal taken", extra={"appeal_id": str(appeal_uuid), "newly": row.newly_taken})
+    return AppealOut.model_validate(row, from_attributes=True)
 
 
 def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
     appeal_uuid = parse_id(appeal_id)
 
-    def work(conn: db.Connection) -> dict[str, Any]:
+    def work(conn: db.Connection) -> repo.AppealRow:
         row = repo.reject(conn, session.tenant_id, appeal_uuid, session.operator_id, reason or None)
         if row is None:
             raise _refusal(repo.state(conn, session.tenant_id, appeal_uuid))
@@ -167,7 +193,7 @@ def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
 
     row = db.run(work, transaction=True)
     logger.info("appeal rejected", extra={"appeal_id": str(appeal_uuid)})
-    return AppealOut.model_validate(row)
+    return AppealOut.model_validate(row, from_attributes=True)
 
 
 # --- normalize ------------------------------------------------------------------------------
@@ -181,9 +207,9 @@ def normalize(session: Session, appeal_id: str, request: NormalizeRequest) -> No
         appeal = repo.lock_for_update(conn, session.tenant_id, appeal_uuid)
         if appeal is None:
             raise NotFound("No such appeal.")
-        if appeal["assigned_operator_id"] not in (None, session.operator_id):
+        if appeal.assigned_operator_id not in (None, session.operator_id):
             raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
-        values, cleared = clean_fields(sent, appeal["phone_region"])
+        values, cleared = clean_fields(sent, appeal.phone_region)
         return repo.normalize(conn, session.tenant_id, appeal_uuid, values, cleared)
 
     stored = db.run(work, transaction=True)
@@ -196,7 +222,7 @@ def normalize(session: Session, appeal_id: str, request: NormalizeRequest) -> No
 
 @dataclass(frozen=True)
 class _Outgoing:
-    message: dict[str, Any]
+    message: repo.OutgoingMessageRow
     send: bool  # False: an earlier request with the same client_message_id already did (or is doing) it
     chat_id: int | None
     bot_token_ref: str | None
@@ -218,7 +244,7 @@ def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> Messa
     promo = db.run(lambda conn: promos.find_active(conn, session.tenant_id, request.promo_id))
     if promo is None:
         raise NotFound("No such promo.")
-    return _send(session, appeal_uuid, "promo", promo["text"], promo["id"], request.client_message_id)
+    return _send(session, appeal_uuid, "promo", promo.text, promo.id, request.client_message_id)
 
 
 def _send(
@@ -237,17 +263,17 @@ def _send(
         appeal = repo.lock_for_update(conn, session.tenant_id, appeal_id)
         if appeal is None:
             raise NotFound("No such appeal.")
-        target = (appeal["telegram_id"], appeal["telegram_bot_token_ref"], appeal["client_id"])
+        target = (appeal.telegram_id, appeal.telegram_bot_token_ref, appeal.client_id)
         earlier = None
         if client_message_id is not None:
             earlier = repo.find_by_client_message_id(conn, session.tenant_id, appeal_id, client_message_id)
-            if earlier is not None and earlier["delivery_status"] == "sent":
+            if earlier is not None and earlier.delivery_status == "sent":
                 return _Outgoing(earlier, False, *target)
         _ensure_caller_holds(conn, session, appeal)
-        if not appeal["reachable"]:  # blocked the bot: refused without calling Telegram (and nothing recorded)
+        if not appeal.reachable:  # blocked the bot: refused without calling Telegram (and nothing recorded)
             raise ClientUnreachable()
         if earlier is not None:
-            claimed = repo.claim_for_retry(conn, session.tenant_id, earlier["id"], STALE_PENDING_S)
+            claimed = repo.claim_for_retry(conn, session.tenant_id, earlier.id, STALE_PENDING_S)
             return _Outgoing(claimed or earlier, claimed is not None, *target)
         message = repo.insert_outgoing(
             conn,
@@ -261,31 +287,31 @@ def _send(
         )
         assert message is not None  # the appeal row lock serializes requests with one client_message_id
         if files:
-            uploads.link(conn, session, message["id"], files)
+            uploads.link(conn, session, message.id, files)
         return _Outgoing(message, True, *target)
 
     outgoing = db.run(prepare, transaction=True)
     message = outgoing.message
     if outgoing.send:
         message = _deliver(session, appeal_id, outgoing)
-    return MessageResponse(appeal_id=appeal_id, message=MessageOut.model_validate(message))
+    return MessageResponse(appeal_id=appeal_id, message=MessageOut.model_validate(message, from_attributes=True))
 
 
-def _ensure_caller_holds(conn: db.Connection, session: Session, appeal: dict[str, Any]) -> None:
-    if appeal["status"] not in OPEN_STATUSES:
-        raise Conflict("appeal_closed", f"The appeal is {appeal['status']}.")
-    if appeal["assigned_operator_id"] is None:
-        repo.assign(conn, session.tenant_id, appeal["id"], session.operator_id)
-        _announce_taken(conn, session, appeal["id"])
-    elif appeal["assigned_operator_id"] != session.operator_id:
+def _ensure_caller_holds(conn: db.Connection, session: Session, appeal: repo.LockedAppealRow) -> None:
+    if appeal.status not in OPEN_STATUSES:
+        raise Conflict("appeal_closed", f"The appeal is {appeal.status}.")
+    if appeal.assigned_operator_id is None:
+        repo.assign(conn, session.tenant_id, appeal.id, session.operator_id)
+        _announce_taken(conn, session, appeal.id)
+    elif appeal.assigned_operator_id != session.operator_id:
         raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
 
 
-def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str, Any]:
+def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> repo.OutgoingMessageRow:
     message = outgoing.message
-    log = {"appeal_id": str(appeal_id), "message_id": str(message["id"]), "kind": message["kind"]}
+    log = {"appeal_id": str(appeal_id), "message_id": str(message.id), "kind": message.kind}
     if get_settings().telegram_dry_run:
-        logger.info("TELEGRAM_DRY_RUN: outgoing message logged, not sent", extra={**log, "chars": len(message["text"])})
+        logger.info("TELEGRAM_DRY_RUN: outgoing message logged, not sent", extra={**log, "chars": len(message.text)})
         telegram_message_id = None
     else:
         try:
@@ -295,24 +321,24 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> dict[str
             token = telegram_bot.bot_token(outgoing.bot_token_ref, str(session.tenant_id))
             telegram_message_id = _transmit(session, token, outgoing.chat_id, message)
         except ClientUnreachable:
-            db.run(lambda conn: _blocked(conn, session, message["id"], outgoing.client_id), transaction=True)
+            db.run(lambda conn: _blocked(conn, session, message.id, outgoing.client_id), transaction=True)
             logger.warning("outgoing message failed: the client blocked the bot", extra=log)
             raise
         except ChannelUnavailable:
-            db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "failed", None))
+            db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message.id, "failed", None))
             logger.warning("outgoing message failed", extra=log)
             raise
-    sent = db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message["id"], "sent", telegram_message_id))
+    sent = db.run(lambda conn: repo.mark_delivery(conn, session.tenant_id, message.id, "sent", telegram_message_id))
     logger.info("outgoing message sent", extra=log)
     metrics.message_out()
     return sent
 
 
-def _transmit(session: Session, token: str, chat_id: int, message: dict[str, Any]) -> int:
+def _transmit(session: Session, token: str, chat_id: int, message: repo.OutgoingMessageRow) -> int:
     """The message over Telegram: its files (sendPhoto/sendDocument) or its text (sendMessage)."""
-    if message["kind"] in uploads.FILE_KINDS:
-        return uploads.send(session.tenant_id, token, chat_id, message)
-    return telegram_bot.send_message(token, chat_id, message["text"])
+    if message.kind in uploads.FILE_KINDS:
+        return uploads.send(session.tenant_id, token, chat_id, message.id, message.text)
+    return telegram_bot.send_message(token, chat_id, message.text)
 
 
 def _blocked(conn: db.Connection, session: Session, message_id: UUID, client_id: UUID) -> None:

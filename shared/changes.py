@@ -52,13 +52,13 @@ def changed_since(session: Session, cursor: str | None) -> Changes:
     since = decode_cursor(cursor) if cursor is not None else None
     row = db.run(lambda conn: repo.changed_since(conn, session.tenant_id, since, MAX_IDS))
     # Never past the start of a transaction still running: it may commit changes dated then.
-    ceiling = row["oldest_open"] - _TICK if row["oldest_open"] is not None else None
+    ceiling = row.oldest_open - _TICK if row.oldest_open is not None else None
     if since is None:
-        ids, moment = [], min(row["now"], ceiling) if ceiling is not None else row["now"]
+        ids, moment = [], min(row.now, ceiling) if ceiling is not None else row.now
     else:
-        ids, moment = row["ids"], since
-        if row["newest"] is not None:
-            moment = max(since, min(row["newest"], ceiling) if ceiling is not None else row["newest"])
+        ids, moment = row.ids, since
+        if row.newest is not None:
+            moment = max(since, min(row.newest, ceiling) if ceiling is not None else row.newest)
     body = ChangesResponse(appeal_ids=ids, cursor=encode_cursor(moment))
     digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     return Changes(body, f'"{digest[:32]}"')

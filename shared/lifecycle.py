@@ -18,7 +18,6 @@ Someone else holding it is 409 ``appeal_already_taken``; a closed or rejected ap
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from shared import db, push
@@ -31,24 +30,24 @@ from shared.repo import lifecycle as repo
 from shared.sessions import Session
 
 
-def _locked(conn: db.Connection, session: Session, appeal_id: UUID) -> dict[str, Any]:
+def _locked(conn: db.Connection, session: Session, appeal_id: UUID) -> appeals_repo.LockedAppealRow:
     appeal = appeals_repo.lock_for_update(conn, session.tenant_id, appeal_id)
     if appeal is None:
         raise NotFound("No such appeal.")
     return appeal
 
 
-def _ensure_open_and_free(session: Session, appeal: dict[str, Any]) -> None:
-    if appeal["status"] not in OPEN_STATUSES:
-        raise Conflict("appeal_closed", f"The appeal is {appeal['status']}.")
-    if appeal["assigned_operator_id"] not in (None, session.operator_id):
+def _ensure_open_and_free(session: Session, appeal: appeals_repo.LockedAppealRow) -> None:
+    if appeal.status not in OPEN_STATUSES:
+        raise Conflict("appeal_closed", f"The appeal is {appeal.status}.")
+    if appeal.assigned_operator_id not in (None, session.operator_id):
         raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
 
 
 def _out(conn: db.Connection, session: Session, appeal_id: UUID) -> AppealOut:
     row = appeals_repo.appeal_out(conn, session.tenant_id, appeal_id, session.operator_id)
     assert row is not None
-    return AppealOut.model_validate(row)
+    return AppealOut.model_validate(row, from_attributes=True)
 
 
 def close(session: Session, appeal_id: str, request: CloseRequest | None) -> AppealOut:
@@ -57,7 +56,7 @@ def close(session: Session, appeal_id: str, request: CloseRequest | None) -> App
 
     def work(conn: db.Connection) -> AppealOut:
         appeal = _locked(conn, session, appeal_uuid)
-        if appeal["status"] != "closed":
+        if appeal.status != "closed":
             _ensure_open_and_free(session, appeal)
             repo.close(conn, session.tenant_id, appeal_uuid, resolution)
         return _out(conn, session, appeal_uuid)
@@ -73,7 +72,7 @@ def release(session: Session, appeal_id: str) -> AppealOut:
     def work(conn: db.Connection) -> AppealOut:
         appeal = _locked(conn, session, appeal_uuid)
         _ensure_open_and_free(session, appeal)
-        if appeal["assigned_operator_id"] is not None:
+        if appeal.assigned_operator_id is not None:
             repo.release(conn, session.tenant_id, appeal_uuid)
             data = {"type": "appeal_released", "appeal_id": str(appeal_uuid)}
             push.enqueue_for_tenant_mobiles(
@@ -95,7 +94,7 @@ def transfer(session: Session, appeal_id: str, request: TransferRequest) -> Appe
         if not repo.is_active_operator(conn, session.tenant_id, target):
             raise NotFound("No such operator.")
         _ensure_open_and_free(session, appeal)
-        if appeal["assigned_operator_id"] != target:
+        if appeal.assigned_operator_id != target:
             repo.transfer(conn, session.tenant_id, appeal_uuid, target)
             if target != session.operator_id:
                 data = {
@@ -114,13 +113,13 @@ def transfer(session: Session, appeal_id: str, request: TransferRequest) -> Appe
 def add_note(session: Session, appeal_id: str, request: NoteRequest) -> MessageResponse:
     appeal_uuid = parse_uuid(appeal_id, "appeal id")
 
-    def work(conn: db.Connection) -> dict[str, Any]:
+    def work(conn: db.Connection) -> repo.NoteRow:
         _locked(conn, session, appeal_uuid)
         return repo.insert_note(conn, session.tenant_id, appeal_uuid, session.operator_id, request.text)
 
     message = db.run(work, transaction=True)
-    logger.info("note added", extra={"appeal_id": str(appeal_uuid), "message_id": str(message["id"])})
-    return MessageResponse(appeal_id=appeal_uuid, message=MessageOut.model_validate(message))
+    logger.info("note added", extra={"appeal_id": str(appeal_uuid), "message_id": str(message.id)})
+    return MessageResponse(appeal_id=appeal_uuid, message=MessageOut.model_validate(message, from_attributes=True))
 
 
 def mark_read(session: Session, appeal_id: str, request: ReadRequest | None) -> AppealOut:

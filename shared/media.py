@@ -30,20 +30,22 @@ def kick() -> None:
     jobs.kick("media")
 
 
-def signed_url(attachment: dict[str, Any]) -> str | None:
+def signed_url(status: str, storage_key: str) -> str | None:
     """A ready attachment's link (no session header needed); None until it is ready."""
-    if attachment.get("status") != "ready":
+    if status != "ready":
         return None
-    return media_store.store().signed_get_url(attachment["storage_key"])
+    return media_store.store().signed_get_url(storage_key)
 
 
 def dispatch(remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
     """Run every due download, a batch at a time, until none is due (or Lambda time runs short)."""
     settings = get_settings()
     summary = {"claimed": 0, "ready": 0, "too_large": 0, "retried": 0, "failed": 0, "skipped": 0}
-    abandoned = db.run(lambda c: queue.give_up_abandoned(c, TABLE, max_attempts=settings.media_max_attempts))
+    abandoned = db.run(
+        lambda c: queue.give_up_abandoned(c, TABLE, repo.MediaJobRow, max_attempts=settings.media_max_attempts)
+    )
     for job in abandoned:
-        attachment_id = job["attachment_id"]
+        attachment_id = job.attachment_id
         db.run(lambda c: repo.mark(c, attachment_id, "failed"))  # noqa: B023 - run at once
         metrics.media_job_failed(dead=True)
         summary["failed"] += 1
@@ -52,6 +54,7 @@ def dispatch(remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
             lambda c: queue.claim_due(
                 c,
                 TABLE,
+                repo.MediaJobRow,
                 limit=settings.media_batch_size,
                 lease_s=settings.media_lease_s,
                 max_attempts=settings.media_max_attempts,
@@ -67,25 +70,25 @@ def dispatch(remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
     return summary
 
 
-def _run(job: dict[str, Any], settings: Settings) -> str:
+def _run(job: repo.MediaJobRow, settings: Settings) -> str:
     """One download; returns the summary counter it ends in."""
-    attachment = db.run(lambda c: repo.for_download(c, job["attachment_id"]))
-    log = {"job_id": job["id"], "attachment_id": str(job["attachment_id"]), "attempt": job["attempts"]}
-    if attachment is None or attachment["status"] != "pending":  # nothing left to do for this job
-        db.run(lambda c: queue.mark_sent(c, TABLE, [job["id"]]))
+    attachment = db.run(lambda c: repo.for_download(c, job.attachment_id))
+    log = {"job_id": job.id, "attachment_id": str(job.attachment_id), "attempt": job.attempts}
+    if attachment is None or attachment.status != "pending":  # nothing left to do for this job
+        db.run(lambda c: queue.mark_sent(c, TABLE, [job.id]))
         return "skipped"
     if settings.telegram_dry_run:  # `make run` without a Bot API: there is nothing to fetch from
         _finish(job, attachment, "failed", None, "TELEGRAM_DRY_RUN: not fetched")
         logger.info("TELEGRAM_DRY_RUN: media not fetched", extra=log)
         return "failed"
     try:
-        token = telegram_bot.bot_token(attachment["telegram_bot_token_ref"])
-        path, size = telegram_files.get_file(token, attachment["telegram_file_id"])
+        token = telegram_bot.bot_token(attachment.telegram_bot_token_ref)
+        path, size = telegram_files.get_file(token, attachment.telegram_file_id or "")  # set on every Telegram file
         if size is not None and size > settings.media_max_bytes:
             raise telegram_files.FileError("getFile: larger than the limit", too_large=True)
         data = telegram_files.download(token, path, settings.media_max_bytes)
-        content_type = attachment["mime_type"] or "application/octet-stream"
-        media_store.store().put(attachment["storage_key"], data, content_type)
+        content_type = attachment.mime_type or "application/octet-stream"
+        media_store.store().put(attachment.storage_key, data, content_type)
     except telegram_files.FileError as exc:
         if exc.too_large:
             _finish(job, attachment, "too_large", None, exc.reason)
@@ -101,27 +104,29 @@ def _run(job: dict[str, Any], settings: Settings) -> str:
     return "ready"
 
 
-def _finish(job: dict[str, Any], attachment: dict[str, Any], status: str, size: int | None, error: str | None) -> None:
+def _finish(
+    job: repo.MediaJobRow, attachment: repo.DownloadRow, status: str, size: int | None, error: str | None
+) -> None:
     def work(conn: db.Connection) -> None:
-        repo.mark(conn, attachment["id"], status, size)
+        repo.mark(conn, attachment.id, status, size)
         if error is None:
-            queue.mark_sent(conn, TABLE, [job["id"]])
+            queue.mark_sent(conn, TABLE, [job.id])
         else:
-            queue.mark_dead(conn, TABLE, [(job["id"], error)])
+            queue.mark_dead(conn, TABLE, [(job.id, error)])
 
     db.run(work, transaction=True)
 
 
 def _retry_or_fail(
-    job: dict[str, Any], attachment: dict[str, Any], reason: str, settings: Settings, log: dict[str, Any]
+    job: repo.MediaJobRow, attachment: repo.DownloadRow, reason: str, settings: Settings, log: dict[str, Any]
 ) -> str:
-    if job["attempts"] >= settings.media_max_attempts:
+    if job.attempts >= settings.media_max_attempts:
         _finish(job, attachment, "failed", None, reason)
         metrics.media_job_failed(dead=True)
         logger.error("media download failed for good", extra={**log, "reason": reason})
         return "failed"
-    delay = jobs.backoff_s(job["attempts"], settings.media_backoff_base_s, settings.media_backoff_max_s)
-    db.run(lambda c: queue.mark_retry(c, TABLE, [(job["id"], delay, reason)]))
+    delay = jobs.backoff_s(job.attempts, settings.media_backoff_base_s, settings.media_backoff_max_s)
+    db.run(lambda c: queue.mark_retry(c, TABLE, [(job.id, delay, reason)]))
     metrics.media_job_failed()
     logger.warning("media download will be retried", extra={**log, "reason": reason, "delay_s": round(delay, 1)})
     return "retried"

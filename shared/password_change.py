@@ -22,7 +22,7 @@ def change_password(session: Session, request: PasswordChangeRequest, source_ip:
         raise InvalidRequest("Invalid field: new_password must differ from the login and the current password.")
     throttle.check(session.login, source_ip)
     operator = db.run(lambda conn: operators.find_by_id(conn, session.operator_id, session.tenant_id))
-    if operator is None or not passwords.verify(operator["password_hash"], request.current_password).ok:
+    if operator is None or not passwords.verify(operator.password_hash, request.current_password).ok:
         throttle.record(session.login, source_ip, succeeded=False)
         raise InvalidCredentials("The current password is wrong.")
     ended = set_password(session.operator_id, request.new_password, keep_session_id=session.id)

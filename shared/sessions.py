@@ -12,7 +12,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -94,33 +93,29 @@ def validate(token: str) -> Session:
         if reason == "disabled":
             raise AccountDisabled()
         raise SessionError(_REASON_TO_ERROR.get(reason or "", "invalid"))
-    if not row["is_active"]:
+    if not row.is_active:
         raise AccountDisabled()
-    idle = settings.idle_lifetime(row["device_type"])
-    if row["now"] >= row["expires_at"] or row["now"] >= row["last_active_at"] + idle:
+    idle = settings.idle_lifetime(row.device_type)
+    if row.now >= row.expires_at or row.now >= row.last_active_at + idle:
         db.run(lambda conn: repo.end_by_token(conn, token_hash, "expired"))
         raise SessionError("expired")
+    last_active_at = row.last_active_at
     touch = timedelta(seconds=settings.session_touch_seconds)
-    if row["last_active_at"] < row["now"] - touch:  # due: a second statement, once per interval
-        session_id = row["id"]
+    if last_active_at < row.now - touch:  # due: a second statement, once per interval
+        session_id = row.id
         touched = db.run(lambda conn: repo.touch(conn, session_id, touch))
         if touched is not None:
-            row = {**row, "last_active_at": touched}
-    return _session(row)
-
-
-def _session(row: dict[str, Any]) -> Session:
-    idle = get_settings().idle_lifetime(row["device_type"])
+            last_active_at = touched
     return Session(
-        id=row["id"],
-        operator_id=row["operator_id"],
-        tenant_id=row["tenant_id"],
-        device_type=row["device_type"],
-        operator_name=row["operator_name"],
-        login=row["login"],
-        created_at=row["created_at"],
-        last_active_at=row["last_active_at"],
-        expires_at=min(row["expires_at"], row["last_active_at"] + idle),
+        id=row.id,
+        operator_id=row.operator_id,
+        tenant_id=row.tenant_id,
+        device_type=row.device_type,
+        operator_name=row.operator_name,
+        login=row.login,
+        created_at=row.created_at,
+        last_active_at=last_active_at,
+        expires_at=min(row.expires_at, last_active_at + idle),
     )
 
 

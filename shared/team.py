@@ -15,25 +15,25 @@ ONLINE_S = 300  # a colleague is online with a live session active in the last 5
 
 def list_promos(session: Session) -> list[PromoOut]:
     rows = db.run(lambda conn: promos.list_active(conn, session.tenant_id))
-    return [PromoOut.model_validate(r) for r in rows]
+    return [PromoOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 def list_colleagues(session: Session) -> list[ColleagueOut]:
     rows = db.run(lambda conn: repo.colleagues(conn, session.tenant_id, ONLINE_S))
-    return [ColleagueOut.model_validate(r) for r in rows]
+    return [ColleagueOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 def list_quick_replies(session: Session) -> list[QuickReplyOut]:
     rows = db.run(lambda conn: repo.list_quick_replies(conn, session.tenant_id))
-    return [QuickReplyOut.model_validate(r) for r in rows]
+    return [QuickReplyOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 def create_quick_reply(session: Session, request: QuickReplyRequest) -> QuickReplyOut:
     row = db.run(
         lambda conn: repo.create_quick_reply(conn, session.tenant_id, session.operator_id, request.title, request.text)
     )
-    logger.info("quick reply created", extra={"quick_reply_id": str(row["id"])})
-    return QuickReplyOut.model_validate(row)
+    logger.info("quick reply created", extra={"quick_reply_id": str(row.id)})
+    return QuickReplyOut.model_validate(row, from_attributes=True)
 
 
 def delete_quick_reply(session: Session, quick_reply_id: str) -> None:

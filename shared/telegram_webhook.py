@@ -69,7 +69,7 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
     the update once."""
     mask([secret])
     tenant = db.run(lambda conn: tenants.find_by_slug(conn, slug))
-    expected = (tenant or {}).get("telegram_webhook_secret") or _UNMATCHABLE
+    expected = (tenant.telegram_webhook_secret if tenant else None) or _UNMATCHABLE
     if not hmac.compare_digest((secret or "").encode(), expected.encode()) or tenant is None:
         logger.info("telegram webhook refused", extra={"known_tenant": tenant is not None})
         metrics.webhook_rejected()
@@ -101,11 +101,11 @@ def receive_telegram(slug: str, secret: str | None, body: str | None) -> None:
         _acknowledge(tenant, update_id)
 
 
-def _acknowledge(tenant: dict[str, Any], update_id: int) -> None:
-    db.run(lambda conn: telegram_updates.record(conn, tenant["id"], update_id))
+def _acknowledge(tenant: tenants.WebhookTenantRow, update_id: int) -> None:
+    db.run(lambda conn: telegram_updates.record(conn, tenant.id, update_id))
 
 
-def _apply(tenant: dict[str, Any], update: TelegramUpdate) -> None:
+def _apply(tenant: tenants.WebhookTenantRow, update: TelegramUpdate) -> None:
     if update.message is not None:
         _message(tenant, update.update_id, update.message)
     elif update.edited_message is not None:
@@ -116,7 +116,7 @@ def _apply(tenant: dict[str, Any], update: TelegramUpdate) -> None:
         _ignore(tenant, update.update_id, "kind")
 
 
-def _ignore(tenant: dict[str, Any], update_id: int, why: str) -> None:
+def _ignore(tenant: tenants.WebhookTenantRow, update_id: int, why: str) -> None:
     _acknowledge(tenant, update_id)
     logger.info("telegram update ignored", extra={"update_id": update_id, "why": why})
 
@@ -126,7 +126,7 @@ def _from_client(message: TelegramMessage) -> bool:
     return message.chat.type == "private" and sender is not None and not sender.is_bot and 0 < sender.id <= BIGINT_MAX
 
 
-def _message(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -> None:
+def _message(tenant: tenants.WebhookTenantRow, update_id: int, message: TelegramMessage) -> None:
     if not _from_client(message):
         _ignore(tenant, update_id, "not a private message from a person")
         return
@@ -134,7 +134,7 @@ def _message(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -
     if message.text is not None and _START.match(message.text):
         _start(tenant, update_id, message.chat.id)
         return
-    content = classify(message, tenant["phone_region"])
+    content = classify(message, tenant.phone_region)
     if content is None:
         _ignore(tenant, update_id, "message kind")
         return
@@ -145,7 +145,7 @@ def _message(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -
     row = db.run(
         lambda conn: repo.receive(
             conn,
-            tenant_id=tenant["id"],
+            tenant_id=tenant.id,
             update_id=update_id,
             telegram_id=sender.id,
             name=name,
@@ -157,33 +157,33 @@ def _message(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -
             telegram_message_id=message.message_id,
             location=content.location,
             contact=content.contact,
-            attachment=_attachment(tenant["id"], content, settings.media_max_bytes),
+            attachment=_attachment(tenant.id, content, settings.media_max_bytes),
             reopen_window_hours=settings.reopen_window_hours,
         )
     )
     if row is None:
         logger.info("telegram update already processed", extra={"update_id": update_id})
         return
-    if row["jobs"]:  # committed (one statement): wake the workers now
+    if row.jobs:  # committed (one statement): wake the workers now
         media.kick()
-    if row["pushes"]:
+    if row.pushes:
         push.kick()
     metrics.message_in()
-    if row["created"]:
+    if row.created:
         metrics.appeal_opened()
     logger.info(
         "client message received",
         extra={
             "update_id": update_id,
-            "appeal_id": str(row["appeal_id"]),
-            "new_appeal": row["created"],
-            "reopened": row["reopened"],
+            "appeal_id": str(row.appeal_id),
+            "new_appeal": row.created,
+            "reopened": row.reopened,
             "kind": content.kind,
         },
     )
 
 
-def _attachment(tenant_id: Any, content: Content, max_bytes: int) -> dict[str, Any] | None:
+def _attachment(tenant_id: Any, content: Content, max_bytes: int) -> repo.NewAttachment | None:
     """The message's file as an attachment row: pending (a media job fetches it) or, over the
     limit by Telegram's own file_size, too_large right away."""
     file = content.file
@@ -191,15 +191,15 @@ def _attachment(tenant_id: Any, content: Content, max_bytes: int) -> dict[str, A
         return None
     attachment_id = uuid.uuid4()
     too_large = file.file_size is not None and file.file_size > max_bytes
-    return {
-        "id": attachment_id,
-        "mime_type": clean(file.mime_type) if file.mime_type else DEFAULT_MIME.get(content.kind),
-        "file_name": clean(file.file_name) if file.file_name else None,
-        "size": file.file_size,
-        "status": "too_large" if too_large else "pending",
-        "file_id": file.file_id,
-        "storage_key": f"{tenant_id}/{attachment_id}",
-    }
+    return repo.NewAttachment(
+        id=attachment_id,
+        mime_type=clean(file.mime_type) if file.mime_type else DEFAULT_MIME.get(content.kind),
+        file_name=clean(file.file_name) if file.file_name else None,
+        size=file.file_size,
+        status="too_large" if too_large else "pending",
+        file_id=file.file_id,
+        storage_key=f"{tenant_id}/{attachment_id}",
+    )
 
 
 def classify(message: TelegramMessage, region: str) -> Content | None:
@@ -240,8 +240,8 @@ def classify(message: TelegramMessage, region: str) -> Content | None:
     return None
 
 
-def _edit(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -> None:
-    content = classify(message, tenant["phone_region"]) if _from_client(message) else None
+def _edit(tenant: tenants.WebhookTenantRow, update_id: int, message: TelegramMessage) -> None:
+    content = classify(message, tenant.phone_region) if _from_client(message) else None
     if content is None or content.kind in ("location", "contact"):  # live locations move; no text to edit
         _ignore(tenant, update_id, "edit of no text or caption")
         return
@@ -249,15 +249,15 @@ def _edit(tenant: dict[str, Any], update_id: int, message: TelegramMessage) -> N
     sender_id = message.from_.id
 
     def work(conn: db.Connection) -> int | None:
-        if not telegram_updates.record(conn, tenant["id"], update_id):
+        if not telegram_updates.record(conn, tenant.id, update_id):
             return None
-        return repo.edit_message(conn, tenant["id"], sender_id, message.message_id, content.text)
+        return repo.edit_message(conn, tenant.id, sender_id, message.message_id, content.text)
 
     edited = db.run(work, transaction=True)
     logger.info("client message edited", extra={"update_id": update_id, "found": bool(edited)})
 
 
-def _chat_member(tenant: dict[str, Any], update: TelegramUpdate) -> None:
+def _chat_member(tenant: tenants.WebhookTenantRow, update: TelegramUpdate) -> None:
     change = update.my_chat_member
     assert change is not None
     status = change.new_chat_member.status
@@ -267,9 +267,9 @@ def _chat_member(tenant: dict[str, Any], update: TelegramUpdate) -> None:
         return
 
     def work(conn: db.Connection) -> int | None:
-        if not telegram_updates.record(conn, tenant["id"], update.update_id):
+        if not telegram_updates.record(conn, tenant.id, update.update_id):
             return None
-        return repo.set_reachable(conn, tenant["id"], change.from_.id, reachable)
+        return repo.set_reachable(conn, tenant.id, change.from_.id, reachable)
 
     changed = db.run(work, transaction=True)
     logger.info(
@@ -277,11 +277,11 @@ def _chat_member(tenant: dict[str, Any], update: TelegramUpdate) -> None:
     )
 
 
-def _start(tenant: dict[str, Any], update_id: int, chat_id: int) -> None:
+def _start(tenant: tenants.WebhookTenantRow, update_id: int, chat_id: int) -> None:
     """``/start`` opens no appeal; the tenant's welcome text answers it (once per update id)."""
-    if not db.run(lambda conn: telegram_updates.record(conn, tenant["id"], update_id)):
+    if not db.run(lambda conn: telegram_updates.record(conn, tenant.id, update_id)):
         return
-    welcome = (tenant.get("welcome_text") or "").strip()
+    welcome = (tenant.welcome_text or "").strip()
     if not welcome:
         logger.info("telegram /start: no welcome text", extra={"update_id": update_id})
         return
@@ -289,7 +289,7 @@ def _start(tenant: dict[str, Any], update_id: int, chat_id: int) -> None:
         logger.info("TELEGRAM_DRY_RUN: welcome text logged, not sent", extra={"update_id": update_id})
         return
     try:
-        telegram_bot.send_message(telegram_bot.bot_token(tenant["telegram_bot_token_ref"]), chat_id, welcome)
+        telegram_bot.send_message(telegram_bot.bot_token(tenant.telegram_bot_token_ref), chat_id, welcome)
         logger.info("telegram /start answered", extra={"update_id": update_id})
     except ApiError as exc:  # the update is remembered: Telegram must not redeliver it for our failure
         logger.warning("telegram /start: welcome text not sent", extra={"update_id": update_id, "error": exc.code})

@@ -31,10 +31,10 @@ def check(login: str, source_ip: str) -> None:
             ip_limit=settings.login_max_failures_per_ip,
         )
     )
-    waits = [w for w in (row["account_wait"], row["ip_wait"]) if w is not None and w > timedelta(0)]
+    waits = [w for w in (row.account_wait, row.ip_wait) if w is not None and w > timedelta(0)]
     if waits:
         retry_after = math.ceil(max(waits).total_seconds())
-        logger.info("login throttled", extra={"retry_after_s": retry_after, "by_ip": row["ip_wait"] in waits})
+        logger.info("login throttled", extra={"retry_after_s": retry_after, "by_ip": row.ip_wait in waits})
         raise RateLimited(retry_after)
 
 

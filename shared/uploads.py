@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from shared import db, media, media_store, telegram_files
@@ -91,13 +90,13 @@ def check(session: Session, ids: Sequence[UUID]) -> str:
     store = media_store.store()
     for row in rows:
         try:
-            arrived = store.exists(row["storage_key"])
+            arrived = store.exists(row.storage_key)
         except media_store.StoreUnavailable as exc:
             raise ChannelUnavailable("The attachment store is unavailable. Retry shortly.") from exc
         if not arrived:
-            raise InvalidRequest(f"Invalid field: attachment_ids (upload {row['id']} has no file yet: PUT it first).")
-    by_id = {row["id"]: row for row in rows}
-    return str(by_id[ids[0]]["kind"])
+            raise InvalidRequest(f"Invalid field: attachment_ids (upload {row.id} has no file yet: PUT it first).")
+    by_id = {row.id: row for row in rows}
+    return by_id[ids[0]].kind
 
 
 def link(conn: db.Connection, session: Session, message_id: UUID, ids: Sequence[UUID]) -> None:
@@ -106,20 +105,20 @@ def link(conn: db.Connection, session: Session, message_id: UUID, ids: Sequence[
         raise InvalidRequest("Invalid field: attachment_ids (an upload was already sent with another answer).")
 
 
-def send(tenant_id: UUID, token: str, chat_id: int, message: dict[str, Any]) -> int:
+def send(tenant_id: UUID, token: str, chat_id: int, message_id: UUID, text: str) -> int:
     """The message's files to the client (text as the first caption); Telegram's first message id."""
-    attachments = db.run(lambda conn: repo.of_message(conn, tenant_id, message["id"]))
+    attachments = db.run(lambda conn: repo.of_message(conn, tenant_id, message_id))
     store = media_store.store()
     first: int | None = None
     for index, attachment in enumerate(attachments):
         try:
-            data = store.get(attachment["storage_key"])
+            data = store.get(attachment.storage_key)
         except (media_store.StoreUnavailable, media_store.MediaMissing) as exc:
-            logger.error("attachment unreadable", extra={"attachment_id": str(attachment["id"])})
+            logger.error("attachment unreadable", extra={"attachment_id": str(attachment.id)})
             raise ChannelUnavailable("The attachment could not be read. Retry shortly.") from exc
-        caption = message["text"] if index == 0 and message["text"] else None
+        caption = text if index == 0 and text else None
         sent = telegram_files.send_file(
-            token, chat_id, data, attachment["file_name"] or "file", attachment["mime_type"], caption
+            token, chat_id, data, attachment.file_name or "file", attachment.mime_type or "", caption
         )
         first = sent if first is None else first
     if first is None:
@@ -130,4 +129,15 @@ def send(tenant_id: UUID, token: str, chat_id: int, message: dict[str, Any]) -> 
 def attachments_out(session: Session, message_id: UUID) -> list[AttachmentOut]:
     """A message's attachments as the API shows them, with their links."""
     rows = db.run(lambda conn: repo.of_message(conn, session.tenant_id, message_id))
-    return [AttachmentOut.model_validate({**row, "url": media.signed_url(row)}) for row in rows]
+    return [
+        AttachmentOut(
+            id=row.id,
+            kind=row.kind,
+            mime_type=row.mime_type,
+            file_name=row.file_name,
+            size=row.size,
+            status=row.status,
+            url=media.signed_url(row.status, row.storage_key),
+        )
+        for row in rows
+    ]

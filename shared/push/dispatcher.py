@@ -68,10 +68,10 @@ def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | Non
     return summary
 
 
-def _send_batch(rows: list[dict[str, Any]], sender: Sender, settings: Settings, summary: dict[str, int]) -> None:
-    messages = [
-        PushMessage(r["id"], r["kind"], r["fcm_token"], fcm_data(r["kind"], r["data"]), r["session_id"]) for r in rows
-    ]
+def _send_batch(
+    rows: list[push_outbox.PushJobRow], sender: Sender, settings: Settings, summary: dict[str, int]
+) -> None:
+    messages = [PushMessage(r.id, r.kind, r.fcm_token, fcm_data(r.kind, r.data), r.session_id) for r in rows]
     try:
         outcomes = sender.send(messages)
     except Exception as exc:  # the whole batch failed (credentials, network): every row is retried
@@ -84,14 +84,14 @@ def _send_batch(rows: list[dict[str, Any]], sender: Sender, settings: Settings, 
     for row, outcome in zip(rows, outcomes, strict=True):
         error = outcome.error or "unknown error"
         if outcome.ok:
-            sent.append(row["id"])
+            sent.append(row.id)
         elif outcome.token_invalid:
-            dead.append((row["id"], error))
-            bad_tokens.append(row["fcm_token"])
-        elif row["attempts"] >= settings.push_max_attempts:
-            dead.append((row["id"], error))
+            dead.append((row.id, error))
+            bad_tokens.append(row.fcm_token)
+        elif row.attempts >= settings.push_max_attempts:
+            dead.append((row.id, error))
         else:
-            retries.append((row["id"], backoff_s(row["attempts"], settings), error))
+            retries.append((row.id, backoff_s(row.attempts, settings), error))
 
     def mark(conn: db.Connection) -> int:
         push_outbox.mark_sent(conn, sent)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,7 +11,117 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
-from shared.models.appeals import KIND_LABELS
+from shared.models.appeals import KIND_LABELS, AppealStatus, DeliveryStatus
+from shared.repo import execute, fetch_all, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class AppealListRow:
+    """An appeal of the list page, its client in plain columns, and its position (``sort_key``)."""
+
+    id: UUID
+    status: AppealStatus
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    assigned_operator_id: UUID | None
+    preview: str
+    closed_at: datetime | None
+    last_message_at: datetime | None
+    last_message_preview: str | None
+    unread_count: int
+    sort_key: datetime
+    client_id: UUID
+    client_name: str | None
+    client_phone: str | None
+    client_reachable: bool
+    client_phone_verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AppealRow:
+    """One appeal as the list shows it, its client as a JSON object (``AppealOut``'s shape)."""
+
+    id: UUID
+    status: AppealStatus
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    assigned_operator_id: UUID | None
+    preview: str
+    closed_at: datetime | None
+    last_message_at: datetime | None
+    last_message_preview: str | None
+    unread_count: int
+    client: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TakenAppealRow(AppealRow):
+    newly_taken: bool  # it was unassigned: the take is news for the other operators
+
+
+@dataclass(frozen=True, slots=True)
+class AppealDetailRow:
+    """The appeal with its client and its messages (with their attachments) as JSON."""
+
+    id: UUID
+    status: AppealStatus
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    assigned_operator_id: UUID | None
+    preview: str
+    normalized: dict[str, Any] | None
+    reject_reason: str | None
+    closed_at: datetime | None
+    resolution: str | None
+    last_message_at: datetime | None
+    last_message_preview: str | None
+    unread_count: int
+    client: dict[str, Any]
+    messages: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class AppealStateRow:
+    status: AppealStatus
+    assigned_operator_id: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class LockedAppealRow:
+    """The appeal locked for a change, with what normalizing and sending need to know."""
+
+    id: UUID
+    status: AppealStatus
+    assigned_operator_id: UUID | None
+    client_id: UUID
+    telegram_id: int | None
+    reachable: bool
+    phone_region: str
+    telegram_bot_token_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedRow:
+    normalized: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessageRow:
+    """An operator's message and its delivery state."""
+
+    id: UUID
+    direction: str
+    kind: str
+    text: str
+    created_at: datetime
+    operator_id: UUID | None
+    delivery_status: DeliveryStatus
+    telegram_message_id: int | None
+    updated_at: datetime
+
 
 # Newest first, keyset-paginated: the page starts strictly after (before_key, before_id) in
 # (sort key DESC, id DESC) order, so appeals arriving meanwhile never shift the next page. The sort
@@ -275,73 +386,67 @@ def list_page(
     limit: int,
     pattern: str | None = None,
     digits: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[AppealListRow]:
     """A page of the list. ``pattern``: an ILIKE pattern to search for; ``digits``: a LIKE pattern
     over phone digits (only with ``pattern``)."""
-    params = {
-        "tenant_id": tenant_id,
-        "operator_id": operator_id,
-        "statuses": list(statuses),
-        "assigned": assigned,
-        "before_key": before_key,
-        "before_id": before_id,
-        "limit": limit,
-        "pattern": pattern,
-        "digits": digits,
-    }
     search = "none" if pattern is None else "phone" if digits else "text"
     query = LIST_QUERIES[(sort, "open" if frozenset(statuses) == _OPEN else "any", search)]
-    return [_nest_client(row) for row in conn.execute(query, params).fetchall()]
+    return fetch_all(
+        conn,
+        AppealListRow,
+        query,
+        tenant_id=tenant_id,
+        operator_id=operator_id,
+        statuses=list(statuses),
+        assigned=assigned,
+        before_key=before_key,
+        before_id=before_id,
+        limit=limit,
+        pattern=pattern,
+        digits=digits,
+    )
 
 
-def appeal_out(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
-    return conn.execute(APPEAL_OUT, params).fetchone()
+def appeal_out(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> AppealRow | None:
+    return fetch_one(conn, AppealRow, APPEAL_OUT, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
 
 
-def _nest_client(row: dict[str, Any]) -> dict[str, Any]:
-    row["client"] = {"id": row.pop("client_id"), "name": row.pop("client_name"), "phone": row.pop("client_phone")}
-    row["client"]["reachable"] = row.pop("client_reachable")
-    row["client"]["phone_verified"] = row.pop("client_phone_verified")
-    return row
+def detail(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> AppealDetailRow | None:
+    return fetch_one(conn, AppealDetailRow, DETAIL, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
 
 
-def detail(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
-    return conn.execute(DETAIL, params).fetchone()
-
-
-def take(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> dict[str, Any] | None:
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
-    return conn.execute(TAKE, params).fetchone()
+def take(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> TakenAppealRow | None:
+    return fetch_one(conn, TakenAppealRow, TAKE, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
 
 
 def reject(
     conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID, reason: str | None
-) -> dict[str, Any] | None:
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id, "reason": reason}
-    return conn.execute(REJECT, params).fetchone()
+) -> AppealRow | None:
+    return fetch_one(
+        conn, AppealRow, REJECT, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id, reason=reason
+    )
 
 
-def state(conn: Connection, tenant_id: UUID, appeal_id: UUID) -> dict[str, Any] | None:
-    return conn.execute(STATE, {"tenant_id": tenant_id, "appeal_id": appeal_id}).fetchone()
+def state(conn: Connection, tenant_id: UUID, appeal_id: UUID) -> AppealStateRow | None:
+    return fetch_one(conn, AppealStateRow, STATE, tenant_id=tenant_id, appeal_id=appeal_id)
 
 
-def lock_for_update(conn: Connection, tenant_id: UUID, appeal_id: UUID) -> dict[str, Any] | None:
-    return conn.execute(LOCK_FOR_UPDATE, {"tenant_id": tenant_id, "appeal_id": appeal_id}).fetchone()
+def lock_for_update(conn: Connection, tenant_id: UUID, appeal_id: UUID) -> LockedAppealRow | None:
+    return fetch_one(conn, LockedAppealRow, LOCK_FOR_UPDATE, tenant_id=tenant_id, appeal_id=appeal_id)
 
 
 def assign(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> None:
-    conn.execute(ASSIGN, {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id})
+    execute(conn, ASSIGN, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
 
 
 def normalize(
     conn: Connection, tenant_id: UUID, appeal_id: UUID, values: dict[str, str], clear: Sequence[str]
 ) -> dict[str, Any]:
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "set": Jsonb(values), "clear": list(clear)}
-    row = conn.execute(NORMALIZE, params).fetchone()
+    row = fetch_one(
+        conn, NormalizedRow, NORMALIZE, tenant_id=tenant_id, appeal_id=appeal_id, set=Jsonb(values), clear=list(clear)
+    )
     assert row is not None
-    return dict(row["normalized"])
+    return dict(row.normalized)
 
 
 def insert_outgoing(
@@ -354,44 +459,62 @@ def insert_outgoing(
     text: str,
     promo_id: UUID | None,
     client_message_id: str | None,
-) -> dict[str, Any] | None:
-    params = {
-        "tenant_id": tenant_id,
-        "appeal_id": appeal_id,
-        "operator_id": operator_id,
-        "kind": kind,
-        "text": text,
-        "promo_id": promo_id,
-        "client_message_id": client_message_id,
-    }
-    message = conn.execute(INSERT_OUTGOING, params).fetchone()
+) -> OutgoingMessageRow | None:
+    message = fetch_one(
+        conn,
+        OutgoingMessageRow,
+        INSERT_OUTGOING,
+        tenant_id=tenant_id,
+        appeal_id=appeal_id,
+        operator_id=operator_id,
+        kind=kind,
+        text=text,
+        promo_id=promo_id,
+        client_message_id=client_message_id,
+    )
     if message is not None:  # a file without a caption: its kind's label in the list
-        record_activity(conn, tenant_id, message["id"], None if text.strip() else KIND_LABELS.get(kind))
+        record_activity(conn, tenant_id, message.id, None if text.strip() else KIND_LABELS.get(kind))
     return message
 
 
 def find_by_client_message_id(
     conn: Connection, tenant_id: UUID, appeal_id: UUID, client_message_id: str
-) -> dict[str, Any] | None:
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "client_message_id": client_message_id}
-    return conn.execute(FIND_BY_CLIENT_MESSAGE_ID, params).fetchone()
+) -> OutgoingMessageRow | None:
+    return fetch_one(
+        conn,
+        OutgoingMessageRow,
+        FIND_BY_CLIENT_MESSAGE_ID,
+        tenant_id=tenant_id,
+        appeal_id=appeal_id,
+        client_message_id=client_message_id,
+    )
 
 
-def claim_for_retry(conn: Connection, tenant_id: UUID, message_id: UUID, stale_after_s: int) -> dict[str, Any] | None:
-    params = {"tenant_id": tenant_id, "message_id": message_id, "stale_after": f"{stale_after_s} seconds"}
-    return conn.execute(CLAIM_FOR_RETRY, params).fetchone()
+def claim_for_retry(
+    conn: Connection, tenant_id: UUID, message_id: UUID, stale_after_s: int
+) -> OutgoingMessageRow | None:
+    return fetch_one(
+        conn,
+        OutgoingMessageRow,
+        CLAIM_FOR_RETRY,
+        tenant_id=tenant_id,
+        message_id=message_id,
+        stale_after=f"{stale_after_s} seconds",
+    )
 
 
 def mark_delivery(
     conn: Connection, tenant_id: UUID, message_id: UUID, delivery_status: str, telegram_message_id: int | None
-) -> dict[str, Any]:
-    params = {
-        "tenant_id": tenant_id,
-        "message_id": message_id,
-        "delivery_status": delivery_status,
-        "telegram_message_id": telegram_message_id,
-    }
-    row = conn.execute(MARK_DELIVERY, params).fetchone()
+) -> OutgoingMessageRow:
+    row = fetch_one(
+        conn,
+        OutgoingMessageRow,
+        MARK_DELIVERY,
+        tenant_id=tenant_id,
+        message_id=message_id,
+        delivery_status=delivery_status,
+        telegram_message_id=telegram_message_id,
+    )
     assert row is not None
     return row
 
@@ -399,4 +522,4 @@ def mark_delivery(
 def record_activity(conn: Connection, tenant_id: UUID, message_id: UUID, preview: str | None = None) -> None:
     """Bring the message's appeal up to date (last_message_at/preview, the unread counter); call it
     right after inserting any client or operator message, in the same transaction."""
-    conn.execute(RECORD_ACTIVITY, {"tenant_id": tenant_id, "message_id": message_id, "preview": preview})
+    execute(conn, RECORD_ACTIVITY, tenant_id=tenant_id, message_id=message_id, preview=preview)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from shared.db import Connection
+from shared.repo import fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesRow:
+    ids: list[UUID]  # changed appeals, oldest change first
+    newest: datetime | None  # the newest change among them
+    oldest_open: datetime | None  # when the oldest transaction still running began
+    now: datetime
+
 
 # One round trip. ``changed``: the tenant's appeals whose updated_at is after the cursor, oldest
 # change first (an index range scan). ``oldest_open``: when the oldest transaction still running
@@ -33,7 +43,7 @@ SELECT COALESCE((SELECT array_agg(id ORDER BY updated_at, id) FROM changed), '{}
 """
 
 
-def changed_since(conn: Connection, tenant_id: UUID, since: datetime | None, limit: int) -> dict[str, Any]:
-    row = conn.execute(CHANGED_SINCE, {"tenant_id": tenant_id, "since": since, "limit": limit}).fetchone()
+def changed_since(conn: Connection, tenant_id: UUID, since: datetime | None, limit: int) -> ChangesRow:
+    row = fetch_one(conn, ChangesRow, CHANGED_SINCE, tenant_id=tenant_id, since=since, limit=limit)
     assert row is not None
     return row

@@ -11,6 +11,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from shared.db import Connection
+from shared.repo import execute
 
 MARK_REACHABLE = """
 UPDATE clients SET reachable = %(reachable)s, updated_at = now()
@@ -25,11 +26,12 @@ UPDATE clients SET reachable = %(reachable)s, updated_at = now()
 
 def mark_reachable(conn: Connection, tenant_id: UUID, client_id: UUID, reachable: bool) -> bool:
     """Set the client's ``reachable`` flag; True when it changed."""
-    params = {"tenant_id": tenant_id, "client_id": client_id, "reachable": reachable}
-    return conn.execute(MARK_REACHABLE, params).rowcount > 0
+    return execute(conn, MARK_REACHABLE, tenant_id=tenant_id, client_id=client_id, reachable=reachable) > 0
 
 
 def mark_reachable_by_telegram_id(conn: Connection, tenant_id: UUID, telegram_id: int, reachable: bool) -> bool:
     """The same, for the client with this Telegram user id (webhook updates carry that, not our id)."""
-    params = {"tenant_id": tenant_id, "telegram_id": telegram_id, "reachable": reachable}
-    return conn.execute(MARK_REACHABLE_BY_TELEGRAM_ID, params).rowcount > 0
+    return (
+        execute(conn, MARK_REACHABLE_BY_TELEGRAM_ID, tenant_id=tenant_id, telegram_id=telegram_id, reachable=reachable)
+        > 0
+    )

@@ -13,11 +13,14 @@ Table names come only from ``QUEUES`` (never from input) and are quoted as ident
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TypeVar
 
 from psycopg import sql
 
 from shared.db import Connection
+from shared.repo import execute, fetch_all
+
+R = TypeVar("R")
 
 QUEUES = frozenset({"push_outbox", "media_jobs"})
 
@@ -80,35 +83,37 @@ def _q(template: str, table: str) -> sql.Composed:
     return sql.SQL(template).format(table=sql.Identifier(table))
 
 
-def claim_due(conn: Connection, table: str, *, limit: int, lease_s: int, max_attempts: int) -> list[dict[str, Any]]:
-    """Lease up to ``limit`` due rows (one statement, committed on return); whole rows back."""
-    params = {"limit": limit, "lease_s": lease_s, "max_attempts": max_attempts}
-    return conn.execute(_q(_CLAIM_DUE, table), params).fetchall()
+def claim_due(
+    conn: Connection, table: str, row_type: type[R], *, limit: int, lease_s: int, max_attempts: int
+) -> list[R]:
+    """Lease up to ``limit`` due rows (one statement, committed on return); whole rows back, as
+    ``row_type`` (a dataclass with every column of the table)."""
+    return fetch_all(conn, row_type, _q(_CLAIM_DUE, table), limit=limit, lease_s=lease_s, max_attempts=max_attempts)
 
 
-def give_up_abandoned(conn: Connection, table: str, *, max_attempts: int) -> list[dict[str, Any]]:
+def give_up_abandoned(conn: Connection, table: str, row_type: type[R], *, max_attempts: int) -> list[R]:
     """Mark dead the rows whose last attempt never finished; returns them."""
-    return conn.execute(_q(_GIVE_UP_ABANDONED, table), {"max_attempts": max_attempts}).fetchall()
+    return fetch_all(conn, row_type, _q(_GIVE_UP_ABANDONED, table), max_attempts=max_attempts)
 
 
 def mark_sent(conn: Connection, table: str, ids: list[int]) -> None:
     if ids:
-        conn.execute(_q(_MARK_SENT, table), {"ids": ids})
+        execute(conn, _q(_MARK_SENT, table), ids=ids)
 
 
 def mark_retry(conn: Connection, table: str, retries: list[tuple[int, float, str]]) -> None:
     """(id, delay in seconds, error) for each row to try again later."""
     if retries:
         ids, delays, errors = (list(col) for col in zip(*retries, strict=True))
-        conn.execute(_q(_MARK_RETRY, table), {"ids": ids, "delays": delays, "errors": errors})
+        execute(conn, _q(_MARK_RETRY, table), ids=ids, delays=delays, errors=errors)
 
 
 def mark_dead(conn: Connection, table: str, dead: list[tuple[int, str]]) -> None:
     """(id, error) for each row never to try again."""
     if dead:
         ids, errors = (list(col) for col in zip(*dead, strict=True))
-        conn.execute(_q(_MARK_DEAD, table), {"ids": ids, "errors": errors})
+        execute(conn, _q(_MARK_DEAD, table), ids=ids, errors=errors)
 
 
 def trim_done(conn: Connection, table: str, retention: timedelta, batch: int) -> int:
-    return conn.execute(_q(_TRIM_DONE, table), {"retention": retention, "batch": batch}).rowcount
+    return execute(conn, _q(_TRIM_DONE, table), retention=retention, batch=batch)

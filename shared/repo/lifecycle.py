@@ -4,10 +4,40 @@ caller's tenant_id; the rules live in ``shared.lifecycle``, which locks the appe
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from shared.db import Connection
+from shared.models.appeals import DeliveryStatus
+from shared.repo import execute, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    id: UUID
+    direction: str
+    kind: str
+    text: str
+    created_at: datetime
+    operator_id: UUID | None
+    delivery_status: DeliveryStatus
+
+
+@dataclass(frozen=True, slots=True)
+class IdRow:
+    id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class SeqRow:
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRow:
+    phone_region: str
+
 
 CLOSE = """
 UPDATE appeals
@@ -60,40 +90,39 @@ TENANT_REGION = "SELECT phone_region FROM tenants WHERE id = %(tenant_id)s"
 
 
 def close(conn: Connection, tenant_id: UUID, appeal_id: UUID, resolution: str | None) -> None:
-    conn.execute(CLOSE, {"tenant_id": tenant_id, "appeal_id": appeal_id, "resolution": resolution})
+    execute(conn, CLOSE, tenant_id=tenant_id, appeal_id=appeal_id, resolution=resolution)
 
 
 def release(conn: Connection, tenant_id: UUID, appeal_id: UUID) -> None:
-    conn.execute(RELEASE, {"tenant_id": tenant_id, "appeal_id": appeal_id})
+    execute(conn, RELEASE, tenant_id=tenant_id, appeal_id=appeal_id)
 
 
 def transfer(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> None:
-    conn.execute(TRANSFER, {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id})
+    execute(conn, TRANSFER, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
 
 
 def is_active_operator(conn: Connection, tenant_id: UUID, operator_id: UUID) -> bool:
-    return conn.execute(ACTIVE_OPERATOR, {"tenant_id": tenant_id, "operator_id": operator_id}).fetchone() is not None
+    return fetch_one(conn, IdRow, ACTIVE_OPERATOR, tenant_id=tenant_id, operator_id=operator_id) is not None
 
 
-def insert_note(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID, text: str) -> dict[str, Any]:
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id, "text": text}
-    row = conn.execute(INSERT_NOTE, params).fetchone()
+def insert_note(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID, text: str) -> NoteRow:
+    row = fetch_one(
+        conn, NoteRow, INSERT_NOTE, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id, text=text
+    )
     assert row is not None
     return row
 
 
 def seq_at_message(conn: Connection, tenant_id: UUID, appeal_id: UUID, message_id: UUID) -> int | None:
     """The read mark at ``message_id``; None when the appeal has no such message."""
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "message_id": message_id}
-    row = conn.execute(SEQ_AT_MESSAGE, params).fetchone()
-    return None if row is None else int(row["seq"])
+    row = fetch_one(conn, SeqRow, SEQ_AT_MESSAGE, tenant_id=tenant_id, appeal_id=appeal_id, message_id=message_id)
+    return None if row is None else row.seq
 
 
 def set_read_mark(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID, seq: int | None) -> None:
-    params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id, "seq": seq}
-    conn.execute(SET_READ_MARK, params)
+    execute(conn, SET_READ_MARK, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id, seq=seq)
 
 
 def tenant_region(conn: Connection, tenant_id: UUID) -> str:
-    row = conn.execute(TENANT_REGION, {"tenant_id": tenant_id}).fetchone()
-    return str(row["phone_region"]) if row else "RU"
+    row = fetch_one(conn, RegionRow, TENANT_REGION, tenant_id=tenant_id)
+    return row.phone_region if row else "RU"

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from shared.db import Connection
+from shared.repo import execute, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class WaitsRow:
+    """How long until each limit lets a new attempt through; None when under the limit."""
+
+    account_wait: timedelta | None
+    ip_wait: timedelta | None
+
 
 # How long until each limit lets a new attempt through: the limit-th most recent counted failure
 # leaving the window. NULL when under the limit. An account's failures count from its last success.
@@ -37,22 +47,24 @@ DELETE FROM login_attempts
 
 def waits(
     conn: Connection, login_key: str, source_ip: str, *, window: timedelta, account_limit: int, ip_limit: int
-) -> dict[str, Any]:
-    params = {
-        "login_key": login_key,
-        "source_ip": source_ip,
-        "window": window,
-        "account_limit": account_limit,
-        "ip_limit": ip_limit,
-    }
-    row = conn.execute(WAITS, params).fetchone()
+) -> WaitsRow:
+    row = fetch_one(
+        conn,
+        WaitsRow,
+        WAITS,
+        login_key=login_key,
+        source_ip=source_ip,
+        window=window,
+        account_limit=account_limit,
+        ip_limit=ip_limit,
+    )
     assert row is not None
     return row
 
 
 def record(conn: Connection, login_key: str, source_ip: str, *, succeeded: bool) -> None:
-    conn.execute(RECORD, {"login_key": login_key, "source_ip": source_ip, "succeeded": succeeded})
+    execute(conn, RECORD, login_key=login_key, source_ip=source_ip, succeeded=succeeded)
 
 
 def trim(conn: Connection, retention: timedelta, batch: int) -> int:
-    return conn.execute(TRIM, {"retention": retention, "batch": batch}).rowcount
+    return execute(conn, TRIM, retention=retention, batch=batch)

@@ -3,10 +3,71 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from shared.db import Connection
+from shared.models.appeals import AttachmentStatus
+from shared.repo import execute, fetch_all, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRow:
+    """A message's attachment as the API shows it (before its link)."""
+
+    id: UUID
+    kind: str
+    mime_type: str | None
+    file_name: str | None
+    size: int | None
+    status: AttachmentStatus
+    storage_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRow:
+    """An operator's upload; ``message_id`` once an answer carried it."""
+
+    id: UUID
+    kind: str
+    mime_type: str | None
+    file_name: str | None
+    size: int | None
+    status: AttachmentStatus
+    storage_key: str
+    message_id: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadRow:
+    """What a media download needs: the file's Telegram id and the tenant's bot."""
+
+    id: UUID
+    tenant_id: UUID
+    kind: str
+    mime_type: str | None
+    size: int | None
+    status: AttachmentStatus
+    telegram_file_id: str | None
+    storage_key: str
+    telegram_bot_token_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaJobRow:
+    """A media_jobs row (every column: the job queue claims whole rows)."""
+
+    id: int
+    tenant_id: UUID
+    attachment_id: UUID
+    status: AttachmentStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
 
 INSERT_ATTACHMENT = """
 INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status,
@@ -64,33 +125,59 @@ SELECT id, kind, mime_type, file_name, size, status, storage_key
 """
 
 
-def insert_attachment(conn: Connection, **fields: Any) -> dict[str, Any]:
-    params = {"message_id": None, "telegram_file_id": None, "operator_id": None, "size": None, **fields}
-    row = conn.execute(INSERT_ATTACHMENT, params).fetchone()
-    assert row is not None
-    return row
+def insert_attachment(
+    conn: Connection,
+    *,
+    id: UUID,
+    tenant_id: UUID,
+    source: str,
+    kind: str,
+    mime_type: str | None,
+    file_name: str | None,
+    status: str,
+    storage_key: str,
+    size: int | None = None,
+    message_id: UUID | None = None,
+    telegram_file_id: str | None = None,
+    operator_id: UUID | None = None,
+) -> None:
+    execute(
+        conn,
+        INSERT_ATTACHMENT,
+        id=id,
+        tenant_id=tenant_id,
+        message_id=message_id,
+        source=source,
+        kind=kind,
+        mime_type=mime_type,
+        file_name=file_name,
+        size=size,
+        status=status,
+        telegram_file_id=telegram_file_id,
+        storage_key=storage_key,
+        operator_id=operator_id,
+    )
 
 
 def enqueue_download(conn: Connection, tenant_id: UUID, attachment_id: UUID) -> None:
-    conn.execute(ENQUEUE_DOWNLOAD, {"tenant_id": tenant_id, "attachment_id": attachment_id})
+    execute(conn, ENQUEUE_DOWNLOAD, tenant_id=tenant_id, attachment_id=attachment_id)
 
 
-def for_download(conn: Connection, attachment_id: UUID) -> dict[str, Any] | None:
-    return conn.execute(FOR_DOWNLOAD, {"attachment_id": attachment_id}).fetchone()
+def for_download(conn: Connection, attachment_id: UUID) -> DownloadRow | None:
+    return fetch_one(conn, DownloadRow, FOR_DOWNLOAD, attachment_id=attachment_id)
 
 
 def mark(conn: Connection, attachment_id: UUID, status: str, size: int | None = None) -> None:
-    conn.execute(MARK, {"attachment_id": attachment_id, "status": status, "size": size})
+    execute(conn, MARK, attachment_id=attachment_id, status=status, size=size)
 
 
-def find_uploads(conn: Connection, tenant_id: UUID, ids: Sequence[UUID]) -> list[dict[str, Any]]:
-    return conn.execute(FIND_UPLOADS, {"tenant_id": tenant_id, "ids": list(ids)}).fetchall()
+def find_uploads(conn: Connection, tenant_id: UUID, ids: Sequence[UUID]) -> list[UploadRow]:
+    return fetch_all(conn, UploadRow, FIND_UPLOADS, tenant_id=tenant_id, ids=list(ids))
 
 
 def link_uploads(conn: Connection, tenant_id: UUID, message_id: UUID, ids: Sequence[UUID]) -> int:
-    params = {"tenant_id": tenant_id, "message_id": message_id, "ids": list(ids)}
-    return conn.execute(LINK_UPLOADS, params).rowcount
+    return execute(conn, LINK_UPLOADS, tenant_id=tenant_id, message_id=message_id, ids=list(ids))
 
 
-def of_message(conn: Connection, tenant_id: UUID, message_id: UUID) -> list[dict[str, Any]]:
-    return conn.execute(OF_MESSAGE, {"tenant_id": tenant_id, "message_id": message_id}).fetchall()
+def of_message(conn: Connection, tenant_id: UUID, message_id: UUID) -> list[AttachmentRow]:
+    return fetch_all(conn, AttachmentRow, OF_MESSAGE, tenant_id=tenant_id, message_id=message_id)

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 from shared.db import Connection
+from shared.repo import execute, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorRow:
+    """An operator with the password hash (only sign-in and password changes read it)."""
+
+    id: UUID
+    tenant_id: UUID
+    login: str
+    name: str
+    password_hash: str
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorRef:
+    id: UUID
+    tenant_id: UUID
+
 
 FIND_BY_LOGIN = """
 SELECT o.id, o.tenant_id, o.login, o.name, o.password_hash, o.is_active
@@ -40,28 +60,29 @@ RETURNING id, tenant_id
 """
 
 
-def find_by_login(conn: Connection, login: str) -> dict[str, Any] | None:
-    return conn.execute(FIND_BY_LOGIN, {"login": login}).fetchone()
+def find_by_login(conn: Connection, login: str) -> OperatorRow | None:
+    return fetch_one(conn, OperatorRow, FIND_BY_LOGIN, login=login)
 
 
 def set_password_hash(conn: Connection, operator_id: UUID, password_hash: str) -> None:
-    conn.execute(SET_PASSWORD_HASH, {"operator_id": operator_id, "password_hash": password_hash})
+    execute(conn, SET_PASSWORD_HASH, operator_id=operator_id, password_hash=password_hash)
 
 
-def find_by_id(conn: Connection, operator_id: UUID, tenant_id: UUID) -> dict[str, Any] | None:
-    return conn.execute(FIND_BY_ID, {"operator_id": operator_id, "tenant_id": tenant_id}).fetchone()
+def find_by_id(conn: Connection, operator_id: UUID, tenant_id: UUID) -> OperatorRow | None:
+    return fetch_one(conn, OperatorRow, FIND_BY_ID, operator_id=operator_id, tenant_id=tenant_id)
 
 
 def change_password(conn: Connection, operator_id: UUID, password_hash: str) -> None:
-    conn.execute(CHANGE_PASSWORD, {"operator_id": operator_id, "password_hash": password_hash})
+    execute(conn, CHANGE_PASSWORD, operator_id=operator_id, password_hash=password_hash)
 
 
-def set_active(conn: Connection, login: str, is_active: bool) -> dict[str, Any] | None:
-    return conn.execute(SET_ACTIVE, {"login": login, "is_active": is_active}).fetchone()
+def set_active(conn: Connection, login: str, is_active: bool) -> OperatorRef | None:
+    return fetch_one(conn, OperatorRef, SET_ACTIVE, login=login, is_active=is_active)
 
 
 def create_operator(
     conn: Connection, *, tenant_slug: str, login: str, name: str, password_hash: str
-) -> dict[str, Any] | None:
-    params = {"tenant_slug": tenant_slug, "login": login, "name": name, "password_hash": password_hash}
-    return conn.execute(CREATE_OPERATOR, params).fetchone()
+) -> OperatorRef | None:
+    return fetch_one(
+        conn, OperatorRef, CREATE_OPERATOR, tenant_slug=tenant_slug, login=login, name=name, password_hash=password_hash
+    )

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 from shared.db import Connection
+from shared.repo import fetch_all, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class PromoRow:
+    id: UUID
+    title: str
+    text: str
+
 
 FIND_ACTIVE = """
 SELECT id, title, text FROM promos WHERE id = %(promo_id)s AND tenant_id = %(tenant_id)s AND is_active
 """
 
 
-def find_active(conn: Connection, tenant_id: UUID, promo_id: UUID) -> dict[str, Any] | None:
-    return conn.execute(FIND_ACTIVE, {"tenant_id": tenant_id, "promo_id": promo_id}).fetchone()
+def find_active(conn: Connection, tenant_id: UUID, promo_id: UUID) -> PromoRow | None:
+    return fetch_one(conn, PromoRow, FIND_ACTIVE, tenant_id=tenant_id, promo_id=promo_id)
 
 
 LIST_ACTIVE = """
@@ -21,5 +30,5 @@ SELECT id, title, text FROM promos WHERE tenant_id = %(tenant_id)s AND is_active
 """
 
 
-def list_active(conn: Connection, tenant_id: UUID) -> list[dict[str, Any]]:
-    return conn.execute(LIST_ACTIVE, {"tenant_id": tenant_id}).fetchall()
+def list_active(conn: Connection, tenant_id: UUID) -> list[PromoRow]:
+    return fetch_all(conn, PromoRow, LIST_ACTIVE, tenant_id=tenant_id)

@@ -6,14 +6,39 @@ dispatcher claims, sends and marks rows with the queries at the end of this modu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
-from shared.repo import jobs
+from shared.repo import execute, fetch_one, jobs
+
+
+@dataclass(frozen=True, slots=True)
+class PushJobRow:
+    """A push_outbox row (every column: the job queue claims whole rows)."""
+
+    id: int
+    tenant_id: UUID
+    kind: str
+    data: dict[str, Any]
+    fcm_token: str
+    session_id: UUID | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRow:
+    age_s: float
+
 
 ENQUEUE = """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
@@ -40,8 +65,14 @@ def enqueue_for_tenant_mobiles(
 ) -> int:
     """Queue ``kind`` for every live mobile session of the tenant with an FCM token (but those of
     ``except_operator_id``); returns how many rows were queued."""
-    params = {"tenant_id": tenant_id, "kind": kind, "data": Jsonb(data), "except_operator_id": except_operator_id}
-    return conn.execute(ENQUEUE_FOR_TENANT_MOBILES, params).rowcount
+    return execute(
+        conn,
+        ENQUEUE_FOR_TENANT_MOBILES,
+        tenant_id=tenant_id,
+        kind=kind,
+        data=Jsonb(data),
+        except_operator_id=except_operator_id,
+    )
 
 
 # Fan-out to one operator's other live sessions (any device type) that can receive pushes.
@@ -71,16 +102,17 @@ def enqueue_for_operator_sessions(
 ) -> int:
     """Queue ``kind`` for the operator's live sessions with an FCM token but ``except_session_id``
     (a session idle longer than its device type's idle lifetime is not live)."""
-    params = {
-        "tenant_id": tenant_id,
-        "operator_id": operator_id,
-        "kind": kind,
-        "data": Jsonb(data),
-        "except_session_id": except_session_id,
-        "idle_mobile": idle_mobile,
-        "idle_desktop": idle_desktop,
-    }
-    return conn.execute(ENQUEUE_FOR_OPERATOR_SESSIONS, params).rowcount
+    return execute(
+        conn,
+        ENQUEUE_FOR_OPERATOR_SESSIONS,
+        tenant_id=tenant_id,
+        operator_id=operator_id,
+        kind=kind,
+        data=Jsonb(data),
+        except_session_id=except_session_id,
+        idle_mobile=idle_mobile,
+        idle_desktop=idle_desktop,
+    )
 
 
 # Every live mobile session of one operator of the tenant that can receive pushes.
@@ -101,8 +133,9 @@ def enqueue_for_operator_mobiles(
     conn: Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any]
 ) -> int:
     """Queue ``kind`` for every live mobile session of one operator with an FCM token."""
-    params = {"tenant_id": tenant_id, "operator_id": operator_id, "kind": kind, "data": Jsonb(data)}
-    return conn.execute(ENQUEUE_FOR_OPERATOR_MOBILES, params).rowcount
+    return execute(
+        conn, ENQUEUE_FOR_OPERATOR_MOBILES, tenant_id=tenant_id, operator_id=operator_id, kind=kind, data=Jsonb(data)
+    )
 
 
 def enqueue(
@@ -133,13 +166,13 @@ UPDATE operator_devices SET fcm_token = NULL WHERE fcm_token = ANY(%(tokens)s)
 """
 
 
-def claim_due(conn: Connection, *, limit: int, lease_s: int, max_attempts: int) -> list[dict[str, Any]]:
+def claim_due(conn: Connection, *, limit: int, lease_s: int, max_attempts: int) -> list[PushJobRow]:
     """Lease up to ``limit`` due rows for sending (one statement, committed on return)."""
-    return jobs.claim_due(conn, TABLE, limit=limit, lease_s=lease_s, max_attempts=max_attempts)
+    return jobs.claim_due(conn, TABLE, PushJobRow, limit=limit, lease_s=lease_s, max_attempts=max_attempts)
 
 
 def give_up_abandoned(conn: Connection, *, max_attempts: int) -> int:
-    return len(jobs.give_up_abandoned(conn, TABLE, max_attempts=max_attempts))
+    return len(jobs.give_up_abandoned(conn, TABLE, PushJobRow, max_attempts=max_attempts))
 
 
 def mark_sent(conn: Connection, ids: list[int]) -> None:
@@ -157,7 +190,7 @@ def mark_dead(conn: Connection, dead: list[tuple[int, str]]) -> None:
 
 
 def forget_tokens(conn: Connection, tokens: list[str]) -> int:
-    return conn.execute(FORGET_TOKENS, {"tokens": tokens}).rowcount if tokens else 0
+    return execute(conn, FORGET_TOKENS, tokens=tokens) if tokens else 0
 
 
 def trim_done(conn: Connection, retention: timedelta, batch: int) -> int:
@@ -174,5 +207,5 @@ SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age_s
 
 def oldest_pending_age_s(conn: Connection) -> float:
     """How long the oldest pending push has waited, in seconds (0 when none is pending)."""
-    row = conn.execute(OLDEST_PENDING_AGE).fetchone()
-    return float(row["age_s"]) if row else 0.0
+    row = fetch_one(conn, AgeRow, OLDEST_PENDING_AGE)
+    return row.age_s if row else 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -9,6 +10,58 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
+from shared.models.sessions import SessionListItem
+from shared.repo import execute, fetch_all, fetch_one
+from shared.settings import DeviceType
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSessionRow:
+    """A live token's session with its operator, and the database's clock."""
+
+    id: UUID
+    operator_id: UUID
+    tenant_id: UUID
+    device_type: DeviceType
+    created_at: datetime
+    last_active_at: datetime
+    expires_at: datetime
+    is_active: bool
+    operator_name: str
+    login: str
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EndReasonRow:
+    end_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TouchedRow:
+    last_active_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacedSessionRow:
+    id: UUID
+    fcm_token: str | None
+    device_type: DeviceType
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedSessionRow:
+    id: UUID
+    device_type: DeviceType
+    created_at: datetime
+    last_active_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IdRow:
+    id: UUID
+
 
 # One round trip, read-only: the live session with its operator (the token's unique index, then
 # the operator's primary key). No writable CTE and no session_history on this path: a live token
@@ -149,27 +202,33 @@ RETURNING id
 """
 
 
-def validate(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
-    return conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone()
+def validate(conn: Connection, token_hash: bytes) -> LiveSessionRow | None:
+    return fetch_one(conn, LiveSessionRow, VALIDATE, token_hash=token_hash)
 
 
 def end_reason(conn: Connection, token_hash: bytes) -> str | None:
-    row = conn.execute(END_REASON, {"token_hash": token_hash}).fetchone()
-    return row["end_reason"] if row else None
+    row = fetch_one(conn, EndReasonRow, END_REASON, token_hash=token_hash)
+    return row.end_reason if row else None
 
 
 def touch(conn: Connection, session_id: UUID, touch: timedelta) -> datetime | None:
     """Refresh the session's last_active_at if it is older than ``touch``; the new value, if any."""
-    row = conn.execute(TOUCH, {"id": session_id, "touch": touch}).fetchone()
-    return row["last_active_at"] if row else None
+    row = fetch_one(conn, TouchedRow, TOUCH, id=session_id, touch=touch)
+    return row.last_active_at if row else None
 
 
 def remove_for_device_type(
     conn: Connection, operator_id: UUID, tenant_id: UUID, device_type: str
-) -> list[dict[str, Any]]:
-    params = {"operator_id": operator_id, "tenant_id": tenant_id, "device_type": device_type}
-    conn.execute(LOCK_DEVICE_SLOT, params)
-    return conn.execute(REMOVE_FOR_DEVICE_TYPE, params).fetchall()
+) -> list[ReplacedSessionRow]:
+    execute(conn, LOCK_DEVICE_SLOT, operator_id=operator_id, device_type=device_type)
+    return fetch_all(
+        conn,
+        ReplacedSessionRow,
+        REMOVE_FOR_DEVICE_TYPE,
+        operator_id=operator_id,
+        tenant_id=tenant_id,
+        device_type=device_type,
+    )
 
 
 def insert(
@@ -182,23 +241,25 @@ def insert(
     device_id: str | None,
     device_info: dict[str, Any] | None,
     absolute: timedelta,
-) -> dict[str, Any]:
-    params = {
-        "operator_id": operator_id,
-        "tenant_id": tenant_id,
-        "device_type": device_type,
-        "token_hash": token_hash,
-        "device_id": device_id,
-        "device_info": Jsonb(device_info) if device_info is not None else None,
-        "absolute": absolute,
-    }
-    row = conn.execute(INSERT, params).fetchone()
+) -> CreatedSessionRow:
+    row = fetch_one(
+        conn,
+        CreatedSessionRow,
+        INSERT,
+        operator_id=operator_id,
+        tenant_id=tenant_id,
+        device_type=device_type,
+        token_hash=token_hash,
+        device_id=device_id,
+        device_info=Jsonb(device_info) if device_info is not None else None,
+        absolute=absolute,
+    )
     assert row is not None
     return row
 
 
 def end_by_token(conn: Connection, token_hash: bytes, reason: str) -> bool:
-    return conn.execute(END_BY_TOKEN, {"token_hash": token_hash, "reason": reason}).fetchone() is not None
+    return fetch_one(conn, IdRow, END_BY_TOKEN, token_hash=token_hash, reason=reason) is not None
 
 
 def register_fcm(
@@ -212,18 +273,21 @@ def register_fcm(
     device_info: dict[str, Any] | None,
     set_device_info: bool,
 ) -> bool:
-    params = {
-        "session_id": session_id,
-        "tenant_id": tenant_id,
-        "fcm_token": fcm_token,
-        "device_id": device_id,
-        "set_device_id": set_device_id,
-        "device_info": Jsonb(device_info) if device_info is not None else None,
-        "set_device_info": set_device_info,
-    }
-    conn.execute(LOCK_FCM_TOKEN, params)
-    conn.execute(RELEASE_FCM, params)
-    return conn.execute(REGISTER_FCM, params).fetchone() is not None
+    execute(conn, LOCK_FCM_TOKEN, fcm_token=fcm_token)
+    execute(conn, RELEASE_FCM, fcm_token=fcm_token, session_id=session_id)
+    row = fetch_one(
+        conn,
+        IdRow,
+        REGISTER_FCM,
+        session_id=session_id,
+        tenant_id=tenant_id,
+        fcm_token=fcm_token,
+        device_id=device_id,
+        set_device_id=set_device_id,
+        device_info=Jsonb(device_info) if device_info is not None else None,
+        set_device_info=set_device_info,
+    )
+    return row is not None
 
 
 def end_operators_sessions(
@@ -235,8 +299,9 @@ def end_operators_sessions(
     except_id: UUID | None = None,
 ) -> int:
     """End the operator's sessions (just ``only_id``, or all but ``except_id``); returns how many."""
-    params = {"operator_id": operator_id, "reason": reason, "only_id": only_id, "except_id": except_id}
-    return len(conn.execute(END_OPERATORS_SESSIONS, params).fetchall())
+    return execute(
+        conn, END_OPERATORS_SESSIONS, operator_id=operator_id, reason=reason, only_id=only_id, except_id=except_id
+    )
 
 
 def list_for_operator(
@@ -247,21 +312,22 @@ def list_for_operator(
     *,
     idle_mobile: timedelta,
     idle_desktop: timedelta,
-) -> list[dict[str, Any]]:
-    params = {
-        "operator_id": operator_id,
-        "tenant_id": tenant_id,
-        "current_id": current_id,
-        "idle_mobile": idle_mobile,
-        "idle_desktop": idle_desktop,
-    }
-    return conn.execute(LIST_FOR_OPERATOR, params).fetchall()
+) -> list[SessionListItem]:
+    return fetch_all(
+        conn,
+        SessionListItem,
+        LIST_FOR_OPERATOR,
+        operator_id=operator_id,
+        tenant_id=tenant_id,
+        current_id=current_id,
+        idle_mobile=idle_mobile,
+        idle_desktop=idle_desktop,
+    )
 
 
 def end_expired_batch(conn: Connection, *, idle_mobile: timedelta, idle_desktop: timedelta, batch: int) -> int:
-    params = {"idle_mobile": idle_mobile, "idle_desktop": idle_desktop, "batch": batch}
-    return len(conn.execute(END_EXPIRED_BATCH, params).fetchall())
+    return execute(conn, END_EXPIRED_BATCH, idle_mobile=idle_mobile, idle_desktop=idle_desktop, batch=batch)
 
 
 def trim_history(conn: Connection, retention: timedelta, batch: int) -> int:
-    return conn.execute(TRIM_HISTORY, {"retention": retention, "batch": batch}).rowcount
+    return execute(conn, TRIM_HISTORY, retention=retention, batch=batch)

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 from shared.db import Connection
+from shared.repo import execute, fetch_all, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class ColleagueRow:
+    id: UUID
+    name: str
+    login: str
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuickReplyRow:
+    id: UUID
+    title: str
+    text: str
+
 
 # Active operators; online: a live session active within the last ``online_s`` seconds.
 COLLEAGUES = """
@@ -34,21 +51,21 @@ DELETE FROM quick_replies WHERE id = %(quick_reply_id)s AND tenant_id = %(tenant
 """
 
 
-def colleagues(conn: Connection, tenant_id: UUID, online_s: int) -> list[dict[str, Any]]:
-    return conn.execute(COLLEAGUES, {"tenant_id": tenant_id, "online_s": online_s}).fetchall()
+def colleagues(conn: Connection, tenant_id: UUID, online_s: int) -> list[ColleagueRow]:
+    return fetch_all(conn, ColleagueRow, COLLEAGUES, tenant_id=tenant_id, online_s=online_s)
 
 
-def list_quick_replies(conn: Connection, tenant_id: UUID) -> list[dict[str, Any]]:
-    return conn.execute(LIST_QUICK_REPLIES, {"tenant_id": tenant_id}).fetchall()
+def list_quick_replies(conn: Connection, tenant_id: UUID) -> list[QuickReplyRow]:
+    return fetch_all(conn, QuickReplyRow, LIST_QUICK_REPLIES, tenant_id=tenant_id)
 
 
-def create_quick_reply(conn: Connection, tenant_id: UUID, operator_id: UUID, title: str, text: str) -> dict[str, Any]:
-    params = {"tenant_id": tenant_id, "operator_id": operator_id, "title": title, "text": text}
-    row = conn.execute(CREATE_QUICK_REPLY, params).fetchone()
+def create_quick_reply(conn: Connection, tenant_id: UUID, operator_id: UUID, title: str, text: str) -> QuickReplyRow:
+    row = fetch_one(
+        conn, QuickReplyRow, CREATE_QUICK_REPLY, tenant_id=tenant_id, operator_id=operator_id, title=title, text=text
+    )
     assert row is not None
     return row
 
 
 def delete_quick_reply(conn: Connection, tenant_id: UUID, quick_reply_id: UUID) -> bool:
-    params = {"tenant_id": tenant_id, "quick_reply_id": quick_reply_id}
-    return conn.execute(DELETE_QUICK_REPLY, params).rowcount > 0
+    return execute(conn, DELETE_QUICK_REPLY, tenant_id=tenant_id, quick_reply_id=quick_reply_id) > 0

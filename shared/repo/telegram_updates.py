@@ -6,6 +6,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from shared.db import Connection
+from shared.repo import execute
 
 # True the first time an update id is seen for the tenant; a duplicate delivery inserts nothing.
 RECORD = """
@@ -24,8 +25,8 @@ DELETE FROM telegram_updates
 
 
 def record(conn: Connection, tenant_id: UUID, update_id: int) -> bool:
-    return conn.execute(RECORD, {"tenant_id": tenant_id, "update_id": update_id}).fetchone() is not None
+    return execute(conn, RECORD, tenant_id=tenant_id, update_id=update_id) > 0
 
 
 def trim(conn: Connection, retention: timedelta, batch: int) -> int:
-    return conn.execute(TRIM, {"retention": retention, "batch": batch}).rowcount
+    return execute(conn, TRIM, retention=retention, batch=batch)

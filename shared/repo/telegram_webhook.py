@@ -3,12 +3,40 @@ edits, reachability."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
+from shared.repo import execute, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class NewAttachment:
+    """The file a client's message brings: pending (a media job fetches it) or too_large."""
+
+    id: UUID
+    mime_type: str | None
+    file_name: str | None
+    size: int | None
+    status: str
+    file_id: str
+    storage_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRow:
+    """What recording a client's message did."""
+
+    appeal_id: UUID
+    created: bool  # a new appeal
+    reopened: bool  # a recently closed appeal opened again
+    message_id: UUID
+    jobs: int  # media jobs queued
+    pushes: int  # pushes queued
+
 
 # A client's message, in ONE statement (one round trip, atomic without BEGIN/COMMIT): the update
 # id (nothing else happens for a repeated one: every step hangs off ``seen``), the client by
@@ -164,42 +192,47 @@ def receive(
     telegram_message_id: int,
     location: dict[str, Any] | None,
     contact: dict[str, Any] | None,
-    attachment: dict[str, Any] | None,
+    attachment: NewAttachment | None,
     reopen_window_hours: int,
-) -> dict[str, Any] | None:
-    """Record a client's message (see RECEIVE); None when the update was already processed.
-    ``attachment``: id, mime_type, file_name, size, status, file_id, storage_key."""
-    file = attachment or {}
-    params = {
-        "tenant_id": tenant_id,
-        "update_id": update_id,
-        "telegram_id": telegram_id,
-        "name": name,
-        "username": username,
-        "own_phone": own_phone,
-        "kind": kind,
-        "text": text,
-        "preview": preview,
-        "telegram_message_id": telegram_message_id,
-        "location": Jsonb(location) if location is not None else None,
-        "contact": Jsonb(contact) if contact is not None else None,
-        "attachment_id": file.get("id"),
-        "mime_type": file.get("mime_type"),
-        "file_name": file.get("file_name"),
-        "size": file.get("size"),
-        "attachment_status": file.get("status"),
-        "file_id": file.get("file_id"),
-        "storage_key": file.get("storage_key"),
-        "window_hours": reopen_window_hours,
-    }
-    return conn.execute(RECEIVE, params).fetchone()
+) -> ReceivedRow | None:
+    """Record a client's message (see RECEIVE); None when the update was already processed."""
+    return fetch_one(
+        conn,
+        ReceivedRow,
+        RECEIVE,
+        tenant_id=tenant_id,
+        update_id=update_id,
+        telegram_id=telegram_id,
+        name=name,
+        username=username,
+        own_phone=own_phone,
+        kind=kind,
+        text=text,
+        preview=preview,
+        telegram_message_id=telegram_message_id,
+        location=Jsonb(location) if location is not None else None,
+        contact=Jsonb(contact) if contact is not None else None,
+        attachment_id=attachment.id if attachment else None,
+        mime_type=attachment.mime_type if attachment else None,
+        file_name=attachment.file_name if attachment else None,
+        size=attachment.size if attachment else None,
+        attachment_status=attachment.status if attachment else None,
+        file_id=attachment.file_id if attachment else None,
+        storage_key=attachment.storage_key if attachment else None,
+        window_hours=reopen_window_hours,
+    )
 
 
 def edit_message(conn: Connection, tenant_id: UUID, telegram_id: int, telegram_message_id: int, text: str) -> int:
-    params = {"tenant_id": tenant_id, "telegram_id": telegram_id, "telegram_message_id": telegram_message_id}
-    return conn.execute(EDIT_MESSAGE, {**params, "text": text}).rowcount
+    return execute(
+        conn,
+        EDIT_MESSAGE,
+        tenant_id=tenant_id,
+        telegram_id=telegram_id,
+        telegram_message_id=telegram_message_id,
+        text=text,
+    )
 
 
 def set_reachable(conn: Connection, tenant_id: UUID, telegram_id: int, reachable: bool) -> int:
-    params = {"tenant_id": tenant_id, "telegram_id": telegram_id, "reachable": reachable}
-    return conn.execute(SET_REACHABLE, params).rowcount
+    return execute(conn, SET_REACHABLE, tenant_id=tenant_id, telegram_id=telegram_id, reachable=reachable)

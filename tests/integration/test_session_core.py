@@ -65,13 +65,13 @@ def test_validation_is_one_round_trip(api: Api, factory: Factory, monkeypatch: p
     token = api.login(op)
     api.get(STATUS, token=token)  # warm: the connection is open
     statements: list[str] = []
-    real_execute = psycopg.Connection.execute
+    real_execute = psycopg.Cursor.execute  # every statement goes through a cursor
 
-    def counting(self: psycopg.Connection[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+    def counting(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
         statements.append(str(query)[:40])
         return real_execute(self, query, *args, **kwargs)
 
-    monkeypatch.setattr(psycopg.Connection, "execute", counting)
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
     statements.clear()
     assert api.get(STATUS, token=token).status == 200
     assert len(statements) == 1
@@ -94,13 +94,13 @@ def test_a_dead_tokens_reason_is_only_looked_up_when_the_live_lookup_misses(
     token = api.login(op)
     api.get(STATUS, token=token)
     statements: list[str] = []
-    real_execute = psycopg.Connection.execute
+    real_execute = psycopg.Cursor.execute  # every statement goes through a cursor
 
-    def recording(self: psycopg.Connection[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+    def recording(self: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
         statements.append(str(query))
         return real_execute(self, query, *args, **kwargs)
 
-    monkeypatch.setattr(psycopg.Connection, "execute", recording)
+    monkeypatch.setattr(psycopg.Cursor, "execute", recording)
     assert api.get(STATUS, token=token).status == 200
     assert not any("session_history" in s for s in statements)  # live: the history is never read
     api.post(LOGOUT, token=token)
