@@ -91,20 +91,24 @@ def send_message(token: str, chat_id: int, text: str) -> int:
     return int(result["message_id"])
 
 
-def call_bot(token: str, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Call a Bot API ``method``; returns its ``result``. A 429 whose ``retry_after`` is at most
+Upload = tuple[str, tuple[str, bytes, str]]  # (form field, (file name, bytes, content type))
+
+
+def call_bot(token: str, method: str, payload: dict[str, Any], upload: Upload | None = None) -> dict[str, Any]:
+    """Call a Bot API ``method`` (with ``upload``: a multipart form carrying one file); returns its
+    ``result``. A 429 whose ``retry_after`` is at most
     ``TELEGRAM_MAX_WAIT_S`` is waited out and the call made once more. Raises ``ClientUnreachable``
     when Telegram answers 403 (the client blocked the bot), ``ChannelUnavailable`` (502, with
     ``Retry-After`` for a longer rate limit) for any other refusal, HTTP error or timeout."""
     mask([token])
     url = f"{get_settings().telegram_api_base_url.rstrip('/')}/bot{token}/{method}"
-    response = _post(url, payload, method)
+    response = _post(url, payload, method, upload)
     body = _json(response)
     retry_after = _retry_after(body) if response.status_code == 429 else None
     if retry_after is not None and retry_after <= get_settings().telegram_max_wait_s:
         logger.warning("telegram rate limit: waiting, then sending once more", extra={"retry_after_s": retry_after})
         time.sleep(retry_after)
-        response = _post(url, payload, method)
+        response = _post(url, payload, method, upload)
         body = _json(response)
     result = body.get("result")
     if response.status_code == 200 and body.get("ok") and isinstance(result, dict):
@@ -126,15 +130,19 @@ def call_bot(token: str, method: str, payload: dict[str, Any]) -> dict[str, Any]
     raise ChannelUnavailable()
 
 
-def _post(url: str, payload: dict[str, Any], method: str) -> httpx.Response:
-    """POST with one retry when the connection could not be made (the request never left)."""
+def _post(url: str, payload: dict[str, Any], method: str, upload: Upload | None = None) -> httpx.Response:
+    """POST (JSON, or a multipart form with ``upload``) with one retry when the connection could not
+    be made (the request never left)."""
     import httpx
 
     client = _http()
     for attempt in (1, 2):
         try:
             with tracing.span("telegram", method=method):
-                return client.post(url, json=payload)
+                if upload is None:
+                    return client.post(url, json=payload)
+                field, file = upload
+                return client.post(url, data=payload, files={field: file})
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             if attempt == 1:
                 logger.warning("telegram connection failed, retrying once", extra={"error": type(exc).__name__})

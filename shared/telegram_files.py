@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import metrics, telegram_bot
-from shared.errors import ChannelUnavailable, ClientUnreachable, channel_rate_limited
-from shared.observability import logger, mask
+from shared import telegram_bot
+from shared.observability import mask
 from shared.settings import get_settings
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
@@ -77,36 +76,12 @@ def download(token: str, file_path: str, max_bytes: int) -> bytes:
 def send_file(token: str, chat_id: int, data: bytes, file_name: str, mime_type: str, caption: str | None) -> int:
     """One attachment to the client: images Telegram shows as photos with ``sendPhoto``, anything
     else with ``sendDocument`` (multipart upload of the stored bytes); the caption under it.
-    Returns Telegram's message_id; refusal, HTTP errors and timeouts raise ``ChannelUnavailable``."""
-    import httpx
-
+    Returns Telegram's message_id; Telegram's refusals are ``telegram_bot.call_bot``'s (403: the
+    client is unreachable; a short 429 waited out; anything else ``ChannelUnavailable``)."""
     as_photo = mime_type in PHOTO_TYPES and len(data) <= PHOTO_MAX_BYTES
     method, field = ("sendPhoto", "photo") if as_photo else ("sendDocument", "document")
     form: dict[str, Any] = {"chat_id": str(chat_id)}
     if caption:
         form["caption"] = caption
-    try:
-        response = telegram_bot._http().post(
-            f"{_base(token)}/bot{token}/{method}", data=form, files={field: (file_name, data, mime_type)}
-        )
-    except httpx.HTTPError as exc:  # the upload may have arrived: no retry here (the caller's retry decides)
-        logger.error("telegram file upload failed", extra={"error": type(exc).__name__, "method": method})
-        raise ChannelUnavailable() from exc
-    body = telegram_bot._json(response)
-    result = body.get("result")
-    if response.status_code != 200 or not body.get("ok") or not isinstance(result, dict):
-        logger.error(
-            "telegram refused the file",
-            extra={
-                "status": response.status_code,
-                "method": method,
-                "description": str(body.get("description", ""))[:200],
-            },
-        )
-        metrics.telegram_failed(metrics.telegram_failure_kind(response.status_code))
-        if response.status_code == 403:  # the client blocked the bot, as for sendMessage
-            raise ClientUnreachable()
-        if response.status_code == 429 and (retry_after := telegram_bot._retry_after(body)) is not None:
-            raise channel_rate_limited(retry_after)
-        raise ChannelUnavailable()
+    result = telegram_bot.call_bot(token, method, form, upload=(field, (file_name, data, mime_type)))
     return int(result["message_id"])

@@ -9,6 +9,7 @@ with ``sendPhoto``/``sendDocument``, the answer's text as the first one's captio
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -111,6 +112,9 @@ def send(tenant_id: UUID, token: str, chat_id: int, message_id: UUID, text: str)
     store = media_store.store()
     first: int | None = None
     for index, attachment in enumerate(attachments):
+        if attachment.telegram_message_id is not None:  # went out before this retry: never twice
+            first = attachment.telegram_message_id if first is None else first
+            continue
         try:
             data = store.get(attachment.storage_key)
         except (media_store.StoreUnavailable, media_store.MediaMissing) as exc:
@@ -119,6 +123,11 @@ def send(tenant_id: UUID, token: str, chat_id: int, message_id: UUID, text: str)
         caption = text if index == 0 and text else None
         sent = telegram_files.send_file(
             token, chat_id, data, attachment.file_name or "file", attachment.mime_type or "", caption
+        )
+        db.run(
+            functools.partial(
+                repo.mark_sent, tenant_id=tenant_id, attachment_id=attachment.id, telegram_message_id=sent
+            )
         )
         first = sent if first is None else first
     if first is None:

@@ -48,6 +48,7 @@
 -- column attachments.status text NOT NULL DEFAULT 'pending'::text
 -- column attachments.storage_key text NOT NULL
 -- column attachments.telegram_file_id text
+-- column attachments.telegram_message_id bigint
 -- column attachments.tenant_id uuid NOT NULL
 -- column attachments.updated_at timestamp with time zone NOT NULL DEFAULT now()
 -- column clients.created_at timestamp with time zone NOT NULL DEFAULT now()

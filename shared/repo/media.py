@@ -23,6 +23,7 @@ class AttachmentRow:
     size: int | None
     status: AttachmentStatus
     storage_key: str
+    telegram_message_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,7 @@ UPDATE attachments SET message_id = %(message_id)s, status = 'ready', updated_at
 """
 
 OF_MESSAGE = """
-SELECT id, kind, mime_type, file_name, size, status, storage_key
+SELECT id, kind, mime_type, file_name, size, status, storage_key, telegram_message_id
   FROM attachments
  WHERE tenant_id = %(tenant_id)s AND message_id = %(message_id)s
  ORDER BY created_at, id
@@ -181,3 +182,14 @@ def link_uploads(conn: Connection, tenant_id: UUID, message_id: UUID, ids: Seque
 
 def of_message(conn: Connection, tenant_id: UUID, message_id: UUID) -> list[AttachmentRow]:
     return fetch_all(conn, AttachmentRow, OF_MESSAGE, tenant_id=tenant_id, message_id=message_id)
+
+
+MARK_SENT = """
+UPDATE attachments SET telegram_message_id = %(telegram_message_id)s, updated_at = now()
+ WHERE tenant_id = %(tenant_id)s AND id = %(attachment_id)s
+"""
+
+
+def mark_sent(conn: Connection, tenant_id: UUID, attachment_id: UUID, telegram_message_id: int) -> None:
+    """The attachment went out as that Telegram message (a retry of its answer skips it)."""
+    execute(conn, MARK_SENT, tenant_id=tenant_id, attachment_id=attachment_id, telegram_message_id=telegram_message_id)

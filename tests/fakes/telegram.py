@@ -52,6 +52,7 @@ class FakeTelegram(FakeServer):
         super().__init__(port)
         self.sample_file = sample_file  # served for any unknown file_id (the README's walk-through)
         self.calls: list[Call] = []
+        self.method_modes: dict[str, str] = {}  # per Bot API method, over ``mode``
         self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang
         self._rate_limited: tuple[int | None, int] = (0, 0)  # (retry_after, how many more calls) to answer 429
         self._release = threading.Event()
@@ -88,8 +89,12 @@ class FakeTelegram(FakeServer):
         result = {"file_id": file_id, "file_size": len(self.files[file_id]), "file_path": f"documents/{file_id}.bin"}
         return 200, {"ok": True, "result": result}
 
-    def fail(self, mode: str = "error") -> None:
-        self.mode = mode
+    def fail(self, mode: str = "error", method: str | None = None) -> None:
+        """Answer every call (or only calls of ``method``) in ``mode`` until ``recover``."""
+        if method is None:
+            self.mode = mode
+        else:
+            self.method_modes[method] = mode
 
     def rate_limit(self, retry_after: int | None, times: int = 1) -> None:
         """Answer the next ``times`` calls 429 Too Many Requests with ``parameters.retry_after``
@@ -99,6 +104,7 @@ class FakeTelegram(FakeServer):
 
     def recover(self) -> None:
         self.mode = "ok"
+        self.method_modes.clear()
         with self._lock:
             self._rate_limited = (0, 0)
         self._release.set()  # let hanging requests finish (their callers gave up already)
@@ -114,7 +120,7 @@ class FakeTelegram(FakeServer):
                 answer["description"] += f": retry after {retry_after}"
                 answer["parameters"] = {"retry_after": retry_after}
             return 429, answer
-        mode = self.mode
+        mode = self.method_modes.get(call.method, self.mode)
         if mode == "hang":
             self._release.wait(timeout=10)
             mode = "error"

@@ -77,6 +77,45 @@ def test_an_answer_with_a_photo_and_a_pdf_goes_as_sendphoto_and_senddocument(
     assert again.status == 200 and again.body["message"]["id"] == message["id"] and len(fake_telegram.calls) == 2
 
 
+def test_a_half_sent_answer_retried_sends_only_the_files_that_did_not_go_out(
+    http_api: Api, factory: Factory, store: Path, fake_telegram: Any
+) -> None:
+    # Given an answer with a photo and a PDF, and Telegram refusing documents for now
+    op, appeal = shop(factory)
+    token = http_api.login(op)
+    photo, pdf = (
+        upload(http_api, token, JPEG, "label.jpg", "image/jpeg"),
+        upload(http_api, token, PDF, "p.pdf", "application/pdf"),
+    )
+    body = {"text": "Label and prices", "attachment_ids": [photo, pdf], "client_message_id": "att-half"}
+    fake_telegram.fail("error", method="sendDocument")
+    # When it is sent: the photo goes out, the PDF does not
+    first = http_api.post(f"{APPEALS}/{appeal}/response", body, token=token)
+    assert (first.status, first.error_code) == (502, "channel_unavailable")
+    # And the app retries the same answer once Telegram takes documents again
+    fake_telegram.recover()
+    again = http_api.post(f"{APPEALS}/{appeal}/response", body, token=token)
+    # Then the answer is sent, and the client got the photo once and the PDF once
+    assert again.status == 200 and again.body["message"]["delivery_status"] == "sent", again.body
+    accepted = [c.method for c in fake_telegram.calls]
+    assert accepted == ["sendPhoto", "sendDocument", "sendDocument"]  # the first PDF attempt was refused
+    assert [c.files for c in fake_telegram.calls if c.method == "sendPhoto"] == [
+        {"photo": ("label.jpg", "image/jpeg", JPEG)}
+    ]
+
+
+def test_a_short_rate_limit_on_a_photo_is_waited_out_and_sent_once(
+    http_api: Api, factory: Factory, store: Path, fake_telegram: Any
+) -> None:
+    op, appeal = shop(factory)
+    token = http_api.login(op)
+    photo = upload(http_api, token, JPEG, "label.jpg", "image/jpeg")
+    fake_telegram.rate_limit(1, times=1)  # 429 with retry_after 1 s, within TELEGRAM_MAX_WAIT_S
+    reply = http_api.post(f"{APPEALS}/{appeal}/response", {"attachment_ids": [photo]}, token=token)
+    assert reply.status == 200 and reply.body["message"]["delivery_status"] == "sent", reply.body
+    assert [c.method for c in fake_telegram.calls] == ["sendPhoto", "sendPhoto"]
+
+
 def test_an_attachment_without_text_has_no_caption(
     http_api: Api, factory: Factory, store: Path, fake_telegram: Any
 ) -> None:

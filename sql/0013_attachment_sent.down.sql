@@ -1,0 +1,1 @@
+ALTER TABLE attachments DROP COLUMN IF EXISTS telegram_message_id;
