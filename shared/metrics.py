@@ -77,17 +77,7 @@ def message_out() -> None:
 
 def telegram_failed(kind: str) -> None:
     """A Bot API call that failed; ``kind``: unreachable, timeout, blocked, rate_limited, refused, no_bot."""
-    with _lock:
-        if is_metrics_disabled():
-            return
-        with single_metric(
-            name="TelegramFailures",
-            unit=MetricUnit.Count,
-            value=1,
-            namespace=NAMESPACE,
-            default_dimensions={"service": SERVICE},
-        ) as metric:
-            metric.add_dimension(name="kind", value=kind)
+    _count_by("TelegramFailures", "kind", kind)
 
 
 def telegram_failure_kind(status: int) -> str:
@@ -119,17 +109,19 @@ def job_backlog_age(seconds: float) -> None:
 
 def server_error(route: str) -> None:
     """An HTTP answer of 5xx on ``route`` (API Gateway's route key, e.g. ``POST /webhook/telegram/{tenant_slug}``)."""
+    _count_by("ServerErrors", "route", route)
+
+
+def _count_by(name: str, dimension: str, value: str) -> None:
+    """One count of ``name`` with its own ``dimension`` (written at once, apart from the invocation's
+    other metrics, whose dimensions it must not share)."""
     with _lock:
         if is_metrics_disabled():
             return
         with single_metric(
-            name="ServerErrors",
-            unit=MetricUnit.Count,
-            value=1,
-            namespace=NAMESPACE,
-            default_dimensions={"service": SERVICE},
+            name=name, unit=MetricUnit.Count, value=1, namespace=NAMESPACE, default_dimensions={"service": SERVICE}
         ) as metric:
-            metric.add_dimension(name="route", value=route)
+            metric.add_dimension(name=dimension, value=value)
 
 
 def flushing(handler: Callable[P, R]) -> Callable[P, R]:
