@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared import db, media, metrics, push, search, telegram_bot, uploads
+from shared import appeal_rules, db, media, metrics, push, search, telegram_bot, uploads
 from shared.errors import ChannelUnavailable, ClientUnreachable, Conflict, InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
     ALL_STATUSES,
@@ -204,11 +204,8 @@ def normalize(session: Session, appeal_id: str, request: NormalizeRequest) -> No
     sent = {name: getattr(request, name) for name in request.model_fields_set}
 
     def work(conn: db.Connection) -> dict[str, Any]:
-        appeal = repo.lock_for_update(conn, session.tenant_id, appeal_uuid)
-        if appeal is None:
-            raise NotFound("No such appeal.")
-        if appeal.assigned_operator_id not in (None, session.operator_id):
-            raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
+        appeal = appeal_rules.locked(conn, session, appeal_uuid)
+        appeal_rules.ensure_not_held_by_another(session, appeal)
         values, cleared = clean_fields(sent, appeal.phone_region)
         return repo.normalize(conn, session.tenant_id, appeal_uuid, values, cleared)
 
@@ -260,9 +257,7 @@ def _send(
     Telegram outside it, then record the outcome: sent, or failed and 502."""
 
     def prepare(conn: db.Connection) -> _Outgoing:
-        appeal = repo.lock_for_update(conn, session.tenant_id, appeal_id)
-        if appeal is None:
-            raise NotFound("No such appeal.")
+        appeal = appeal_rules.locked(conn, session, appeal_id)
         target = (appeal.telegram_id, appeal.telegram_bot_token_ref, appeal.client_id)
         earlier = None
         if client_message_id is not None:
@@ -298,13 +293,10 @@ def _send(
 
 
 def _ensure_caller_holds(conn: db.Connection, session: Session, appeal: repo.LockedAppealRow) -> None:
-    if appeal.status not in OPEN_STATUSES:
-        raise Conflict("appeal_closed", f"The appeal is {appeal.status}.")
+    appeal_rules.ensure_open_and_free(session, appeal)
     if appeal.assigned_operator_id is None:
         repo.assign(conn, session.tenant_id, appeal.id, session.operator_id)
         _announce_taken(conn, session, appeal.id)
-    elif appeal.assigned_operator_id != session.operator_id:
-        raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
 
 
 def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> repo.OutgoingMessageRow:

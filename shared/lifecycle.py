@@ -20,28 +20,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from shared import db, push
-from shared.errors import Conflict, NotFound, parse_uuid
-from shared.models.appeals import OPEN_STATUSES, AppealOut, MessageOut, MessageResponse
+from shared import appeal_rules, db, push
+from shared.errors import NotFound, parse_uuid
+from shared.models.appeals import AppealOut, MessageOut, MessageResponse
 from shared.models.lifecycle import CloseRequest, NoteRequest, ReadRequest, TransferRequest
 from shared.observability import logger
 from shared.repo import appeals as appeals_repo
 from shared.repo import lifecycle as repo
 from shared.sessions import Session
-
-
-def _locked(conn: db.Connection, session: Session, appeal_id: UUID) -> appeals_repo.LockedAppealRow:
-    appeal = appeals_repo.lock_for_update(conn, session.tenant_id, appeal_id)
-    if appeal is None:
-        raise NotFound("No such appeal.")
-    return appeal
-
-
-def _ensure_open_and_free(session: Session, appeal: appeals_repo.LockedAppealRow) -> None:
-    if appeal.status not in OPEN_STATUSES:
-        raise Conflict("appeal_closed", f"The appeal is {appeal.status}.")
-    if appeal.assigned_operator_id not in (None, session.operator_id):
-        raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
 
 
 def _out(conn: db.Connection, session: Session, appeal_id: UUID) -> AppealOut:
@@ -55,9 +41,9 @@ def close(session: Session, appeal_id: str, request: CloseRequest | None) -> App
     resolution = (request.resolution if request else None) or None
 
     def work(conn: db.Connection) -> AppealOut:
-        appeal = _locked(conn, session, appeal_uuid)
+        appeal = appeal_rules.locked(conn, session, appeal_uuid)
         if appeal.status != "closed":
-            _ensure_open_and_free(session, appeal)
+            appeal_rules.ensure_open_and_free(session, appeal)
             repo.close(conn, session.tenant_id, appeal_uuid, resolution)
         return _out(conn, session, appeal_uuid)
 
@@ -70,8 +56,8 @@ def release(session: Session, appeal_id: str) -> AppealOut:
     appeal_uuid = parse_uuid(appeal_id, "appeal id")
 
     def work(conn: db.Connection) -> AppealOut:
-        appeal = _locked(conn, session, appeal_uuid)
-        _ensure_open_and_free(session, appeal)
+        appeal = appeal_rules.locked(conn, session, appeal_uuid)
+        appeal_rules.ensure_open_and_free(session, appeal)
         if appeal.assigned_operator_id is not None:
             repo.release(conn, session.tenant_id, appeal_uuid)
             data = {"type": "appeal_released", "appeal_id": str(appeal_uuid)}
@@ -90,10 +76,10 @@ def transfer(session: Session, appeal_id: str, request: TransferRequest) -> Appe
     target = request.operator_id
 
     def work(conn: db.Connection) -> AppealOut:
-        appeal = _locked(conn, session, appeal_uuid)
+        appeal = appeal_rules.locked(conn, session, appeal_uuid)
         if not repo.is_active_operator(conn, session.tenant_id, target):
             raise NotFound("No such operator.")
-        _ensure_open_and_free(session, appeal)
+        appeal_rules.ensure_open_and_free(session, appeal)
         if appeal.assigned_operator_id != target:
             repo.transfer(conn, session.tenant_id, appeal_uuid, target)
             if target != session.operator_id:
@@ -114,7 +100,7 @@ def add_note(session: Session, appeal_id: str, request: NoteRequest) -> MessageR
     appeal_uuid = parse_uuid(appeal_id, "appeal id")
 
     def work(conn: db.Connection) -> repo.NoteRow:
-        _locked(conn, session, appeal_uuid)
+        appeal_rules.locked(conn, session, appeal_uuid)
         return repo.insert_note(conn, session.tenant_id, appeal_uuid, session.operator_id, request.text)
 
     message = db.run(work, transaction=True)
@@ -127,7 +113,7 @@ def mark_read(session: Session, appeal_id: str, request: ReadRequest | None) -> 
     message_id = request.message_id if request else None
 
     def work(conn: db.Connection) -> AppealOut:
-        _locked(conn, session, appeal_uuid)
+        appeal_rules.locked(conn, session, appeal_uuid)
         seq = None
         if message_id is not None:
             seq = repo.seq_at_message(conn, session.tenant_id, appeal_uuid, message_id)

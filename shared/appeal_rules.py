@@ -1,0 +1,33 @@
+"""The rules every change to one appeal starts with, in one place for the appeal calls (take,
+normalize, answer, promo) and the lifecycle calls (close, release, transfer): lock the appeal in
+the caller's tenant (404 otherwise), and refuse a closed or rejected one (409 ``appeal_closed``)
+or one another operator holds (409 ``appeal_already_taken``)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from shared import db
+from shared.errors import Conflict, NotFound
+from shared.models.appeals import OPEN_STATUSES
+from shared.repo import appeals as repo
+from shared.sessions import Session
+
+
+def locked(conn: db.Connection, session: Session, appeal_id: UUID) -> repo.LockedAppealRow:
+    """The appeal, locked for this transaction; 404 when the caller's tenant has no such appeal."""
+    appeal = repo.lock_for_update(conn, session.tenant_id, appeal_id)
+    if appeal is None:
+        raise NotFound("No such appeal.")
+    return appeal
+
+
+def ensure_not_held_by_another(session: Session, appeal: repo.LockedAppealRow) -> None:
+    if appeal.assigned_operator_id not in (None, session.operator_id):
+        raise Conflict("appeal_already_taken", "Another operator holds this appeal.")
+
+
+def ensure_open_and_free(session: Session, appeal: repo.LockedAppealRow) -> None:
+    if appeal.status not in OPEN_STATUSES:
+        raise Conflict("appeal_closed", f"The appeal is {appeal.status}.")
+    ensure_not_held_by_another(session, appeal)
