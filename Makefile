@@ -58,7 +58,7 @@ browser-deps:  ## Chromium for the browser tests: installed with apt-get when mi
 	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Debian's chromium for the browser tests (apt-get install chromium)"; \
-	    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
 	  else \
 	    echo "$(CHROMIUM_PATH) is missing: the browser tests need it - run 'sudo apt-get install -y chromium' (or set CHROMIUM_PATH)" >&2; \
 	    exit 1; \
