@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,7 +34,7 @@ from wsgiref.headers import Headers
 import yaml
 
 from devtools import docs_site, media_server
-from devtools.lambda_context import LambdaContext
+from devtools.lambda_context import LambdaContext, request_id
 from devtools.workers import FunctionFailed, Invocation, PoolClosed, WorkerDied, WorkerPool, default_size, load_handler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,17 +138,15 @@ def build_event(
     """
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     lowered = [(name.lower(), value) for name, value in pairs]
-    cookies = [c.strip() for n, value in lowered if n == "cookie" for c in value.split(";") if c.strip()]
-    header_map = _join((name, value) for name, value in lowered if name != "cookie")
+    header_map = _join(lowered)
+    cookies = header_map.pop("cookie", None)
     route_key = route_key or f"{method} {path}"
     now = time.time()
-    event: dict[str, Any] = {"version": "2.0", "routeKey": route_key, "rawPath": path}
-    event["rawQueryString"] = query
-    if cookies:
-        event["cookies"] = cookies
+    event: dict[str, Any] = {"version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": query}
+    if cookies:  # API Gateway passes them apart, one item per cookie
+        event["cookies"] = [c.strip() for n, v in lowered if n == "cookie" for c in v.split(";") if c.strip()]
     event["headers"] = header_map
-    params = _join(parse_qsl(query, keep_blank_values=True))
-    if params:
+    if query and (params := _join(parse_qsl(query, keep_blank_values=True))):
         event["queryStringParameters"] = params
     event["requestContext"] = {
         "accountId": "123456789012",
@@ -163,10 +160,10 @@ def build_event(
             "sourceIp": source_ip,
             "userAgent": header_map.get("user-agent", ""),
         },
-        "requestId": str(uuid.uuid4()),
+        "requestId": request_id(),
         "routeKey": route_key,
         "stage": "$default",
-        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "time": _request_time(int(now)),
         "timeEpoch": int(now * 1000),
     }
     if path_parameters:
@@ -178,6 +175,12 @@ def build_event(
         except UnicodeDecodeError:
             event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
     return event
+
+
+@functools.lru_cache(maxsize=4)
+def _request_time(second: int) -> str:
+    """API Gateway's requestContext.time, formatted once per second."""
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
 
 
 def translate(result: Any) -> Response:

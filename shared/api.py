@@ -5,13 +5,16 @@ error becomes API.md's envelope in one place, and every invocation gets the same
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging.formatter import BasePowertoolsFormatter
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
@@ -23,8 +26,10 @@ from shared.settings import check_at_cold_start, get_settings
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
-_SECRET_HEADERS = ("authorization", "x-session-token", "x-telegram-bot-api-secret-token")
+_SECRET_HEADERS = frozenset(("authorization", "x-session-token", "x-telegram-bot-api-secret-token"))
 _SECRET_BODY_FIELDS = ("password", "current_password", "new_password", "session_token", "fcm_token")
+
+_PARAM = re.compile(r"<\w+>|\{\w+\+?\}")  # a path parameter, as Powertools (<id>) or API Gateway ({id}) writes it
 
 # Every JSON answer: UTF-8, Cyrillic as is (no \u escapes), compact.
 JSON_UTF8 = "application/json; charset=utf-8"
@@ -81,6 +86,32 @@ class _Resolver(APIGatewayHttpResolver):
     Powertools keeps the event being resolved (and its per-request ``context``) on the resolver,
     which is right in Lambda: one invocation at a time per process. The local gateway runs
     functions the same way (devtools/workers.py), so nothing here is made thread-safe."""
+
+    def resolve(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        """Powertools' ``resolve``, but the route is found from the ``routeKey`` API Gateway already
+        matched (a dict lookup) instead of by trying every route's pattern in turn; the path
+        parameters still come from the route's own pattern. An event whose route key names none of
+        this resolver's routes (``$default``, a hand-made event) goes the usual way."""
+        route = self._route_for(event.get("routeKey")) if type(event) is dict else None
+        found = route.rule.match(event.get("rawPath") or "") if route is not None else None
+        if found is None:
+            return super().resolve(event, context)
+        BaseRouter.current_event = self._to_proxy_event(event)
+        BaseRouter.lambda_context = context
+        self.context["_route"], self.context["_path"] = route, event["rawPath"]
+        try:
+            return self._build_response(self._call_route(route, found.groupdict()))
+        finally:
+            self.context.clear()
+
+    def _route_for(self, route_key: Any) -> Any:
+        """The route API Gateway's ``"GET /items/{id}"`` names (declared here as ``/items/<id>``)."""
+        known: dict[Any, Any] = self.__dict__.setdefault("_route_by_key", {})
+        if route_key not in known:
+            wanted = _PARAM.sub("{}", route_key) if isinstance(route_key, str) else None
+            routes = self._static_routes + self._dynamic_routes
+            known[route_key] = next((r for r in routes if f"{r.method} {_PARAM.sub('{}', r.path)}" == wanted), None)
+        return known[route_key]
 
     def _call_route(self, route: Any, route_arguments: dict[str, str]) -> Any:
         """Validate the request with the route's compiled validators (shared/validation.py) and
@@ -165,10 +196,16 @@ _cold_start = [True]
 
 def _log_context(event: dict[str, Any], context: LambdaContext) -> None:
     """What ``logger.inject_lambda_context(correlation_id_path=API_GATEWAY_HTTP, clear_state=True)``
-    puts on every log line (the Lambda context, cold_start, the request id as correlation_id),
-    without its per-call JMESPath query and context model: a third of the handler's own time."""
+    puts on every log line (the Lambda context, cold_start, the request id as correlation_id): the
+    keys ``logger.structure_logs`` would set, given to the formatter directly, without the JMESPath
+    query, the context model and the handler lookups that cost more than the rest of the wrapper."""
     cold, _cold_start[0] = _cold_start[0], False
-    logger.structure_logs(
+    formatter = _formatter()
+    formatter.clear_state()
+    formatter.thread_safe_clear_keys()
+    formatter.append_keys(
+        service=logger.service,
+        sampling_rate=logger.sampling_rate,
         cold_start=cold,
         function_name=context.function_name,
         function_memory_size=context.memory_limit_in_mb,
@@ -178,17 +215,23 @@ def _log_context(event: dict[str, Any], context: LambdaContext) -> None:
     )
 
 
+@functools.cache
+def _formatter() -> BasePowertoolsFormatter:
+    return logger.registered_formatter
+
+
 def _request_secrets(event: dict[str, Any]) -> list[str | None]:
     """Every secret the request carries, so that none of them can reach a log line."""
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    found: list[str | None] = [headers.get(name) for name in _SECRET_HEADERS]
-    found += [(event.get("queryStringParameters") or {}).get("session_token")]
-    try:
-        body = json.loads(event.get("body") or "null") if not event.get("isBase64Encoded") else None
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        found += [v for k, v in body.items() if k in _SECRET_BODY_FIELDS and isinstance(v, str)]
+    found: list[str | None] = [v for k, v in (event.get("headers") or {}).items() if k.lower() in _SECRET_HEADERS]
+    if query := event.get("queryStringParameters"):
+        found.append(query.get("session_token"))
+    if (text := event.get("body")) and not event.get("isBase64Encoded"):
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            found += [v for k, v in body.items() if k in _SECRET_BODY_FIELDS and isinstance(v, str)]
     return found
 
 

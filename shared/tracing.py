@@ -10,6 +10,7 @@ requests... for ~200 ms); the spans below are the whole trace.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
@@ -20,8 +21,10 @@ _lock = threading.Lock()
 _tracer: Any = None
 
 
+@functools.cache
 def enabled() -> bool:
-    """The way Powertools Tracer decides, from the Lambda runtime's and Powertools' own variables."""
+    """The way Powertools Tracer decides, from the Lambda runtime's and Powertools' own variables
+    (read once: they are fixed for a container's life, and this is asked on every database call)."""
     return (
         bool(os.environ.get("LAMBDA_TASK_ROOT"))
         and os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in _TRUE

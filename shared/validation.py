@@ -88,9 +88,14 @@ class RouteInputs:
         returns: Any = hints.get("return")
         shaped = _is_model(returns) and not _is_response(returns)
         self.returns: TypeAdapter[Any] | None = TypeAdapter(returns) if shaped else None
+        self.returns_model: type[BaseModel] | None = returns if shaped and isinstance(returns, type) else None
 
     def serialize(self, result: BaseModel) -> str:
-        """The handler's model as JSON, shaped by its declared return type (as Powertools did)."""
+        """The handler's model as JSON, shaped by its declared return type (as Powertools did). When
+        the result is exactly the declared model, its own pydantic-core serializer writes it: the
+        same JSON, without the adapter's Python layer around it."""
+        if type(result) is self.returns_model:
+            return result.__pydantic_serializer__.to_json(result, by_alias=True).decode()
         if self.returns is None:
             return result.model_dump_json(by_alias=True)
         return self.returns.dump_json(result, by_alias=True).decode()

@@ -5,9 +5,13 @@ the gateway never see each other's event."""
 
 from __future__ import annotations
 
+import json
 import threading
+from typing import Any
 
-from shared.api import _Resolver
+from devtools.gateway import build_event
+from devtools.lambda_context import LambdaContext
+from shared.api import _Resolver, create_app
 from tests.helpers import Api, Factory, Reply
 
 
@@ -43,4 +47,53 @@ def test_concurrent_requests_through_the_gateway_each_see_their_own_event(
 
 
 def test_the_resolver_overrides_no_powertools_internals_for_concurrency() -> None:
-    assert not {"current_event", "lambda_context", "_to_proxy_event", "resolve"} & set(vars(_Resolver))
+    # resolve is overridden for speed only (routing by API Gateway's route key, below); the event
+    # and context still live where Powertools keeps them
+    assert not {"current_event", "lambda_context", "_to_proxy_event"} & set(vars(_Resolver))
+
+
+def _items_app() -> tuple[Any, list[str]]:
+    app = create_app()
+    searched: list[str] = []  # the paths Powertools' own route search was asked to match
+
+    @app.get("/items/<item_id>")
+    def item(item_id: str) -> dict[str, str]:
+        return {"item": item_id, "path": app.current_event.raw_path}
+
+    @app.get("/items")
+    def items() -> dict[str, str]:
+        return {"items": "all"}
+
+    original = app._resolve
+
+    def counting_resolve() -> Any:
+        searched.append(app.current_event.raw_path)
+        return original()
+
+    app._resolve = counting_resolve  # type: ignore[method-assign]
+    return app, searched
+
+
+def _event(path: str, route_key: str) -> dict[str, Any]:
+    return build_event("GET", path, [("accept", "application/json")], route_key=route_key)
+
+
+def test_a_route_is_found_by_api_gateways_route_key_with_its_parameters_from_the_path() -> None:
+    app, searched = _items_app()
+    # API Gateway names the parameter {id}; the handler calls it item_id: the route key still finds it
+    reply = app.resolve(_event("/items/a%2Fb", "GET /items/{id}"), LambdaContext())
+    assert (reply["statusCode"], json.loads(reply["body"])) == (200, {"item": "a%2Fb", "path": "/items/a%2Fb"})
+    assert json.loads(app.resolve(_event("/items", "GET /items"), LambdaContext())["body"]) == {"items": "all"}
+    assert searched == []  # neither request went through the route-by-route search
+
+
+def test_an_event_whose_route_key_is_not_ours_is_routed_by_its_path_as_before() -> None:
+    app, searched = _items_app()
+    by_default = app.resolve(_event("/items/7", "$default"), LambdaContext())
+    assert (by_default["statusCode"], json.loads(by_default["body"])["item"]) == (200, "7")
+    unknown = app.resolve(_event("/nothing", "$default"), LambdaContext())
+    assert (unknown["statusCode"], json.loads(unknown["body"])["error"]["code"]) == (404, "not_found")
+    # a route key that names a route whose pattern the path does not fit: routed by the path, too
+    mismatched = app.resolve(_event("/items", "GET /items/{id}"), LambdaContext())
+    assert json.loads(mismatched["body"]) == {"items": "all"}
+    assert searched == ["/items/7", "/nothing", "/items"]
