@@ -28,6 +28,7 @@ import functools
 import importlib.util
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -106,6 +107,16 @@ def load_handler(function_id: str, module_file: Path | str, handler: str, module
     return found
 
 
+def _send(conn: Connection, message: Any) -> None:
+    """One message to the other end: plain pickle rather than ``Connection.send``, whose pickler
+    (built to pass handles between processes, which we never do) costs more per message."""
+    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+
+def _recv(conn: Connection) -> Any:
+    return pickle.loads(conn.recv_bytes())  # noqa: S301 - our own worker processes, over our own pipe
+
+
 def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
     """A worker process: invocations in, one at a time, until told to stop or the gateway goes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the gateway, which stops us
@@ -116,11 +127,11 @@ def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
 
     settings.reset()
     for name in jobs.QUEUES:  # a kick after commit (pushes, media downloads) goes to the gateway
-        jobs.set_local_kicker(name, functools.partial(conn.send, ("kick", name)))
+        jobs.set_local_kicker(name, functools.partial(_send, conn, ("kick", name)))
     modules: dict[str, ModuleType] = {}
     while True:
         try:
-            invocation: Invocation | None = conn.recv()
+            invocation: Invocation | None = _recv(conn)
         except (EOFError, OSError):
             break
         if invocation is None:
@@ -132,18 +143,20 @@ def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
         except Exception:
             reply = ("error", traceback.format_exc())  # printed by the gateway, where its output goes
         try:
-            conn.send(reply)
+            message = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # a result that cannot be pickled
+            message = pickle.dumps(("error", traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
+        try:
+            conn.send_bytes(message)
         except (OSError, ValueError):
             break
-        except Exception:  # a result that cannot be pickled
-            conn.send(("error", traceback.format_exc()))
     db.close()
 
 
 class _Worker:
-    def __init__(self, context: Any, environment: dict[str, str]) -> None:
+    def __init__(self, context: Any, environment: dict[str, str], fingerprint: Any) -> None:
         self.conn, child = multiprocessing.Pipe()
-        self.environment = environment
+        self.fingerprint = fingerprint  # the environment it started with, as _environment_fingerprint() gives it
         self.process = context.Process(target=_worker_main, args=(child, environment), name="lambda", daemon=True)
         self.process.start()
         child.close()
@@ -151,9 +164,9 @@ class _Worker:
     def invoke(self, invocation: Invocation, on_kick: Callable[[str], None]) -> Any:
         """Send one invocation, relay its kicks, return the handler's result."""
         try:
-            self.conn.send(invocation)
+            _send(self.conn, invocation)
             while True:
-                kind, value = self.conn.recv()
+                kind, value = _recv(self.conn)
                 if kind == "kick":
                     on_kick(value)
                     continue
@@ -165,7 +178,7 @@ class _Worker:
 
     def stop(self, timeout_s: float = 5) -> None:
         with contextlib.suppress(OSError, ValueError):
-            self.conn.send(None)
+            _send(self.conn, None)
         self.process.join(timeout_s)
         if self.process.is_alive():
             self.process.kill()
@@ -205,19 +218,19 @@ class WorkerPool:
             return result
 
     def _checkout(self) -> _Worker:
-        environment = dict(os.environ)
+        environment = _environment_fingerprint()
         while True:
             try:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 break
-            if worker.environment == environment and worker.process.is_alive():
+            if worker.fingerprint == environment and worker.process.is_alive():
                 return worker
             self._discard(worker)  # died while idle, or started with an older configuration
         with self._lock:
             if self._closed:
                 raise PoolClosed
-            worker = _Worker(self._context, environment)
+            worker = _Worker(self._context, dict(os.environ), environment)
             self._workers.add(worker)
         return worker
 
@@ -245,6 +258,14 @@ class WorkerPool:
             self._workers.clear()
         for worker in workers:
             worker.stop()
+
+
+def _environment_fingerprint() -> Any:
+    """The environment as it is now, to compare with what a worker started with: a copy of
+    ``os.environ``'s own store (undecoded bytes) where CPython has one, a hundred times cheaper than
+    ``dict(os.environ)``, which decodes every variable; every request asks."""
+    data = getattr(os.environ, "_data", None)
+    return dict(data) if isinstance(data, dict) else dict(os.environ)
 
 
 def _kick_queue(name: str) -> None:

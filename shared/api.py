@@ -72,13 +72,30 @@ def _bug(exc: Exception) -> Response[Any]:
 
 
 class _ResponseBuilder(ResponseBuilder[Any]):
-    """Skips the per-response look at Accept-Encoding when nothing on the route could compress,
-    add CORS or cache headers (none of our routes do)."""
+    """For a text body on a route that compresses nothing, adds no CORS or cache headers and sets
+    no cookies (all of ours), the HTTP API result is written directly: what Powertools' ``build``
+    returns then, without its per-response Accept-Encoding look and header serializer."""
 
-    def _route(self, event: Any, cors: Any) -> None:
-        route = self.route
-        if route is None or route.compress or route.cors or route.cache_control or self.response.compress:
-            super()._route(event, cors)
+    def build(self, event: Any, cors: Any = None) -> dict[str, Any]:
+        response, route = self.response, self.route
+        if (
+            type(response.body) is not str
+            or response.cookies
+            or response.compress
+            or route is None
+            or route.compress
+            or route.cors
+            or route.cache_control
+        ):
+            return super().build(event, cors)
+        headers = {k: v if isinstance(v, str) else ", ".join(v) for k, v in response.headers.items() if v is not None}
+        return {
+            "statusCode": response.status_code,
+            "body": response.body,
+            "isBase64Encoded": False,
+            "headers": headers,
+            "cookies": [],
+        }
 
 
 class _Resolver(APIGatewayHttpResolver):

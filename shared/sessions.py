@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from uuid import UUID
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -31,8 +31,9 @@ _REASON_TO_ERROR: dict[str, SessionReason] = {
 }
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
+    """The caller's live session, as every operator endpoint sees it (immutable, built per request)."""
+
     id: UUID
     operator_id: UUID
     tenant_id: UUID
