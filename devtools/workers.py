@@ -15,7 +15,8 @@ thread-safety shim.
   (a test's ``configure``), idle workers are retired and new ones start with the new environment,
   as a change to a Lambda function's configuration gives it fresh containers.
 - A worker that dies mid-invocation answers that request with a 502 (``WorkerDied``); the pool
-  starts a replacement on the next request. ``close`` stops every worker.
+  starts a replacement on the next request. One found dead when it is sent an invocation (it died
+  while idle) is replaced at once, and the request goes on. ``close`` stops every worker.
 - An after-commit kick of a job queue inside a worker (pushes, media downloads: ``shared.jobs``)
   is sent to the gateway, which kicks that queue's worker there (``make run``'s background
   threads, a test's), or its function, exactly as a kick in the gateway process would.
@@ -71,6 +72,10 @@ class Invocation(NamedTuple):
 
 class WorkerDied(Exception):
     """The worker process ended during the invocation (a crash, os._exit, a signal)."""
+
+
+class _WorkerGone(Exception):
+    """The worker had ended before it was sent the invocation (it died while idle)."""
 
 
 class FunctionFailed(Exception):
@@ -157,6 +162,7 @@ class _Worker:
     def __init__(self, context: Any, environment: dict[str, str], fingerprint: Any) -> None:
         self.conn, child = multiprocessing.Pipe()
         self.fingerprint = fingerprint  # the environment it started with, as _environment_fingerprint() gives it
+        self.fresh = True  # no invocation has come back from it yet
         self.process = context.Process(target=_worker_main, args=(child, environment), name="lambda", daemon=True)
         self.process.start()
         child.close()
@@ -165,6 +171,9 @@ class _Worker:
         """Send one invocation, relay its kicks, return the handler's result."""
         try:
             _send(self.conn, invocation)
+        except OSError as exc:  # its end of the pipe is closed: it never got the invocation
+            raise _WorkerGone from exc
+        try:
             while True:
                 kind, value = _recv(self.conn)
                 if kind == "kick":
@@ -194,8 +203,11 @@ class WorkerPool:
         self._on_kick = on_kick or _kick_queue
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the warmest worker first
-        self._slots = threading.Semaphore(self.size)
+        self._idle: list[_Worker] = []  # the warmest (last used) at the end
+        # One item per invocation that may run now (a semaphore whose wait happens in C).
+        self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(self.size):
+            self._slots.put(None)
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
         self._closed = False
@@ -204,29 +216,39 @@ class WorkerPool:
         """The handler's result. Raises WorkerDied, PoolClosed, or FunctionFailed (the handler raised)."""
         if self._closed:
             raise PoolClosed
-        with self._slots:
-            worker = self._checkout()
-            try:
-                result = worker.invoke(invocation, self._on_kick)
-            except WorkerDied:
-                self._discard(worker)
-                raise
-            except BaseException:
+        self._slots.get()
+        try:
+            while True:
+                worker = self._checkout()
+                try:
+                    result = worker.invoke(invocation, self._on_kick)
+                except _WorkerGone as gone:
+                    self._discard(worker)
+                    if worker.fresh:  # it never started: no point in another
+                        raise WorkerDied(f"the worker for {invocation.function_id} did not start") from gone
+                    continue  # it died while idle: another worker takes the invocation
+                except WorkerDied:
+                    self._discard(worker)
+                    raise
+                except BaseException:
+                    self._checkin(worker)
+                    raise
+                worker.fresh = False
                 self._checkin(worker)
-                raise
-            self._checkin(worker)
-            return result
+                return result
+        finally:
+            self._slots.put(None)
 
     def _checkout(self) -> _Worker:
         environment = _environment_fingerprint()
         while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
+            with self._lock:
+                worker = self._idle.pop() if self._idle else None
+            if worker is None:
                 break
-            if worker.fingerprint == environment and worker.process.is_alive():
+            if worker.fingerprint == environment:
                 return worker
-            self._discard(worker)  # died while idle, or started with an older configuration
+            self._discard(worker)  # started with an older configuration
         with self._lock:
             if self._closed:
                 raise PoolClosed
@@ -238,7 +260,8 @@ class WorkerPool:
         if self._closed:
             self._discard(worker)
         else:
-            self._idle.put(worker)
+            with self._lock:
+                self._idle.append(worker)
 
     def _discard(self, worker: _Worker) -> None:
         with self._lock:

@@ -6,6 +6,7 @@ import base64
 import importlib.util
 import json
 import os
+import signal
 import textwrap
 import threading
 import time
@@ -267,6 +268,18 @@ def test_a_worker_that_dies_is_a_502_envelope_and_the_gateway_goes_on(base_url: 
     for t in threads:
         t.join()
     assert replies == [201, 201]
+
+
+def test_a_worker_that_died_while_idle_is_replaced_and_the_request_goes_on(base_url: str) -> None:
+    with httpx.Client(base_url=base_url) as http:
+        pid = http.post("/items/1/take").json()["pid"]
+        os.kill(pid, signal.SIGKILL)  # the warmest idle worker: the next request would go to it
+        deadline = time.monotonic() + 10  # a bound for the assertion, not a timing measurement
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        reply = http.post("/items/1/take")
+    assert reply.status_code == 201
+    assert reply.json()["pid"] != pid
 
 
 def test_workers_start_with_the_gateways_current_environment(base_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
