@@ -50,6 +50,7 @@ PRELOAD = [
     "shared.my_sessions",
     "shared.password_change",
     "shared.appeals",
+    "shared.answers",
     "shared.telegram_webhook",
     "shared.lifecycle",
     "shared.team",
