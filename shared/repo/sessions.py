@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -15,8 +14,7 @@ from shared.repo import execute, fetch_all, fetch_one
 from shared.settings import DeviceType
 
 
-@dataclass(frozen=True, slots=True)
-class LiveSessionRow:
+class LiveSessionRow(NamedTuple):
     """A live token's session with its operator, and the database's clock."""
 
     id: UUID
@@ -32,25 +30,21 @@ class LiveSessionRow:
     now: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class EndReasonRow:
+class EndReasonRow(NamedTuple):
     end_reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class TouchedRow:
+class TouchedRow(NamedTuple):
     last_active_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ReplacedSessionRow:
+class ReplacedSessionRow(NamedTuple):
     id: UUID
     fcm_token: str | None
     device_type: DeviceType
 
 
-@dataclass(frozen=True, slots=True)
-class CreatedSessionRow:
+class CreatedSessionRow(NamedTuple):
     id: UUID
     device_type: DeviceType
     created_at: datetime
@@ -58,8 +52,7 @@ class CreatedSessionRow:
     expires_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class IdRow:
+class IdRow(NamedTuple):
     id: UUID
 
 
