@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
-from shared.models.common import Request, Success
+from shared.models.common import Model, Request, Success
 
 
 def _not_blank(value: str) -> str:
@@ -37,7 +37,7 @@ class ReadRequest(Request):
     message_id: UUID | None = None
 
 
-class PromoOut(BaseModel):
+class PromoOut(Model):
     id: UUID
     title: str
     text: str
@@ -47,7 +47,7 @@ class PromosResponse(Success):
     promos: list[PromoOut]
 
 
-class ColleagueOut(BaseModel):
+class ColleagueOut(Model):
     id: UUID
     name: str
     login: str
@@ -63,7 +63,7 @@ class QuickReplyRequest(Request):
     text: Text4096
 
 
-class QuickReplyOut(BaseModel):
+class QuickReplyOut(Model):
     id: UUID
     title: str
     text: str
