@@ -9,7 +9,6 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
-from shared.models.sessions import SessionListItem
 from shared.repo import execute, fetch_all, fetch_one
 from shared.settings import DeviceType
 
@@ -28,6 +27,18 @@ class LiveSessionRow(NamedTuple):
     operator_name: str
     login: str
     now: datetime
+
+
+class SessionListRow(NamedTuple):
+    """One of the operator's live sessions as the list shows it (``SessionListItem``'s shape)."""
+
+    id: UUID
+    device_type: DeviceType
+    device_info: dict[str, Any] | None
+    created_at: datetime
+    last_active_at: datetime
+    has_push: bool
+    current: bool
 
 
 class EndReasonRow(NamedTuple):
@@ -305,10 +316,10 @@ def list_for_operator(
     *,
     idle_mobile: timedelta,
     idle_desktop: timedelta,
-) -> list[SessionListItem]:
+) -> list[SessionListRow]:
     return fetch_all(
         conn,
-        SessionListItem,
+        SessionListRow,
         LIST_FOR_OPERATOR,
         operator_id=operator_id,
         tenant_id=tenant_id,
