@@ -51,6 +51,7 @@ PRELOAD = [
     "shared.password_change",
     "shared.appeals",
     "shared.answers",
+    "shared.triage",
     "shared.telegram_webhook",
     "shared.lifecycle",
     "shared.team",

@@ -1,6 +1,7 @@
 """What a function never uses on its requests stays out of its cold start: the functions that read,
 assign or change the state of appeals import no Telegram client, no uploads and no media worker
-(only the answers, ``appeal_response`` and ``appeal_promo``, send to the client)."""
+(only the answers, ``appeal_response`` and ``appeal_promo``, send to the client), and the list and
+the detail, which change nothing, import no appeal locking and no pushes."""
 
 from __future__ import annotations
 
@@ -47,3 +48,11 @@ def test_the_appeal_functions_that_send_nothing_import_no_sending_code() -> None
 
 def test_the_answers_do_import_it() -> None:
     assert {"shared.answers", "shared.telegram_bot", "shared.uploads"} <= loaded("appeal_response")
+
+
+def test_the_list_and_the_detail_import_no_locking_and_no_pushes() -> None:
+    changing = {"shared.appeal_rules", "shared.triage", "shared.lifecycle", "shared.push"}
+    assert {name: sorted(loaded(name) & changing) for name in ("appeals_list", "appeal_detail")} == {
+        "appeals_list": [],
+        "appeal_detail": [],
+    }

@@ -1,6 +1,6 @@
 """POST /webhook/api/operator/appeals/{id}/reject — reject the appeal, with an optional reason."""
 
-from shared import appeals, sessions
+from shared import sessions, triage
 from shared.api import create_app, lambda_entry
 from shared.models.appeals import AppealResponse, RejectRequest
 
@@ -17,7 +17,7 @@ app = create_app()
 )
 def reject(appeal_id: str, request: RejectRequest | None = None) -> AppealResponse:
     session = sessions.authenticate(app.current_event)
-    return AppealResponse(appeal=appeals.reject(session, appeal_id, request.reason if request else None))
+    return AppealResponse(appeal=triage.reject(session, appeal_id, request.reason if request else None))
 
 
 lambda_handler = lambda_entry(app)
