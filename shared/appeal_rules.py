@@ -10,7 +10,7 @@ from uuid import UUID
 
 from shared import db, push
 from shared.errors import Conflict, NotFound, parse_uuid
-from shared.models.appeals import OPEN_STATUSES
+from shared.models.statuses import OPEN_STATUSES
 from shared.repo import appeals as repo
 from shared.sessions import Session
 

@@ -15,13 +15,12 @@ from uuid import UUID
 from shared import db, media_store, search
 from shared.errors import InvalidRequest, NotFound, parse_uuid
 from shared.models.appeals import (
-    ALL_STATUSES,
-    OPEN_STATUSES,
     AppealDetailOut,
     AppealOut,
     AppealsPage,
     AppealsQuery,
 )
+from shared.models.statuses import ALL_STATUSES, OPEN_STATUSES
 from shared.repo import appeals as repo
 from shared.sessions import Session
 

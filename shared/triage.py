@@ -19,7 +19,8 @@ from typing import Any
 
 from shared import appeal_rules, db
 from shared.errors import Conflict, NotFound
-from shared.models.appeals import OPEN_STATUSES, AppealOut, Normalized, NormalizeRequest
+from shared.models.appeals import AppealOut, Normalized, NormalizeRequest
+from shared.models.statuses import OPEN_STATUSES
 from shared.normalize import clean_fields
 from shared.observability import logger
 from shared.repo import appeals as repo

@@ -9,14 +9,10 @@ from uuid import UUID
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.models.common import Model, Request, Success
+from shared.models.statuses import AppealStatus, AttachmentStatus, DeliveryStatus, MessageKind
 
-AppealStatus = Literal["new", "in_progress", "closed", "rejected"]
 StatusFilter = Literal["new", "in_progress", "closed", "rejected", "all"]
 AssignedFilter = Literal["me", "unassigned", "any"]
-DeliveryStatus = Literal["received", "pending", "sent", "failed", "internal"]
-
-OPEN_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress")
-ALL_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress", "closed", "rejected")
 
 ClientMessageId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
@@ -59,36 +55,6 @@ class AppealOut(Model):
     last_message_preview: str | None
     unread_count: int = Field(description="the client's messages after the caller's read mark")
     client: ClientOut
-
-
-MessageKind = Literal[
-    "text",
-    "promo",
-    "photo",
-    "document",
-    "voice",
-    "audio",
-    "video",
-    "video_note",
-    "animation",
-    "sticker",
-    "location",
-    "contact",
-]
-AttachmentStatus = Literal["pending", "ready", "too_large", "failed"]
-# What lists show as the last message of a file, location or contact without a caption.
-KIND_LABELS: dict[str, str] = {
-    "photo": "[photo]",
-    "document": "[document]",
-    "voice": "[voice message]",
-    "audio": "[audio]",
-    "video": "[video]",
-    "video_note": "[video message]",
-    "animation": "[animation]",
-    "sticker": "[sticker]",
-    "location": "[location]",
-    "contact": "[contact]",
-}
 
 
 class AttachmentOut(Model):

@@ -10,7 +10,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
-from shared.models.appeals import KIND_LABELS, AppealStatus, DeliveryStatus
+from shared.models.statuses import KIND_LABELS, AppealStatus, DeliveryStatus
 from shared.repo import execute, fetch_all, fetch_one
 
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
-from shared.models.appeals import DeliveryStatus
+from shared.models.statuses import DeliveryStatus
 from shared.repo import execute, fetch_one
 
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
-from shared.models.appeals import AttachmentStatus
+from shared.models.statuses import AttachmentStatus
 from shared.repo import execute, fetch_all, fetch_one
 
 
