@@ -13,7 +13,7 @@ from uuid import UUID
 
 from shared import appeal_rules, db, metrics, telegram_bot, uploads
 from shared.errors import ChannelUnavailable, ClientUnreachable, NotFound
-from shared.models.appeals import MessageOut, MessageResponse, PromoRequest, ResponseRequest
+from shared.models.messages import MessageOut, MessageResponse, PromoRequest, ResponseRequest
 from shared.observability import logger
 from shared.repo import appeals as repo
 from shared.repo import clients, promos

@@ -14,12 +14,8 @@ from uuid import UUID
 
 from shared import db, media_store, search
 from shared.errors import InvalidRequest, NotFound, parse_uuid
-from shared.models.appeals import (
-    AppealDetailOut,
-    AppealOut,
-    AppealsPage,
-    AppealsQuery,
-)
+from shared.models.appeals import AppealOut, AppealsPage, AppealsQuery
+from shared.models.detail import AppealDetailOut
 from shared.models.statuses import ALL_STATUSES, OPEN_STATUSES
 from shared.repo import appeals as repo
 from shared.sessions import Session

@@ -17,8 +17,8 @@ from uuid import UUID
 
 from shared import db, media_store, telegram_files
 from shared.errors import ChannelUnavailable, InvalidRequest, NotFound
-from shared.models.appeals import AttachmentOut
 from shared.models.media import UploadOut, UploadRequest
+from shared.models.messages import AttachmentOut
 from shared.observability import logger
 from shared.repo import media as repo
 from shared.sessions import Session

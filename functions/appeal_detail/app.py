@@ -2,7 +2,7 @@
 
 from shared import appeals, sessions
 from shared.api import create_app, lambda_entry
-from shared.models.appeals import AppealDetailResponse
+from shared.models.detail import AppealDetailResponse
 
 app = create_app()
 

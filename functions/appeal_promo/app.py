@@ -2,7 +2,7 @@
 
 from shared import answers, sessions
 from shared.api import create_app, lambda_entry
-from shared.models.appeals import MessageResponse, PromoRequest
+from shared.models.messages import MessageResponse, PromoRequest
 
 app = create_app()
 

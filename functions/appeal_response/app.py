@@ -2,7 +2,7 @@
 
 from shared import answers, sessions
 from shared.api import create_app, lambda_entry
-from shared.models.appeals import MessageResponse, ResponseRequest
+from shared.models.messages import MessageResponse, ResponseRequest
 
 app = create_app()
 
