@@ -50,6 +50,7 @@ PRELOAD = [
     "shared.my_sessions",
     "shared.password_change",
     "shared.appeals",
+    "shared.appeal_detail",
     "shared.answers",
     "shared.triage",
     "shared.telegram_webhook",

@@ -1,7 +1,7 @@
-"""Reading appeals: the list (cursor-paginated, searched) and one appeal's detail, scoped to the
-session's tenant (an appeal of another tenant is ``not_found``). Take, reject, normalize:
-``shared.triage``; answers: ``shared.answers``; close, release, transfer: ``shared.lifecycle``.
-Apart so that the list and the detail do not import what changes appeals (locks, pushes).
+"""The appeal list: cursor-paginated, searched, scoped to the session's tenant. One appeal:
+``shared.appeal_detail``; take, reject, normalize: ``shared.triage``; answers: ``shared.answers``;
+close, release, transfer: ``shared.lifecycle``. Apart so that the list imports neither what changes
+appeals (locks, pushes) nor the message and detail models.
 """
 
 from __future__ import annotations
@@ -12,18 +12,14 @@ import json
 from datetime import datetime
 from uuid import UUID
 
-from shared import db, media_store, search
-from shared.errors import InvalidRequest, NotFound, parse_uuid
+from shared import db, search
+from shared.errors import InvalidRequest
 from shared.models.appeals import AppealOut, AppealsPage, AppealsQuery
-from shared.models.detail import AppealDetailOut
 from shared.models.statuses import ALL_STATUSES, OPEN_STATUSES
 from shared.repo import appeals as repo
 from shared.sessions import Session
 
 _FIRST_PAGE = ("infinity", UUID("ffffffff-ffff-ffff-ffff-ffffffffffff"))
-
-
-# --- list and detail -------------------------------------------------------------------------
 
 
 def encode_cursor(sort_key: datetime, appeal_id: UUID, sort: str = "created") -> str:
@@ -103,14 +99,3 @@ def _list_item(row: repo.AppealListRow) -> AppealOut:
             },
         }
     )
-
-
-def detail(session: Session, appeal_id: str) -> AppealDetailOut:
-    appeal_uuid = parse_uuid(appeal_id, "appeal id")
-    row = db.run(lambda conn: repo.detail(conn, session.tenant_id, appeal_uuid, session.operator_id))
-    if row is None:
-        raise NotFound("No such appeal.")
-    for message in row.messages:
-        for attachment in message.get("attachments") or ():
-            attachment["url"] = media_store.signed_url(attachment["status"], attachment["storage_key"])
-    return AppealDetailOut.model_validate(row, from_attributes=True)

@@ -56,3 +56,7 @@ def test_the_list_and_the_detail_import_no_locking_and_no_pushes() -> None:
         "appeals_list": [],
         "appeal_detail": [],
     }
+
+
+def test_the_list_defines_no_message_or_detail_model() -> None:
+    assert loaded("appeals_list") & {"shared.models.messages", "shared.models.detail"} == set()
