@@ -22,7 +22,7 @@ from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from shared import passwords
-from shared.models.appeals import KIND_LABELS
+from shared.models.statuses import KIND_LABELS
 from shared.sessions import hash_token
 
 Conn = psycopg.Connection[Any]

@@ -22,8 +22,9 @@ from uuid import UUID
 
 from shared import appeal_rules, db, push
 from shared.errors import NotFound, parse_uuid
-from shared.models.appeals import AppealOut, MessageOut, MessageResponse
+from shared.models.appeals import AppealOut
 from shared.models.lifecycle import CloseRequest, NoteRequest, ReadRequest, TransferRequest
+from shared.models.messages import MessageOut, MessageResponse
 from shared.observability import logger
 from shared.repo import appeals as appeals_repo
 from shared.repo import lifecycle as repo

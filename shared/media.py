@@ -30,13 +30,6 @@ def kick() -> None:
     jobs.kick("media")
 
 
-def signed_url(status: str, storage_key: str) -> str | None:
-    """A ready attachment's link (no session header needed); None until it is ready."""
-    if status != "ready":
-        return None
-    return media_store.store().signed_get_url(storage_key)
-
-
 def dispatch(remaining_ms: Callable[[], int] | None = None) -> dict[str, int]:
     """Run every due download, a batch at a time, until none is due (or Lambda time runs short)."""
     settings = get_settings()

@@ -236,3 +236,10 @@ def store() -> MediaStore:
             chosen: MediaStore = S3Store(settings) if settings.media_bucket else LocalStore(settings)
             _store = (settings, chosen)
         return _store[1]
+
+
+def signed_url(status: str, storage_key: str) -> str | None:
+    """A ready attachment's link (no session header needed); None until it is ready."""
+    if status != "ready":
+        return None
+    return store().signed_get_url(storage_key)

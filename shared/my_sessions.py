@@ -21,7 +21,7 @@ def list_sessions(session: Session) -> list[SessionListItem]:
 def list_for_operator(operator_id: UUID, tenant_id: UUID, current_id: UUID | None = None) -> list[SessionListItem]:
     """The operator's live sessions (``current`` marks ``current_id``); the admin tool lists them too."""
     settings = get_settings()
-    return db.run(
+    rows = db.run(
         lambda conn: repo.list_for_operator(
             conn,
             operator_id,
@@ -31,6 +31,7 @@ def list_for_operator(operator_id: UUID, tenant_id: UUID, current_id: UUID | Non
             idle_desktop=settings.idle_lifetime("desktop"),
         )
     )
+    return [SessionListItem.model_validate(row, from_attributes=True) for row in rows]
 
 
 def revoke(session: Session, session_id: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared import db
 from shared.errors import NotFound, parse_uuid
-from shared.models.lifecycle import ColleagueOut, PromoOut, QuickReplyOut, QuickReplyRequest
+from shared.models.team import ColleagueOut, PromoOut, QuickReplyOut, QuickReplyRequest
 from shared.observability import logger
 from shared.repo import promos
 from shared.repo import team as repo

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from shared import db, media, metrics, push, telegram_bot
 from shared.errors import ApiError, InvalidRequest, Unauthorized
-from shared.models.appeals import KIND_LABELS
+from shared.models.statuses import KIND_LABELS
 from shared.models.telegram import TelegramFile, TelegramMessage, TelegramUpdate
 from shared.normalize import collapse, e164
 from shared.observability import logger, mask

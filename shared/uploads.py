@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from shared import db, media, media_store, telegram_files
+from shared import db, media_store, telegram_files
 from shared.errors import ChannelUnavailable, InvalidRequest, NotFound
-from shared.models.appeals import AttachmentOut
 from shared.models.media import UploadOut, UploadRequest
+from shared.models.messages import AttachmentOut
 from shared.observability import logger
 from shared.repo import media as repo
 from shared.sessions import Session
@@ -146,7 +146,7 @@ def attachments_out(session: Session, message_id: UUID) -> list[AttachmentOut]:
             file_name=row.file_name,
             size=row.size,
             status=row.status,
-            url=media.signed_url(row.status, row.storage_key),
+            url=media_store.signed_url(row.status, row.storage_key),
         )
         for row in rows
     ]

@@ -1,9 +1,5 @@
 """POST /webhook/api/operator/appeals/{id}/close — close the appeal, with an optional resolution."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
 from shared import lifecycle, sessions
 from shared.api import create_app, lambda_entry
 from shared.models.appeals import AppealResponse
@@ -20,7 +16,7 @@ app = create_app()
     "`appeal_closed`. A client writing again within the reopen window reopens it. The body is optional.",
     tags=["lifecycle"],
 )
-def close(appeal_id: str, request: Annotated[CloseRequest | None, Body()] = None) -> AppealResponse:
+def close(appeal_id: str, request: CloseRequest | None = None) -> AppealResponse:
     session = sessions.authenticate(app.current_event)
     return AppealResponse(appeal=lifecycle.close(session, appeal_id, request))
 

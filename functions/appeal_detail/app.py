@@ -1,8 +1,9 @@
 """GET /webhook/api/operator/appeals/{id} — one appeal with its client and its messages."""
 
-from shared import appeals, sessions
+from shared import sessions
 from shared.api import create_app, lambda_entry
-from shared.models.appeals import AppealDetailResponse
+from shared.appeal_detail import detail
+from shared.models.detail import AppealDetailResponse
 
 app = create_app()
 
@@ -16,7 +17,7 @@ app = create_app()
 )
 def appeal_detail(appeal_id: str) -> AppealDetailResponse:
     session = sessions.authenticate(app.current_event)
-    return AppealDetailResponse(appeal=appeals.detail(session, appeal_id))
+    return AppealDetailResponse(appeal=detail(session, appeal_id))
 
 
 lambda_handler = lambda_entry(app)

@@ -1,6 +1,6 @@
 """POST /webhook/api/operator/appeals/{id}/normalize — clean up and store the client's data."""
 
-from shared import appeals, sessions
+from shared import sessions, triage
 from shared.api import create_app, lambda_entry
 from shared.models.appeals import NormalizeRequest, NormalizeResponse
 
@@ -18,7 +18,7 @@ app = create_app()
 )
 def normalize(appeal_id: str, request: NormalizeRequest) -> NormalizeResponse:
     session = sessions.authenticate(app.current_event)
-    return NormalizeResponse(normalized=appeals.normalize(session, appeal_id, request))
+    return NormalizeResponse(normalized=triage.normalize(session, appeal_id, request))
 
 
 lambda_handler = lambda_entry(app)

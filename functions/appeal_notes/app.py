@@ -2,8 +2,8 @@
 
 from shared import lifecycle, sessions
 from shared.api import create_app, lambda_entry
-from shared.models.appeals import MessageResponse
 from shared.models.lifecycle import NoteRequest
+from shared.models.messages import MessageResponse
 
 app = create_app()
 

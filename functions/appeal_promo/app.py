@@ -1,8 +1,8 @@
 """POST /webhook/api/operator/appeals/{id}/promo — send one of the tenant's promos to the client."""
 
-from shared import appeals, sessions
+from shared import answers, sessions
 from shared.api import create_app, lambda_entry
-from shared.models.appeals import MessageResponse, PromoRequest
+from shared.models.messages import MessageResponse, PromoRequest
 
 app = create_app()
 
@@ -17,7 +17,7 @@ app = create_app()
 )
 def send_promo(appeal_id: str, request: PromoRequest) -> MessageResponse:
     session = sessions.authenticate(app.current_event)
-    return appeals.send_promo(session, appeal_id, request)
+    return answers.send_promo(session, appeal_id, request)
 
 
 lambda_handler = lambda_entry(app)

@@ -1,9 +1,5 @@
 """POST /webhook/api/operator/appeals/{id}/read — move the caller's read mark."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
 from shared import lifecycle, sessions
 from shared.api import create_app, lambda_entry
 from shared.models.appeals import AppealResponse
@@ -20,7 +16,7 @@ app = create_app()
     "optional.",
     tags=["lifecycle"],
 )
-def mark_read(appeal_id: str, request: Annotated[ReadRequest | None, Body()] = None) -> AppealResponse:
+def mark_read(appeal_id: str, request: ReadRequest | None = None) -> AppealResponse:
     session = sessions.authenticate(app.current_event)
     return AppealResponse(appeal=lifecycle.mark_read(session, appeal_id, request))
 

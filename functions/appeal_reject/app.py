@@ -1,10 +1,6 @@
 """POST /webhook/api/operator/appeals/{id}/reject — reject the appeal, with an optional reason."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
-from shared import appeals, sessions
+from shared import sessions, triage
 from shared.api import create_app, lambda_entry
 from shared.models.appeals import AppealResponse, RejectRequest
 
@@ -19,9 +15,9 @@ app = create_app()
     "Rejecting again what you rejected is 200 (a new reason replaces the old one). The body is optional.",
     tags=["appeals"],
 )
-def reject(appeal_id: str, request: Annotated[RejectRequest | None, Body()] = None) -> AppealResponse:
+def reject(appeal_id: str, request: RejectRequest | None = None) -> AppealResponse:
     session = sessions.authenticate(app.current_event)
-    return AppealResponse(appeal=appeals.reject(session, appeal_id, request.reason if request else None))
+    return AppealResponse(appeal=triage.reject(session, appeal_id, request.reason if request else None))
 
 
 lambda_handler = lambda_entry(app)

@@ -1,8 +1,8 @@
 """POST /webhook/api/operator/appeals/{id}/response — answer the client over Telegram."""
 
-from shared import appeals, sessions
+from shared import answers, sessions
 from shared.api import create_app, lambda_entry
-from shared.models.appeals import MessageResponse, ResponseRequest
+from shared.models.messages import MessageResponse, ResponseRequest
 
 app = create_app()
 
@@ -25,7 +25,7 @@ app = create_app()
 )
 def respond(appeal_id: str, request: ResponseRequest) -> MessageResponse:
     session = sessions.authenticate(app.current_event)
-    return appeals.respond(session, appeal_id, request)
+    return answers.respond(session, appeal_id, request)
 
 
 lambda_handler = lambda_entry(app)

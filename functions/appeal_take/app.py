@@ -1,6 +1,6 @@
 """POST /webhook/api/operator/appeals/{id}/take — assign the appeal to the caller (atomic)."""
 
-from shared import appeals, sessions
+from shared import sessions, triage
 from shared.api import create_app, lambda_entry
 from shared.models.appeals import AppealResponse
 
@@ -17,7 +17,7 @@ app = create_app()
 )
 def take(appeal_id: str) -> AppealResponse:
     session = sessions.authenticate(app.current_event)
-    return AppealResponse(appeal=appeals.take(session, appeal_id))
+    return AppealResponse(appeal=triage.take(session, appeal_id))
 
 
 lambda_handler = lambda_entry(app)

@@ -2,7 +2,7 @@
 
 from shared import sessions, team
 from shared.api import create_app, lambda_entry
-from shared.models.lifecycle import ColleaguesResponse
+from shared.models.team import ColleaguesResponse
 
 app = create_app()
 

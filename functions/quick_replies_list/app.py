@@ -2,7 +2,7 @@
 
 from shared import sessions, team
 from shared.api import create_app, lambda_entry
-from shared.models.lifecycle import QuickRepliesResponse
+from shared.models.team import QuickRepliesResponse
 
 app = create_app()
 

@@ -2,7 +2,7 @@
 
 from shared import sessions, team
 from shared.api import create_app, lambda_entry
-from shared.models.lifecycle import QuickReplyRequest, QuickReplyResponse
+from shared.models.team import QuickReplyRequest, QuickReplyResponse
 
 app = create_app()
 

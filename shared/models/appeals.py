@@ -1,24 +1,19 @@
-"""Models of appeals (list, detail, take, reject, normalize, response, promo)."""
+"""Models of appeals as the list and the changes answer with them (list, take, reject, normalize,
+close...). Messages and answers: ``shared.models.messages``; the detail: ``shared.models.detail``."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints
 
 from shared.models.common import Model, Request, Success
+from shared.models.statuses import AppealStatus
 
-AppealStatus = Literal["new", "in_progress", "closed", "rejected"]
 StatusFilter = Literal["new", "in_progress", "closed", "rejected", "all"]
 AssignedFilter = Literal["me", "unassigned", "any"]
-DeliveryStatus = Literal["received", "pending", "sent", "failed", "internal"]
-
-OPEN_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress")
-ALL_STATUSES: tuple[AppealStatus, ...] = ("new", "in_progress", "closed", "rejected")
-
-ClientMessageId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 
 SortOrder = Literal["created", "activity"]
@@ -42,10 +37,6 @@ class ClientOut(Model):
     phone_verified: bool = Field(description="the phone came from the client's own shared Telegram contact")
 
 
-class ClientDetailOut(ClientOut):
-    telegram_id: int | None
-
-
 class AppealOut(Model):
     id: UUID
     status: AppealStatus
@@ -61,87 +52,9 @@ class AppealOut(Model):
     client: ClientOut
 
 
-MessageKind = Literal[
-    "text",
-    "promo",
-    "photo",
-    "document",
-    "voice",
-    "audio",
-    "video",
-    "video_note",
-    "animation",
-    "sticker",
-    "location",
-    "contact",
-]
-AttachmentStatus = Literal["pending", "ready", "too_large", "failed"]
-# What lists show as the last message of a file, location or contact without a caption.
-KIND_LABELS: dict[str, str] = {
-    "photo": "[photo]",
-    "document": "[document]",
-    "voice": "[voice message]",
-    "audio": "[audio]",
-    "video": "[video]",
-    "video_note": "[video message]",
-    "animation": "[animation]",
-    "sticker": "[sticker]",
-    "location": "[location]",
-    "contact": "[contact]",
-}
-
-
-class AttachmentOut(Model):
-    id: UUID
-    kind: str = Field(description="the kind of the message it came with: photo, document, voice, ...")
-    mime_type: str | None
-    file_name: str | None
-    size: int | None
-    status: AttachmentStatus
-    url: str | None = Field(None, description="when ready: works without a session header for >= 5 minutes")
-
-
-class LocationOut(Model):
-    latitude: float
-    longitude: float
-    title: str | None
-
-
-class ContactOut(Model):
-    phone: str | None = Field(description="E.164 when it parses with the tenant's region, else as sent")
-    name: str | None
-    own: bool = Field(description="the client shared their own contact")
-
-
-class MessageOut(Model):
-    id: UUID
-    direction: Literal["in", "out", "note"] = Field(description="note: between operators, never sent")
-    kind: MessageKind
-    text: str
-    created_at: datetime
-    operator_id: UUID | None
-    delivery_status: DeliveryStatus
-    attachments: list[AttachmentOut] = []
-    location: LocationOut | None = None
-    contact: ContactOut | None = None
-    edited_at: datetime | None = None
-
-
-class AppealDetailOut(AppealOut):
-    client: ClientDetailOut
-    normalized: dict[str, Any] | None
-    reject_reason: str | None
-    resolution: str | None
-    messages: list[MessageOut]
-
-
 class AppealsPage(Success):
     appeals: list[AppealOut]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
-
-
-class AppealDetailResponse(Success):
-    appeal: AppealDetailOut
 
 
 class AppealResponse(Success):
@@ -177,42 +90,3 @@ class Normalized(Model):
 
 class NormalizeResponse(Success):
     normalized: Normalized
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-CAPTION_CHARS = 1024  # Telegram's caption limit: the text of an answer with attachments
-
-
-class ResponseRequest(Request):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)] | None = Field(
-        None, description="required without attachment_ids; with them it is the caption (at most 1024 characters)"
-    )
-    client_message_id: ClientMessageId | None = None
-    attachment_ids: list[UUID] = Field(
-        default_factory=list, max_length=10, description="uploads (POST /webhook/api/operator/uploads) to send"
-    )
-
-    @model_validator(mode="after")
-    def _text_or_files(self) -> ResponseRequest:
-        if not self.attachment_ids and self.text is None:
-            raise ValueError("text is required without attachment_ids")
-        if self.attachment_ids and self.text is not None and len(self.text) > CAPTION_CHARS:
-            raise ValueError("text is at most 1024 characters with attachment_ids")
-        if len(set(self.attachment_ids)) != len(self.attachment_ids):
-            raise ValueError("attachment_ids repeat an id")
-        return self
-
-
-class PromoRequest(Request):
-    promo_id: UUID
-    client_message_id: ClientMessageId | None = None
-
-
-class MessageResponse(Success):
-    appeal_id: UUID
-    message: MessageOut

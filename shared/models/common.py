@@ -1,11 +1,12 @@
 """The bases every API model builds on: ``Model`` (deferred build), ``Request`` (unknown keys
-ignored, strings bounded), ``Success`` (``{"success": true, ...}``) and ``NonBlank`` text."""
+ignored, strings bounded), ``Success`` (``{"success": true, ...}``), ``NonBlank`` text and
+``Text4096`` (a note's or a quick reply's text)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 
 class Model(BaseModel):
@@ -16,6 +17,15 @@ class Model(BaseModel):
 
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Text4096 = Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)]
 
 
 class Request(Model):

@@ -1,24 +1,14 @@
-"""Models of the appeal lifecycle (close, release, transfer, notes, read) and of the lists the
-apps need (promos, colleagues, quick replies)."""
+"""Models of the appeal lifecycle (close, release, transfer, notes, read); the lists the apps need
+(promos, colleagues, quick replies): ``shared.models.team``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import StringConstraints
 
-from shared.models.common import Request, Success
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-Text4096 = Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_not_blank)]
-Title100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+from shared.models.common import Request, Text4096
 
 
 class CloseRequest(Request):
@@ -35,43 +25,3 @@ class NoteRequest(Request):
 
 class ReadRequest(Request):
     message_id: UUID | None = None
-
-
-class PromoOut(BaseModel):
-    id: UUID
-    title: str
-    text: str
-
-
-class PromosResponse(Success):
-    promos: list[PromoOut]
-
-
-class ColleagueOut(BaseModel):
-    id: UUID
-    name: str
-    login: str
-    online: bool
-
-
-class ColleaguesResponse(Success):
-    colleagues: list[ColleagueOut]
-
-
-class QuickReplyRequest(Request):
-    title: Title100
-    text: Text4096
-
-
-class QuickReplyOut(BaseModel):
-    id: UUID
-    title: str
-    text: str
-
-
-class QuickRepliesResponse(Success):
-    quick_replies: list[QuickReplyOut]
-
-
-class QuickReplyResponse(Success):
-    quick_reply: QuickReplyOut

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.models.common import Request, Success
+from shared.models.common import Model, Request, Success
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -27,7 +27,7 @@ class UploadRequest(Request):
     size: int = Field(ge=1, le=MAX_UPLOAD_BYTES, description="bytes; at most 20 MB")
 
 
-class UploadOut(BaseModel):
+class UploadOut(Model):
     id: UUID
     url: str = Field(description="PUT the file's bytes here (S3 presigned PUT in AWS, the local store under make run)")
     method: Literal["PUT"] = "PUT"

@@ -4,13 +4,11 @@ protocol (the FCM sender in ``shared.push.fcm``, a logging one without credentia
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 
-@dataclass(frozen=True)
-class PushMessage:
+class PushMessage(NamedTuple):
     outbox_id: int
     kind: str
     token: str
@@ -18,8 +16,7 @@ class PushMessage:
     session_id: UUID | None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """How one message fared. ``error`` is a short description without token or payload."""
 
     ok: bool

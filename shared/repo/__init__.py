@@ -1,7 +1,8 @@
 """The data layer: named, parameterized SQL, one module per aggregate. Nothing else holds SQL.
 
-Queries return typed rows: a frozen dataclass per query shape, built by psycopg's ``class_row``
-through the helpers below, so callers read ``row.name`` and mypy checks it."""
+Queries return typed rows: a ``NamedTuple`` per query shape, built by psycopg's ``class_row``
+through the helpers below, so callers read ``row.name`` and mypy checks it. Immutable like a frozen
+dataclass, and ~0.1 ms rather than ~0.6 ms to define: every function's cold start defines dozens."""
 
 from __future__ import annotations
 

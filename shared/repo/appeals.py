@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
-from shared.models.appeals import KIND_LABELS, AppealStatus, DeliveryStatus
+from shared.models.statuses import KIND_LABELS, AppealStatus, DeliveryStatus
 from shared.repo import execute, fetch_all, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class AppealListRow:
+class AppealListRow(NamedTuple):
     """An appeal of the list page, its client in plain columns, and its position (``sort_key``)."""
 
     id: UUID
@@ -38,8 +36,7 @@ class AppealListRow:
     client_phone_verified: bool
 
 
-@dataclass(frozen=True, slots=True)
-class AppealRow:
+class AppealRow(NamedTuple):
     """One appeal as the list shows it, its client as a JSON object (``AppealOut``'s shape)."""
 
     id: UUID
@@ -56,13 +53,25 @@ class AppealRow:
     client: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class TakenAppealRow(AppealRow):
+class TakenAppealRow(NamedTuple):
+    """An ``AppealRow`` and whether the take was news."""
+
+    id: UUID
+    status: AppealStatus
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    assigned_operator_id: UUID | None
+    preview: str
+    closed_at: datetime | None
+    last_message_at: datetime | None
+    last_message_preview: str | None
+    unread_count: int
+    client: dict[str, Any]
     newly_taken: bool  # it was unassigned: the take is news for the other operators
 
 
-@dataclass(frozen=True, slots=True)
-class AppealDetailRow:
+class AppealDetailRow(NamedTuple):
     """The appeal with its client and its messages (with their attachments) as JSON."""
 
     id: UUID
@@ -83,14 +92,12 @@ class AppealDetailRow:
     messages: list[dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class AppealStateRow:
+class AppealStateRow(NamedTuple):
     status: AppealStatus
     assigned_operator_id: UUID | None
 
 
-@dataclass(frozen=True, slots=True)
-class LockedAppealRow:
+class LockedAppealRow(NamedTuple):
     """The appeal locked for a change, with what normalizing and sending need to know."""
 
     id: UUID
@@ -103,13 +110,11 @@ class LockedAppealRow:
     telegram_bot_token_ref: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedRow:
+class NormalizedRow(NamedTuple):
     normalized: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingMessageRow:
+class OutgoingMessageRow(NamedTuple):
     """An operator's message and its delivery state."""
 
     id: UUID

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
 from shared.repo import fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class ChangesRow:
+class ChangesRow(NamedTuple):
     ids: list[UUID]  # changed appeals, oldest change first
     newest: datetime | None  # the newest change among them
     oldest_open: datetime | None  # when the oldest transaction still running began

@@ -4,17 +4,16 @@ caller's tenant_id; the rules live in ``shared.lifecycle``, which locks the appe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
-from shared.models.appeals import DeliveryStatus
+from shared.models.statuses import DeliveryStatus
 from shared.repo import execute, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class NoteRow:
+class NoteRow(NamedTuple):
     id: UUID
     direction: str
     kind: str
@@ -24,18 +23,15 @@ class NoteRow:
     delivery_status: DeliveryStatus
 
 
-@dataclass(frozen=True, slots=True)
-class IdRow:
+class IdRow(NamedTuple):
     id: UUID
 
 
-@dataclass(frozen=True, slots=True)
-class SeqRow:
+class SeqRow(NamedTuple):
     seq: int
 
 
-@dataclass(frozen=True, slots=True)
-class RegionRow:
+class RegionRow(NamedTuple):
     phone_region: str
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from shared.db import Connection
 from shared.repo import execute, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class WaitsRow:
+class WaitsRow(NamedTuple):
     """How long until each limit lets a new attempt through; None when under the limit."""
 
     account_wait: timedelta | None

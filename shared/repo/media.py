@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
-from shared.models.appeals import AttachmentStatus
+from shared.models.statuses import AttachmentStatus
 from shared.repo import execute, fetch_all, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class AttachmentRow:
+class AttachmentRow(NamedTuple):
     """A message's attachment as the API shows it (before its link)."""
 
     id: UUID
@@ -26,8 +25,7 @@ class AttachmentRow:
     telegram_message_id: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class UploadRow:
+class UploadRow(NamedTuple):
     """An operator's upload; ``message_id`` once an answer carried it."""
 
     id: UUID
@@ -40,8 +38,7 @@ class UploadRow:
     message_id: UUID | None
 
 
-@dataclass(frozen=True, slots=True)
-class DownloadRow:
+class DownloadRow(NamedTuple):
     """What a media download needs: the file's Telegram id and the tenant's bot."""
 
     id: UUID
@@ -55,8 +52,7 @@ class DownloadRow:
     telegram_bot_token_ref: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class MediaJobRow:
+class MediaJobRow(NamedTuple):
     """A media_jobs row (every column: the job queue claims whole rows)."""
 
     id: int

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
 from shared.repo import execute, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorRow:
+class OperatorRow(NamedTuple):
     """An operator with the password hash (only sign-in and password changes read it)."""
 
     id: UUID
@@ -21,8 +20,7 @@ class OperatorRow:
     is_active: bool
 
 
-@dataclass(frozen=True, slots=True)
-class OperatorRef:
+class OperatorRef(NamedTuple):
     id: UUID
     tenant_id: UUID
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
 from shared.repo import fetch_all, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class PromoRow:
+class PromoRow(NamedTuple):
     id: UUID
     title: str
     text: str

@@ -6,9 +6,8 @@ dispatcher claims, sends and marks rows with the queries at the end of this modu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -17,8 +16,7 @@ from shared.db import Connection
 from shared.repo import execute, fetch_one, jobs
 
 
-@dataclass(frozen=True, slots=True)
-class PushJobRow:
+class PushJobRow(NamedTuple):
     """A push_outbox row (every column: the job queue claims whole rows)."""
 
     id: int
@@ -35,8 +33,7 @@ class PushJobRow:
     sent_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class AgeRow:
+class AgeRow(NamedTuple):
     age_s: float
 
 

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
-from shared.models.sessions import SessionListItem
 from shared.repo import execute, fetch_all, fetch_one
 from shared.settings import DeviceType
 
 
-@dataclass(frozen=True, slots=True)
-class LiveSessionRow:
+class LiveSessionRow(NamedTuple):
     """A live token's session with its operator, and the database's clock."""
 
     id: UUID
@@ -32,25 +29,33 @@ class LiveSessionRow:
     now: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class EndReasonRow:
+class SessionListRow(NamedTuple):
+    """One of the operator's live sessions as the list shows it (``SessionListItem``'s shape)."""
+
+    id: UUID
+    device_type: DeviceType
+    device_info: dict[str, Any] | None
+    created_at: datetime
+    last_active_at: datetime
+    has_push: bool
+    current: bool
+
+
+class EndReasonRow(NamedTuple):
     end_reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class TouchedRow:
+class TouchedRow(NamedTuple):
     last_active_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ReplacedSessionRow:
+class ReplacedSessionRow(NamedTuple):
     id: UUID
     fcm_token: str | None
     device_type: DeviceType
 
 
-@dataclass(frozen=True, slots=True)
-class CreatedSessionRow:
+class CreatedSessionRow(NamedTuple):
     id: UUID
     device_type: DeviceType
     created_at: datetime
@@ -58,8 +63,7 @@ class CreatedSessionRow:
     expires_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class IdRow:
+class IdRow(NamedTuple):
     id: UUID
 
 
@@ -312,10 +316,10 @@ def list_for_operator(
     *,
     idle_mobile: timedelta,
     idle_desktop: timedelta,
-) -> list[SessionListItem]:
+) -> list[SessionListRow]:
     return fetch_all(
         conn,
-        SessionListItem,
+        SessionListRow,
         LIST_FOR_OPERATOR,
         operator_id=operator_id,
         tenant_id=tenant_id,

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
 from shared.repo import execute, fetch_all, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class ColleagueRow:
+class ColleagueRow(NamedTuple):
     id: UUID
     name: str
     login: str
     online: bool
 
 
-@dataclass(frozen=True, slots=True)
-class QuickReplyRow:
+class QuickReplyRow(NamedTuple):
     id: UUID
     title: str
     text: str

@@ -3,8 +3,7 @@ edits, reachability."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -13,8 +12,7 @@ from shared.db import Connection
 from shared.repo import execute, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class NewAttachment:
+class NewAttachment(NamedTuple):
     """The file a client's message brings: pending (a media job fetches it) or too_large."""
 
     id: UUID
@@ -26,8 +24,7 @@ class NewAttachment:
     storage_key: str
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedRow:
+class ReceivedRow(NamedTuple):
     """What recording a client's message did."""
 
     appeal_id: UUID

@@ -3,15 +3,14 @@ their bot token reference and welcome text set by the admin tool."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.db import Connection
 from shared.repo import execute, fetch_all, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
-class WebhookTenantRow:
+class WebhookTenantRow(NamedTuple):
     """What the Telegram webhook needs of a tenant."""
 
     id: UUID
@@ -21,8 +20,7 @@ class WebhookTenantRow:
     telegram_bot_token_ref: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class TenantBotRow:
+class TenantBotRow(NamedTuple):
     """A tenant's bot, for the admin tool's Telegram commands."""
 
     id: UUID
@@ -31,13 +29,11 @@ class TenantBotRow:
     telegram_bot_token_ref: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class TenantIdRow:
+class TenantIdRow(NamedTuple):
     id: UUID
 
 
-@dataclass(frozen=True, slots=True)
-class SlugRow:
+class SlugRow(NamedTuple):
     slug: str
 
 

@@ -1,0 +1,62 @@
+"""What a function never uses on its requests stays out of its cold start: the functions that read,
+assign or change the state of appeals import no Telegram client, no uploads and no media worker
+(only the answers, ``appeal_response`` and ``appeal_promo``, send to the client), and the list and
+the detail, which change nothing, import no appeal locking and no pushes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("fn", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+SENDING = {"shared.answers", "shared.media", "shared.uploads", "shared.telegram_bot", "shared.telegram_files"}
+SENDING |= {"shared.models.media", "shared.repo.media"}
+
+
+def loaded(function: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    ).stdout
+    return set(json.loads(out))
+
+
+def test_the_appeal_functions_that_send_nothing_import_no_sending_code() -> None:
+    functions = sorted(
+        p.name
+        for p in (ROOT / "functions").iterdir()
+        if p.name.startswith("appeal") and p.name not in ("appeal_response", "appeal_promo")
+    )
+    assert "appeals_list" in functions and "appeal_take" in functions and "appeal_close" in functions
+    assert {name: sorted(loaded(name) & SENDING) for name in functions} == {name: [] for name in functions}
+
+
+def test_the_answers_do_import_it() -> None:
+    assert {"shared.answers", "shared.telegram_bot", "shared.uploads"} <= loaded("appeal_response")
+
+
+def test_the_list_and_the_detail_import_no_locking_and_no_pushes() -> None:
+    changing = {"shared.appeal_rules", "shared.triage", "shared.lifecycle", "shared.push"}
+    assert {name: sorted(loaded(name) & changing) for name in ("appeals_list", "appeal_detail")} == {
+        "appeals_list": [],
+        "appeal_detail": [],
+    }
+
+
+def test_the_list_defines_no_message_or_detail_model() -> None:
+    assert loaded("appeals_list") & {"shared.models.messages", "shared.models.detail"} == set()
