@@ -2,10 +2,10 @@
 
 Nothing else in the project reads ``os.environ``; tests that change a setting call ``reset()``.
 
-A plain class and a few bound tables rather than a pydantic model: the model's schema cost ~7 ms of
-every function's cold start, and an environment of strings needs only int, float, bool and str.
-Values parse as pydantic's lax mode parses strings (``5_000``, ``5.0`` as an int; ``true``/``on``/
-``1``... as a bool)."""
+A plain class with a table of bounds, validated by pydantic-core from a core schema, rather than a
+pydantic model: the model's schema generation cost ~7 ms of every function's cold start, and an
+environment of strings needs only int, float, bool and str. Values parse as the model parsed them
+(pydantic's lax mode: ``5_000`` as an int; ``true``/``on``/``1``... as a bool)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, Literal
+
+from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 DeviceType = Literal["mobile", "desktop"]
 
@@ -160,30 +162,14 @@ AT_MOST: dict[str, float] = {
     "media_batch_size": 100,
 }
 
-_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
-_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
-
-
-def _int(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        number = float(raw)  # "5.0" is 5; "5.5" is not an int
-        if not number.is_integer():
-            raise
-        return int(number)
-
-
-def _bool(raw: str) -> bool:
-    if raw.lower() in _TRUE:
-        return True
-    if raw.lower() in _FALSE:
-        return False
-    raise ValueError(raw)
-
-
-# An annotation of Settings (a string, under ``from __future__ import annotations``): its parser.
-_PARSERS: dict[str, Callable[[str], Any]] = {"str": str, "str | None": str, "int": _int, "float": float, "bool": _bool}
+# An annotation of Settings (a string, under ``from __future__ import annotations``): its core schema.
+_SCHEMAS: dict[str, Callable[..., core_schema.CoreSchema]] = {
+    "str": core_schema.str_schema,
+    "str | None": core_schema.str_schema,
+    "int": core_schema.int_schema,
+    "float": core_schema.float_schema,
+    "bool": core_schema.bool_schema,
+}
 
 
 class InvalidSettings(ValueError):
@@ -192,29 +178,27 @@ class InvalidSettings(ValueError):
         self.names = names
 
 
-def _parse(name: str, raw: str) -> Any:
-    value = _PARSERS[Settings.__annotations__[name]](raw)
-    if name in AT_LEAST and not value >= AT_LEAST[name]:
-        raise ValueError(raw)
-    if name in ABOVE and not value > ABOVE[name]:
-        raise ValueError(raw)
-    if name in AT_MOST and not value <= AT_MOST[name]:
-        raise ValueError(raw)
-    return value
+@lru_cache(maxsize=1)
+def _validator() -> SchemaValidator:
+    """pydantic-core's validator of the variables, by their upper-case names: its lax parsing of
+    strings (``5_000`` as an int; ``true``/``on``/``1``... as a bool) and the bounds above. Built
+    from a core schema directly (~0.3 ms), not through a model's schema generation (~7 ms)."""
+    fields = {}
+    for name, annotation in Settings.__annotations__.items():
+        limits = (("ge", AT_LEAST), ("gt", ABOVE), ("le", AT_MOST))
+        bounds = {limit: table[name] for limit, table in limits if name in table}
+        fields[name.upper()] = core_schema.typed_dict_field(_SCHEMAS[annotation](**bounds), required=False)
+    return SchemaValidator(core_schema.typed_dict_schema(fields, extra_behavior="ignore"))
 
 
 def load(environ: Mapping[str, str]) -> Settings:
     """The settings from ``environ``; ``InvalidSettings`` naming every malformed or out-of-range one."""
-    values, invalid = {}, []
-    for name in Settings.__annotations__:
-        if name.upper() in environ:
-            try:
-                values[name] = _parse(name, environ[name.upper()])
-            except ValueError:
-                invalid.append(name.upper())
-    if invalid:
-        raise InvalidSettings(invalid)
-    return Settings(**values)
+    present = {name.upper(): environ[name.upper()] for name in Settings.__annotations__ if name.upper() in environ}
+    try:
+        values = _validator().validate_python(present)
+    except ValidationError as exc:
+        raise InvalidSettings(list(dict.fromkeys(str(error["loc"][0]) for error in exc.errors()))) from None
+    return Settings(**{name.lower(): value for name, value in values.items()})
 
 
 @lru_cache(maxsize=1)
