@@ -51,7 +51,7 @@ def take(session: Session, appeal_id: str) -> AppealOut:
 
     row = db.run(work, transaction=True)
     logger.info("appeal taken", extra={"appeal_id": str(appeal_uuid), "newly": row.newly_taken})
-    return AppealOut.model_validate(row, from_attributes=True)
+    return AppealOut.model_validate(row.appeal, from_attributes=True)
 
 
 def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:

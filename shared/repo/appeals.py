@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from psycopg.rows import kwargs_row
 from psycopg.types.json import Jsonb
 
 from shared.db import Connection
@@ -54,21 +55,14 @@ class AppealRow(NamedTuple):
 
 
 class TakenAppealRow(NamedTuple):
-    """An ``AppealRow`` and whether the take was news."""
+    """The taken appeal, and whether the take was news."""
 
-    id: UUID
-    status: AppealStatus
-    channel: str
-    created_at: datetime
-    updated_at: datetime
-    assigned_operator_id: UUID | None
-    preview: str
-    closed_at: datetime | None
-    last_message_at: datetime | None
-    last_message_preview: str | None
-    unread_count: int
-    client: dict[str, Any]
+    appeal: AppealRow
     newly_taken: bool  # it was unassigned: the take is news for the other operators
+
+
+def _taken(newly_taken: bool, **appeal: Any) -> TakenAppealRow:
+    return TakenAppealRow(AppealRow(**appeal), newly_taken)
 
 
 class AppealDetailRow(NamedTuple):
@@ -421,7 +415,9 @@ def detail(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID
 
 
 def take(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> TakenAppealRow | None:
-    return fetch_one(conn, TakenAppealRow, TAKE, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
+    with conn.cursor(row_factory=kwargs_row(_taken)) as cur:
+        params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
+        return cur.execute(TAKE, params).fetchone()
 
 
 def reject(
