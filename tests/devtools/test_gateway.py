@@ -309,11 +309,12 @@ def _closed_pool() -> WorkerPool:
 
 
 def _running(pid: int) -> bool:
+    """Alive and not a zombie; a process reaped while we look is not running."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
 def test_a_failing_functions_traceback_is_printed_by_the_gateway(
