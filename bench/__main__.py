@@ -11,7 +11,6 @@ import platform
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ import httpx
 
 from bench import baseline, coldstart, setup
 from bench import media as media_bench
-from bench.measure import Figure, median, timed
+from bench.measure import Figure, median, run_clients, timed
 from devtools.gateway import Gateway
 from shared import cleanup, db, sessions, settings
 
@@ -168,13 +167,7 @@ def sustained_load(token: str, seconds: float, clients: int = 8) -> dict[str, An
                 ok[k] += good
                 errors[k] += not good
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_clients(client, clients)
     stop()
     return {
         "clients": clients,

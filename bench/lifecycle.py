@@ -20,13 +20,12 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import psycopg
-from psycopg.conninfo import make_conninfo
 
 from bench import setup
 from bench.measure import Figure, timed
 from devtools import datafactory
 from devtools.gateway import Gateway
-from shared import db, migrations, settings
+from shared import db, settings
 from shared.repo import appeals as appeals_repo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,15 +53,6 @@ _CARS = ["Kia Rio", "Hyundai Solaris", "Lada Vesta", "Toyota Camry", "VW Polo", 
 def _getter(api: Any, path: str, query: str) -> Callable[[int], Any]:
     """One GET of ``path?query`` per call (bound now, not when the loop ends)."""
     return lambda _i: api.get(path, query)
-
-
-def fresh_database(server: str) -> str:
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    url = make_conninfo(server, dbname=BENCH_DB)
-    migrations.apply(url)
-    return url
 
 
 def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]:
@@ -245,7 +235,7 @@ def run(server: str, quick: bool) -> dict[str, Any]:
     runs = 60 if quick else 300
     for appeals in (1_000, 10_000 if quick else 100_000):
         started = time.monotonic()
-        url = fresh_database(server)
+        url = setup.new_database(server, BENCH_DB)
         data = populate(url, appeals, 10)
         built = time.monotonic() - started
         result = measure(url, data, runs)

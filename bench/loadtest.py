@@ -32,11 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.conninfo import make_conninfo
 
 from bench import setup
-from bench.measure import percentile
-from shared import migrations, passwords
+from bench.measure import percentile, run_clients
+from shared import passwords
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -63,11 +62,7 @@ def server_url() -> str:
 
 def build(server: str, scale: float) -> str:
     """A fresh database with the load test's data; returns its URL."""
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-    url = make_conninfo(server, dbname=DB)
-    migrations.apply(url)
+    url = setup.new_database(server, DB)
     shops, sessions_ever = int(SHOPS * scale), int(SESSIONS_EVER * scale)
     with setup.bulk_connection(url) as conn:
         conn.execute("SET synchronous_commit = off")
@@ -283,13 +278,7 @@ def step(port: int, w: World, connections: int, seconds: float, budget: int) -> 
             for label, n in seen.items():
                 statuses[label] = statuses.get(label, 0) + n
 
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(connections)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_clients(client, connections)
     errors = sum(n for label, n in statuses.items() if label.endswith((" 0", " 500", " 502", " 503")))
     return {
         "connections": connections,

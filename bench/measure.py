@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -86,3 +87,14 @@ def timed(name: str, call: Callable[[int], Any], runs: int, warmup: int = 5) -> 
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def run_clients(client: Callable[[int], None], count: int) -> float:
+    """Run ``client(0..count-1)`` in threads together; the seconds until the last one ends."""
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(count)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started

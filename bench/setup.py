@@ -43,12 +43,19 @@ def server_url() -> str:
     return embedded_pg.ensure_running()
 
 
-def fresh_database(server: str) -> str:
+def new_database(server: str, name: str) -> str:
+    """Database ``name`` on ``server``, dropped if it was there, created and migrated: its URL."""
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    url = make_conninfo(server, dbname=BENCH_DB)
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_conninfo(server, dbname=name)
     migrations.apply(url)
+    return url
+
+
+def fresh_database(server: str) -> str:
+    """The bench's own database, new, and the handlers of this process pointed at it."""
+    url = new_database(server, BENCH_DB)
     os.environ["DATABASE_URL"] = url
     os.environ["TELEGRAM_DRY_RUN"] = "false"
     settings.reset()
