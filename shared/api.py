@@ -104,6 +104,10 @@ class _Resolver(APIGatewayHttpResolver):
     which is right in Lambda: one invocation at a time per process. The local gateway runs
     functions the same way (devtools/workers.py), so nothing here is made thread-safe."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._route_by_key: dict[Any, Any] = {}  # API Gateway's route key -> our route (or None)
+
     def resolve(self, event: Any, context: LambdaContext) -> dict[str, Any]:
         """Powertools' ``resolve``, but the route is found from the ``routeKey`` API Gateway already
         matched (a dict lookup) instead of by trying every route's pattern in turn; the path
@@ -123,7 +127,7 @@ class _Resolver(APIGatewayHttpResolver):
 
     def _route_for(self, route_key: Any) -> Any:
         """The route API Gateway's ``"GET /items/{id}"`` names (declared here as ``/items/<id>``)."""
-        known: dict[Any, Any] = self.__dict__.setdefault("_route_by_key", {})
+        known = self._route_by_key
         if route_key not in known:
             wanted = _PARAM.sub("{}", route_key) if isinstance(route_key, str) else None
             routes = self._static_routes + self._dynamic_routes
