@@ -44,15 +44,19 @@ def upload(api: Api, token: str, data: bytes, name: str, mime: str) -> str:
     return str(up["id"])
 
 
+def label_and_prices(http_api: Api, token: str) -> tuple[str, str]:
+    """A photo (label.jpg) and a PDF (p.pdf) uploaded by the operator: their upload ids."""
+    return upload(http_api, token, JPEG, "label.jpg", "image/jpeg"), upload(
+        http_api, token, PDF, "p.pdf", "application/pdf"
+    )
+
+
 def test_an_answer_with_a_photo_and_a_pdf_goes_as_sendphoto_and_senddocument(
     http_api: Api, factory: Factory, store: Path, fake_telegram: Any
 ) -> None:
     op, appeal = shop(factory)
     token = http_api.login(op)
-    photo, pdf = (
-        upload(http_api, token, JPEG, "label.jpg", "image/jpeg"),
-        upload(http_api, token, PDF, "p.pdf", "application/pdf"),
-    )
+    photo, pdf = label_and_prices(http_api, token)
     body = {"text": "Here is the label and our prices", "attachment_ids": [photo, pdf], "client_message_id": "att-1"}
     reply = http_api.post(f"{APPEALS}/{appeal}/response", body, token=token)
     assert reply.status == 200, reply.body
@@ -83,10 +87,7 @@ def test_a_half_sent_answer_retried_sends_only_the_files_that_did_not_go_out(
     # Given an answer with a photo and a PDF, and Telegram refusing documents for now
     op, appeal = shop(factory)
     token = http_api.login(op)
-    photo, pdf = (
-        upload(http_api, token, JPEG, "label.jpg", "image/jpeg"),
-        upload(http_api, token, PDF, "p.pdf", "application/pdf"),
-    )
+    photo, pdf = label_and_prices(http_api, token)
     body = {"text": "Label and prices", "attachment_ids": [photo, pdf], "client_message_id": "att-half"}
     fake_telegram.fail("error", method="sendDocument")
     # When it is sent: the photo goes out, the PDF does not
