@@ -242,7 +242,7 @@ def verdict(ok: bool, text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, one cold start per function (< 1 min)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, one cold start per function (~2 min)")
     args = parser.parse_args()
     quick = args.quick
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no EMF line per invocation in the output
