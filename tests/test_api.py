@@ -6,12 +6,17 @@ the gateway never see each other's event."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
 from devtools.gateway import build_event
-from devtools.lambda_context import LambdaContext
-from shared.api import _Resolver, create_app
+from devtools.lambda_context import LambdaContext, request_id
+from shared.api import JSON_UTF8, _Resolver, _ResponseBuilder, create_app
 from tests.helpers import Api, Factory, Reply
 
 
@@ -97,3 +102,25 @@ def test_an_event_whose_route_key_is_not_ours_is_routed_by_its_path_as_before() 
     mismatched = app.resolve(_event("/items", "GET /items/{id}"), LambdaContext())
     assert json.loads(mismatched["body"]) == {"items": "all"}
     assert searched == ["/items/7", "/nothing", "/items"]
+
+
+def test_a_plain_answer_is_built_as_powertools_would_build_it() -> None:
+    app, _ = _items_app()
+    event = _event("/items/7", "GET /items/{id}")
+    app.resolve(event, LambdaContext())  # warm: the route has its compiled inputs
+    route = app._route_for("GET /items/{id}")
+    assert not (route.compress or route.cors or route.cache_control)  # the case our builder writes itself
+    for headers in ({"X-One": "1"}, {"X-Many": ["a", "b"]}, {}):
+        response = Response(status_code=201, content_type=JSON_UTF8, body='{"ok":true}', headers=headers)
+        ours = _ResponseBuilder(response=response, route=route).build(APIGatewayProxyEventV2(event))
+        response = Response(status_code=201, content_type=JSON_UTF8, body='{"ok":true}', headers=headers)
+        theirs = ResponseBuilder[APIGatewayProxyEventV2](response=response, route=route).build(
+            APIGatewayProxyEventV2(event)
+        )
+        assert ours == theirs
+
+
+def test_local_request_ids_are_shaped_like_lambdas_and_do_not_repeat() -> None:
+    ids = {request_id() for _ in range(10_000)}
+    assert len(ids) == 10_000
+    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i) for i in ids)
