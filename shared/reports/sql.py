@@ -1,0 +1,245 @@
+"""The report queries. Everything is read from appeal_events (written by sql/0017_reports.sql's
+triggers) over one index range of the calling tenant, ``appeal_events_period_idx``: the period's
+events, grouped per opening. Every query filters by the caller's tenant_id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from psycopg.rows import class_row
+
+from shared.core.db import Connection
+from shared.core.sql import fetch_all, fetch_one
+from shared.reports.calendar import business_clock
+
+
+class ContextRow(NamedTuple):
+    role: str
+    time_zone: str
+    working_hours: list[int]
+    operator_found: bool
+
+
+class SummaryRow(NamedTuple):
+    first_response: dict[str, Any]
+    reply: dict[str, Any]
+    lost: int
+    by_day: list[dict[str, Any]]
+    heatmap: list[dict[str, Any]]
+    by_channel: dict[str, int] | None
+    operators: list[dict[str, Any]] | None
+
+
+class WaitingRow(NamedTuple):
+    id: UUID
+    client_name: str | None
+    channel: str
+    waiting_since: datetime
+    total: int  # how many wait, all of them
+
+
+
+
+# The caller's role, the tenant's calendar, and whether the operator filter names one of its operators.
+CONTEXT = """
+SELECT o.role, t.time_zone, t.working_hours,
+       %(filter_operator)s::uuid IS NULL
+       OR EXISTS (SELECT 1 FROM operators f WHERE f.id = %(filter_operator)s AND f.tenant_id = o.tenant_id)
+           AS operator_found
+  FROM operators o
+  JOIN tenants t ON t.id = o.tenant_id
+ WHERE o.id = %(operator_id)s AND o.tenant_id = %(tenant_id)s
+"""
+
+# The period's events of the tenant (one range of appeal_events_period_idx) and its openings: an
+# opening's events all come at or after it, so the openings of the period are the groups whose
+# opening_at is in the period. Per opening: the first answer (who, when), the end (how, when, the
+# holder then), the answers. ``who`` is who the opening is attributed to: the first answerer, else
+# whoever held it at the end. The operator filter keeps that operator's openings.
+_OPENINGS = """
+ev AS MATERIALIZED (
+    SELECT e.kind, e.appeal_id, e.at, e.operator_id, e.from_operator_id, e.opening_at, e.replied_to,
+           e.first_answer, e.channel
+      FROM appeal_events e
+     WHERE e.tenant_id = %(tenant_id)s AND e.at >= %(from_ts)s AND e.at < %(to_ts)s
+       AND (%(channel)s::text IS NULL OR e.channel = %(channel)s::text)
+), grouped AS (
+    SELECT appeal_id, opening_at, min(channel) AS channel,
+           min(at) FILTER (WHERE kind = 'answered' AND first_answer) AS answered_at,
+           (array_agg(operator_id) FILTER (WHERE kind = 'answered' AND first_answer))[1] AS answered_by,
+           min(at) FILTER (WHERE kind IN ('closed', 'rejected')) AS ended_at,
+           (array_agg(kind ORDER BY at) FILTER (WHERE kind IN ('closed', 'rejected')))[1] AS outcome,
+           (array_agg(operator_id ORDER BY at) FILTER (WHERE kind IN ('closed', 'rejected')))[1] AS ended_by,
+           count(*) FILTER (WHERE kind = 'answered') AS answers
+      FROM ev
+     WHERE opening_at >= %(from_ts)s
+     GROUP BY appeal_id, opening_at
+    HAVING bool_or(kind IN ('opened', 'reopened'))
+), openings AS (
+    SELECT g.*, COALESCE(g.answered_by, g.ended_by) AS who,
+           round(EXTRACT(EPOCH FROM g.answered_at - g.opening_at))::bigint AS first_response_s,
+           round({clock_answered} - {clock_opened})::bigint AS business_s
+      FROM grouped g
+     WHERE %(filter_operator)s::uuid IS NULL OR COALESCE(g.answered_by, g.ended_by) = %(filter_operator)s
+)
+"""
+
+SUMMARY = (
+    "WITH "
+    + _OPENINGS
+    + """
+, fr AS (
+    SELECT count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered,
+           count(*) FILTER (WHERE answered_at IS NULL AND ended_at IS NULL) AS unanswered,
+           count(*) FILTER (WHERE answered_at IS NULL AND ended_at IS NOT NULL) AS lost,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_s) AS median_s,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY first_response_s) AS p90_s,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY business_s) AS business_median_s,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY business_s) AS business_p90_s,
+           count(*) FILTER (WHERE first_response_s <= %(target_s)s) AS within,
+           count(*) FILTER (WHERE business_s <= %(target_s)s) AS business_within
+      FROM openings
+), reply AS (
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS median_s,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY s) AS p90_s, count(*) AS count
+      FROM (SELECT round(EXTRACT(EPOCH FROM at - replied_to))::bigint AS s
+              FROM ev
+             WHERE kind = 'answered' AND replied_to >= %(from_ts)s
+               AND (%(filter_operator)s::uuid IS NULL OR operator_id = %(filter_operator)s)) r
+), days AS (
+    SELECT d::date AS date, count(o.appeal_id) AS count
+      FROM generate_series(%(from_date)s::date, %(to_date)s::date, interval '1 day') d
+      LEFT JOIN openings o ON (o.opening_at AT TIME ZONE %(tz)s)::date = d::date
+     GROUP BY d
+), cells AS (
+    SELECT EXTRACT(ISODOW FROM local)::int - 1 AS weekday, EXTRACT(HOUR FROM local)::int AS hour, count(*) AS count
+      FROM (SELECT opening_at AT TIME ZONE %(tz)s AS local FROM openings) l
+     GROUP BY 1, 2
+), acts AS (
+    SELECT operator_id AS op, kind FROM ev WHERE operator_id IS NOT NULL
+    UNION ALL
+    SELECT from_operator_id, 'transferred_out' FROM ev WHERE kind = 'transferred'
+), per_op AS (
+    SELECT op,
+           count(*) FILTER (WHERE kind IN ('taken', 'transferred')) AS taken,
+           count(*) FILTER (WHERE kind = 'answered') AS answered,
+           count(*) FILTER (WHERE kind = 'transferred_out') AS transferred_out,
+           count(*) FILTER (WHERE kind = 'closed') AS closed,
+           count(*) FILTER (WHERE kind = 'rejected') AS rejected
+      FROM acts GROUP BY op
+), fr_op AS (
+    SELECT answered_by AS op, percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_s) AS median_s
+      FROM openings WHERE answered_by IS NOT NULL GROUP BY answered_by
+)
+SELECT json_build_object(
+           'median_s', fr.median_s, 'p90_s', fr.p90_s,
+           'within_target_pct', round(100.0 * fr.within / NULLIF(fr.answered, 0), 1),
+           'business_median_s', fr.business_median_s, 'business_p90_s', fr.business_p90_s,
+           'business_within_target_pct', round(100.0 * fr.business_within / NULLIF(fr.answered, 0), 1),
+           'answered', fr.answered, 'unanswered', fr.unanswered) AS first_response,
+       json_build_object('median_s', reply.median_s, 'p90_s', reply.p90_s, 'count', reply.count) AS reply,
+       fr.lost,
+       (SELECT json_agg(json_build_object('date', date, 'count', count) ORDER BY date) FROM days) AS by_day,
+       (SELECT COALESCE(json_agg(json_build_object('weekday', weekday, 'hour', hour, 'count', count)), '[]')
+          FROM cells) AS heatmap,
+       (SELECT json_object_agg(channel, n) FROM (SELECT channel, count(*) AS n FROM openings GROUP BY channel) c)
+           AS by_channel,
+       (SELECT json_agg(json_build_object(
+                   'operator_id', o.id, 'name', o.name, 'taken', COALESCE(p.taken, 0),
+                   'answered', COALESCE(p.answered, 0), 'transferred_out', COALESCE(p.transferred_out, 0),
+                   'closed', COALESCE(p.closed, 0), 'rejected', COALESCE(p.rejected, 0),
+                   'first_response_median_s', f.median_s) ORDER BY o.name, o.id)
+          FROM operators o
+          LEFT JOIN per_op p ON p.op = o.id
+          LEFT JOIN fr_op f ON f.op = o.id
+         WHERE o.tenant_id = %(tenant_id)s AND (o.is_active OR p.op IS NOT NULL)
+           AND (%(filter_operator)s::uuid IS NULL OR o.id = %(filter_operator)s)) AS operators
+  FROM fr, reply
+"""
+)
+
+# Open appeals whose latest event leaves the client waiting (their latest message, notes left out,
+# is the client's): the tenant's open appeals, each with one probe of its latest event.
+_WAITING = """
+SELECT a.id, c.name AS client_name, a.channel, w.waiting_since
+  FROM appeals a
+  JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id
+ CROSS JOIN LATERAL (SELECT e.waiting_since FROM appeal_events e
+                      WHERE e.appeal_id = a.id ORDER BY e.id DESC LIMIT 1) w
+ WHERE a.tenant_id = %(tenant_id)s AND a.status IN ('new', 'in_progress') AND w.waiting_since IS NOT NULL
+   AND (%(channel)s::text IS NULL OR a.channel = %(channel)s::text)
+   AND (%(filter_operator)s::uuid IS NULL OR a.assigned_operator_id = %(filter_operator)s)
+"""
+WAITING = "SELECT *, count(*) OVER () AS total FROM (" + _WAITING + ") w ORDER BY waiting_since, id LIMIT 20"
+
+# One row per opening of the period, oldest first (the CSV export).
+ROWS = (
+    "WITH "
+    + _OPENINGS
+    + """
+SELECT o.appeal_id, o.opening_at AS opened_at, o.channel, c.name AS client, op.name AS operator,
+       o.first_response_s, o.business_s AS first_response_business_s,
+       (SELECT count(*) FROM appeal_messages m
+         WHERE m.appeal_id = o.appeal_id AND m.tenant_id = %(tenant_id)s AND m.direction = 'in'
+           AND m.created_at >= o.opening_at AND m.created_at < COALESCE(o.ended_at, %(to_ts)s)) AS messages_in,
+       o.answers AS messages_out, o.ended_at, COALESCE(o.outcome, 'open') AS outcome
+  FROM openings o
+  JOIN appeals a ON a.id = o.appeal_id AND a.tenant_id = %(tenant_id)s
+  JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id
+  LEFT JOIN operators op ON op.id = o.who AND op.tenant_id = %(tenant_id)s
+ ORDER BY o.opening_at, o.appeal_id
+"""
+)
+
+_CLOCKS = {
+    "clock_answered": business_clock("g.answered_at"),
+    "clock_opened": business_clock("g.opening_at"),
+}
+SUMMARY = SUMMARY.format(**_CLOCKS)
+ROWS = ROWS.format(**_CLOCKS)
+
+
+class CsvRow(NamedTuple):
+    appeal_id: UUID
+    opened_at: datetime
+    channel: str
+    client: str | None
+    operator: str | None
+    first_response_s: int | None
+    first_response_business_s: int | None
+    messages_in: int
+    messages_out: int
+    ended_at: datetime | None
+    outcome: str
+
+
+def context(
+    conn: Connection, tenant_id: UUID, operator_id: UUID, filter_operator: UUID | None
+) -> ContextRow | None:
+    return fetch_one(
+        conn, ContextRow, CONTEXT, tenant_id=tenant_id, operator_id=operator_id, filter_operator=filter_operator
+    )
+
+
+def summary(conn: Connection, params: dict[str, Any]) -> SummaryRow:
+    row = fetch_one(conn, SummaryRow, SUMMARY, **params)
+    assert row is not None  # an aggregate always answers one row
+    return row
+
+
+def waiting(conn: Connection, params: dict[str, Any]) -> list[WaitingRow]:
+    """The 20 waiting longest, each with how many wait in all."""
+    names = ("tenant_id", "channel", "filter_operator")
+    return fetch_all(conn, WaitingRow, WAITING, **{k: params[k] for k in names})
+
+
+def each_row(conn: Connection, params: dict[str, Any], batch: int = 500) -> Iterator[CsvRow]:
+    """The period's openings through a server-side cursor, ``batch`` rows per fetch (inside a
+    transaction): an export of a year never sits in memory as rows."""
+    with conn.cursor(name="report_rows", row_factory=class_row(CsvRow)) as cur:
+        cur.itersize = batch
+        cur.execute(ROWS, params)
+        yield from cur
