@@ -9,10 +9,12 @@ import { t } from "./i18n.js";
 import { SignIn } from "./views/signin.js";
 import { Inbox } from "./views/inbox.js";
 import { Devices } from "./views/devices.js";
+import { Reports } from "./views/reports.js";
 
 function route() {
   const hash = location.hash.replace(/^#\/?/, "");
   if (hash === "devices") return { view: "devices" };
+  if (hash === "reports") return { view: "reports" };
   const appeal = hash.match(/^appeals\/([0-9a-f-]{36})$/i);
   return { view: "inbox", appealId: appeal ? appeal[1] : null };
 }
@@ -61,13 +63,17 @@ function App() {
       <nav aria-label=${t("main_nav")}>
         <a href="#/" aria-current=${where.view === "inbox" ? "page" : undefined}>${t("inbox")}</a>
         <a href="#/devices" aria-current=${where.view === "devices" ? "page" : undefined}>${t("devices")}</a>
+        ${session.operator.role === "owner" &&
+        html`<a href="#/reports" aria-current=${where.view === "reports" ? "page" : undefined}>${t("reports")}</a>`}
       </nav>
       <span class="who">${session.operator.name}</span>
       <button type="button" class="quiet" onClick=${logOut}>${t("log_out")}</button>
     </header>
     ${where.view === "devices"
       ? html`<${Devices} />`
-      : html`<${Inbox} appealId=${where.appealId} me=${session.operator} />`}
+      : where.view === "reports" && session.operator.role === "owner"
+        ? html`<${Reports} />`
+        : html`<${Inbox} appealId=${where.appealId} me=${session.operator} />`}
   `;
 }
 

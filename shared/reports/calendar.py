@@ -79,7 +79,7 @@ def business_clock(instant: str) -> str:
     ``instant`` is a timestamptz expression; the parameters are ``clock_params``'."""
     local = f"({instant} AT TIME ZONE %(tz)s)"
     day = f"(({local})::date - DATE '2001-01-01')"
-    weekday = f"({day} % 7 + 1)"
+    weekday = f"({day} %% 7 + 1)"
     return (
         f"(({day} / 7) * %(week)s::bigint + (%(before)s::int[])[{weekday}]"
         f" + LEAST(GREATEST(EXTRACT(EPOCH FROM ({local})::time) - (%(opens)s::int[])[{weekday}], 0),"
