@@ -1,4 +1,8 @@
 DROP TABLE IF EXISTS appeal_events;
+DROP TABLE IF EXISTS appeal_openings;
+DROP FUNCTION IF EXISTS appeal_openings_recalendar(uuid);
+DROP FUNCTION IF EXISTS appeal_openings_calendar();
+DROP FUNCTION IF EXISTS report_clock(timestamp, integer[]);
 DROP FUNCTION IF EXISTS appeal_events_rebuild(uuid);
 DROP TRIGGER IF EXISTS appeal_events_on_message ON appeal_messages;
 DROP FUNCTION IF EXISTS appeal_events_on_message();

@@ -44,9 +44,91 @@ CREATE TABLE appeal_events (
     waiting_since timestamptz,
     FOREIGN KEY (tenant_id, appeal_id) REFERENCES appeals (tenant_id, id) ON DELETE CASCADE
 );
--- A period of one tenant (every report query), and an appeal's latest event (the triggers, waiting now).
-CREATE INDEX appeal_events_period_idx ON appeal_events (tenant_id, at);
+-- A period of one tenant (every report query; covering what they read, for index-only scans), and an appeal's latest event (the triggers, waiting now).
+CREATE INDEX appeal_events_period_idx ON appeal_events (tenant_id, at)
+    INCLUDE (kind, channel, operator_id, from_operator_id, replied_to);
 CREATE INDEX appeal_events_appeal_idx ON appeal_events (appeal_id, id);
+
+-- One row per opening (an appeal opened or reopened): when, its first answer (when, by whom), its end
+-- (when, how, the holder then). Kept by the same triggers as the events, from the same facts: the
+-- reports' per-opening figures read these few rows instead of grouping the period's events. The
+-- tenant's calendar gives each row its local opening time and the first response in business time
+-- (appeal_openings_calendar below), so a report converts no time zone and counts no working hours.
+CREATE TABLE appeal_openings (
+    tenant_id uuid NOT NULL,
+    appeal_id uuid NOT NULL,
+    channel text NOT NULL,
+    opened_at timestamptz NOT NULL,
+    reopened boolean NOT NULL,
+    first_answer_at timestamptz,
+    first_answer_by uuid,
+    ended_at timestamptz,
+    outcome text CONSTRAINT appeal_openings_outcome_check CHECK (outcome IN ('closed', 'rejected')),
+    ended_by uuid,
+    opened_local timestamp,  -- opened_at in the tenant's time zone
+    first_response_s integer,  -- first_answer_at - opened_at
+    business_s integer,  -- the same, counting only the tenant's working hours
+    PRIMARY KEY (appeal_id, opened_at),
+    FOREIGN KEY (tenant_id, appeal_id) REFERENCES appeals (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX appeal_openings_period_idx ON appeal_openings (tenant_id, opened_at);
+
+-- The working-hours clock: working seconds from Monday 2001-01-01 00:00 to ``local`` (a time in the
+-- tenant's zone) under ``hours`` (tenants.working_hours). Business time between two moments is the
+-- difference: whole weeks times the week's working seconds, plus the earlier days of the week, plus
+-- the part of the day inside its hours. A message at 19:55 answered at 09:05 the next working day
+-- (hours 09:00-20:00) is 600 s.
+CREATE FUNCTION report_clock(local timestamp, hours integer[]) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    day integer := local::date - DATE '2001-01-01';
+    weekday integer := ((local::date - DATE '2001-01-01') % 7 + 7) % 7;
+    week bigint := 0;
+    before bigint := 0;
+    span integer;
+BEGIN
+    IF local IS NULL THEN
+        RETURN NULL;
+    END IF;
+    FOR d IN 0..6 LOOP
+        span := GREATEST(hours[2 * d + 2] - hours[2 * d + 1], 0);
+        week := week + span;
+        IF d < weekday THEN
+            before := before + span;
+        END IF;
+    END LOOP;
+    RETURN floor(day / 7.0)::bigint * week + before
+        + LEAST(GREATEST(floor(EXTRACT(EPOCH FROM local::time))::integer - hours[2 * weekday + 1], 0),
+                GREATEST(hours[2 * weekday + 2] - hours[2 * weekday + 1], 0));
+END;
+$$;
+
+CREATE FUNCTION appeal_openings_calendar() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    tz text;
+    hours integer[];
+BEGIN
+    SELECT t.time_zone, t.working_hours INTO tz, hours FROM tenants t WHERE t.id = NEW.tenant_id;
+    NEW.opened_local := NEW.opened_at AT TIME ZONE tz;
+    NEW.first_response_s := round(EXTRACT(EPOCH FROM NEW.first_answer_at - NEW.opened_at));
+    NEW.business_s := report_clock(NEW.first_answer_at AT TIME ZONE tz, hours) - report_clock(NEW.opened_local, hours);
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER appeal_openings_calendar
+    BEFORE INSERT OR UPDATE ON appeal_openings
+    FOR EACH ROW EXECUTE FUNCTION appeal_openings_calendar();
+
+-- After a tenant's calendar changes (the admin tool): its openings' local times and business time again.
+CREATE FUNCTION appeal_openings_recalendar(p_tenant uuid) RETURNS bigint
+LANGUAGE sql AS $$
+    WITH changed AS (
+        UPDATE appeal_openings SET opened_local = NULL WHERE tenant_id = p_tenant RETURNING 1
+    )
+    SELECT count(*) FROM changed;
+$$;
 
 -- Appeals: opened (INSERT; also the holder and the end of an appeal inserted already taken or ended,
 -- as imports and generated data do), reopened, closed, rejected, taken, transferred, released.
@@ -63,6 +145,12 @@ BEGIN
         opening := COALESCE(NEW.last_message_at, NEW.created_at);
         INSERT INTO appeal_events (tenant_id, appeal_id, channel, kind, at, opening_at)
         VALUES (NEW.tenant_id, NEW.id, NEW.channel, 'opened', opening, opening);
+        INSERT INTO appeal_openings (tenant_id, appeal_id, channel, opened_at, reopened, ended_at, outcome, ended_by)
+        VALUES (NEW.tenant_id, NEW.id, NEW.channel, opening, false,
+                CASE WHEN NEW.status IN ('closed', 'rejected')
+                     THEN GREATEST(COALESCE(NEW.closed_at, NEW.updated_at), opening) END,
+                CASE WHEN NEW.status IN ('closed', 'rejected') THEN NEW.status END,
+                CASE WHEN NEW.status IN ('closed', 'rejected') THEN NEW.assigned_operator_id END);
         IF NEW.assigned_operator_id IS NOT NULL AND NEW.status = 'in_progress' THEN
             INSERT INTO appeal_events (tenant_id, appeal_id, channel, kind, at, operator_id, opening_at)
             VALUES (NEW.tenant_id, NEW.id, NEW.channel, 'taken', opening, NEW.assigned_operator_id, opening);
@@ -84,12 +172,20 @@ BEGIN
         opening := COALESCE(NEW.last_message_at, NEW.updated_at);
         INSERT INTO appeal_events (tenant_id, appeal_id, channel, kind, at, opening_at)
         VALUES (NEW.tenant_id, NEW.id, NEW.channel, 'reopened', opening, opening);
+        INSERT INTO appeal_openings (tenant_id, appeal_id, channel, opened_at, reopened)
+        VALUES (NEW.tenant_id, NEW.id, NEW.channel, opening, true)
+        ON CONFLICT DO NOTHING;
     ELSIF NEW.status IN ('closed', 'rejected') AND OLD.status IS DISTINCT FROM NEW.status THEN
         INSERT INTO appeal_events (tenant_id, appeal_id, channel, kind, at, operator_id, opening_at,
                                    opening_answered)
         VALUES (NEW.tenant_id, NEW.id, NEW.channel, NEW.status,
                 CASE WHEN NEW.status = 'closed' THEN COALESCE(NEW.closed_at, NEW.updated_at) ELSE NEW.updated_at END,
                 NEW.assigned_operator_id, prev.opening_at, prev.opening_answered);
+        UPDATE appeal_openings
+           SET ended_at = CASE WHEN NEW.status = 'closed' THEN COALESCE(NEW.closed_at, NEW.updated_at)
+                               ELSE NEW.updated_at END,
+               outcome = NEW.status, ended_by = NEW.assigned_operator_id
+         WHERE appeal_id = NEW.id AND opened_at = prev.opening_at AND ended_at IS NULL;
     ELSIF NEW.assigned_operator_id IS DISTINCT FROM OLD.assigned_operator_id THEN
         INSERT INTO appeal_events (tenant_id, appeal_id, channel, kind, at, operator_id, from_operator_id,
                                    opening_at, opening_answered, waiting_since)
@@ -138,6 +234,10 @@ BEGIN
                                    first_answer, opening_answered)
         VALUES (NEW.tenant_id, NEW.appeal_id, prev.channel, 'answered', NEW.created_at, NEW.operator_id,
                 prev.opening_at, prev.waiting_since, NOT prev.opening_answered, true);
+        IF NOT prev.opening_answered THEN
+            UPDATE appeal_openings SET first_answer_at = NEW.created_at, first_answer_by = NEW.operator_id
+             WHERE appeal_id = NEW.appeal_id AND opened_at = prev.opening_at;
+        END IF;
     END IF;
     RETURN NULL;
 END;
@@ -158,6 +258,7 @@ DECLARE
     written bigint;
 BEGIN
     DELETE FROM appeal_events WHERE p_tenant IS NULL OR tenant_id = p_tenant;
+    DELETE FROM appeal_openings WHERE p_tenant IS NULL OR tenant_id = p_tenant;
     WITH m AS (
         SELECT m.tenant_id, m.appeal_id, m.direction, m.operator_id, m.created_at,
                lag(m.direction) OVER w AS prev_direction,
@@ -220,6 +321,16 @@ BEGIN
       FROM ordered
      ORDER BY at, appeal_id, prio;
     GET DIAGNOSTICS written = ROW_COUNT;
+    INSERT INTO appeal_openings (tenant_id, appeal_id, channel, opened_at, reopened, first_answer_at, first_answer_by,
+                                 ended_at, outcome, ended_by)
+    SELECT tenant_id, appeal_id, min(channel), opening_at, false,
+           min(at) FILTER (WHERE first_answer), min(operator_id::text) FILTER (WHERE first_answer)::uuid,
+           min(at) FILTER (WHERE kind IN ('closed', 'rejected')),
+           min(kind) FILTER (WHERE kind IN ('closed', 'rejected')),
+           min(operator_id::text) FILTER (WHERE kind IN ('closed', 'rejected'))::uuid
+      FROM appeal_events
+     WHERE p_tenant IS NULL OR tenant_id = p_tenant
+     GROUP BY tenant_id, appeal_id, opening_at;
     RETURN written;
 END;
 $$;

@@ -1,16 +1,11 @@
 """A tenant's calendar: its time zone and working hours (14 numbers: opening and closing second of
-the day per weekday, Monday first), how the admin tool writes them, and the business clock the
-report queries use.
-
-Business time between two instants is W(b) - W(a), where W(t) counts the working seconds from a
-fixed Monday (2001-01-01, local time) to t: whole weeks times the week's working seconds, plus the
-working seconds of the week's earlier days, plus the part of t's own day inside its hours. The
-queries compute W in SQL from the arrays ``clock_params`` gives, so no row leaves the database."""
+the day per weekday, Monday first), as the admin tool reads and writes them. The database applies
+them (sql/0017_reports.sql: ``report_clock``, ``appeal_openings_calendar``)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -62,26 +57,3 @@ def describe_hours(hours: tuple[int, ...] | list[int]) -> str:
 
 def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-def clock_params(calendar: Calendar) -> dict[str, Any]:
-    """The query parameters of ``business_clock``: the zone, each weekday's opening second and
-    working seconds, the working seconds of the days before it in the week, and the week's."""
-    hours = calendar.working_hours
-    opens = [hours[2 * d] for d in range(7)]
-    lengths = [max(hours[2 * d + 1] - hours[2 * d], 0) for d in range(7)]
-    before = [sum(lengths[:d]) for d in range(7)]
-    return {"tz": calendar.time_zone, "opens": opens, "lengths": lengths, "before": before, "week": sum(lengths)}
-
-
-def business_clock(instant: str) -> str:
-    """SQL for W(instant): working seconds since Monday 2001-01-01 in the tenant's zone (see above).
-    ``instant`` is a timestamptz expression; the parameters are ``clock_params``'."""
-    local = f"({instant} AT TIME ZONE %(tz)s)"
-    day = f"(({local})::date - DATE '2001-01-01')"
-    weekday = f"({day} %% 7 + 1)"
-    return (
-        f"(({day} / 7) * %(week)s::bigint + (%(before)s::int[])[{weekday}]"
-        f" + LEAST(GREATEST(EXTRACT(EPOCH FROM ({local})::time) - (%(opens)s::int[])[{weekday}], 0),"
-        f" (%(lengths)s::int[])[{weekday}]))"
-    )

@@ -16,7 +16,7 @@ from shared.core import db
 from shared.core.errors import Forbidden, InvalidRequest, NotFound, parse_uuid
 from shared.core.settings import get_settings
 from shared.reports import sql
-from shared.reports.calendar import Calendar, clock_params, zone
+from shared.reports.calendar import zone
 from shared.reports.models import (
     CHANNELS,
     FirstResponse,
@@ -86,8 +86,7 @@ def _prepare(session: Session, query: ReportQuery, now: datetime | None) -> _Pre
     if not ctx.operator_found:
         raise NotFound("No such operator.")
 
-    calendar = Calendar(ctx.time_zone, tuple(ctx.working_hours))
-    tz = zone(calendar.time_zone)
+    tz = zone(ctx.time_zone)
     now = now or datetime.now(UTC)
     today = now.astimezone(tz).date()
     last = last or (today if first is None else min(first + timedelta(days=DEFAULT_DAYS - 1), today))
@@ -107,10 +106,9 @@ def _prepare(session: Session, query: ReportQuery, now: datetime | None) -> _Pre
         "channel": query.channel,
         "filter_operator": filter_operator,
         "target_s": target_s,
-        **clock_params(calendar),
     }
     period = Period.model_validate(
-        {"from": first, "to": last, "time_zone": calendar.time_zone, "first_response_target_s": target_s}
+        {"from": first, "to": last, "time_zone": ctx.time_zone, "first_response_target_s": target_s}
     )
     return _Prepared(period, params, now)
 

@@ -1,6 +1,7 @@
-"""The report queries. Everything is read from appeal_events (written by sql/0017_reports.sql's
-triggers) over one index range of the calling tenant, ``appeal_events_period_idx``: the period's
-events, grouped per opening. Every query filters by the caller's tenant_id."""
+"""The report queries, over what sql/0017_reports.sql's triggers write: appeal_openings (one row
+per opening) and appeal_events, each read as one index range of the calling tenant's period (so
+the time grows with the tenant's period, not with other tenants). Every query filters by the
+caller's tenant_id."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from psycopg.rows import class_row
 
 from shared.core.db import Connection
 from shared.core.sql import fetch_all, fetch_one
-from shared.reports.calendar import business_clock
 
 
 class ContextRow(NamedTuple):
@@ -54,36 +54,40 @@ SELECT o.role, t.time_zone, t.working_hours,
  WHERE o.id = %(operator_id)s AND o.tenant_id = %(tenant_id)s
 """
 
-# The period's events of the tenant (one range of appeal_events_period_idx) and its openings: an
-# opening's events all come at or after it, so the openings of the period are the groups whose
-# opening_at is in the period. Per opening: the first answer (who, when), the end (how, when, the
-# holder then), the answers. ``who`` is who the opening is attributed to: the first answerer, else
-# whoever held it at the end. The operator filter keeps that operator's openings.
+# The period's openings (one range of appeal_openings_period_idx), with what happened before the
+# period's end: the first answer (who, when), the end (how, when, the holder then). ``who`` is whom
+# the opening is attributed to: the first answerer, else whoever held it at the end; the operator
+# filter keeps that operator's openings. Local time and business time come stored with the row. And
+# the period's events that operators' work and reply times count (one range of
+# appeal_events_period_idx).
 _OPENINGS = """
-ev AS MATERIALIZED (
-    SELECT e.kind, e.appeal_id, e.at, e.operator_id, e.from_operator_id, e.opening_at, e.replied_to,
-           e.first_answer, e.channel
+period AS MATERIALIZED (
+    SELECT o.appeal_id, o.opened_at AS opening_at, o.opened_local AS opening_local, o.channel,
+           o.first_answer_at < %(to_ts)s AS answered, o.ended_at < %(to_ts)s AS ended, o.first_answer_at,
+           o.first_answer_by, o.first_response_s AS fr_s, o.business_s AS fr_business_s, o.ended_at AS end_at,
+           o.outcome AS end_outcome, o.ended_by AS end_by
+      FROM appeal_openings o
+     WHERE o.tenant_id = %(tenant_id)s AND o.opened_at >= %(from_ts)s AND o.opened_at < %(to_ts)s
+       AND (%(channel)s::text IS NULL OR o.channel = %(channel)s::text)
+), openings AS MATERIALIZED (
+    SELECT appeal_id, opening_at, opening_local, channel,
+           CASE WHEN answered THEN first_answer_at END AS answered_at,
+           CASE WHEN answered THEN first_answer_by END AS answered_by,
+           CASE WHEN answered THEN fr_s END AS first_response_s,
+           CASE WHEN answered THEN fr_business_s END AS business_s,
+           CASE WHEN ended THEN end_at END AS ended_at,
+           CASE WHEN ended THEN end_outcome END AS outcome,
+           COALESCE(CASE WHEN answered THEN first_answer_by END, CASE WHEN ended THEN end_by END) AS who
+      FROM period
+     WHERE %(filter_operator)s::uuid IS NULL
+        OR COALESCE(CASE WHEN answered THEN first_answer_by END, CASE WHEN ended THEN end_by END)
+           = %(filter_operator)s
+), ev AS MATERIALIZED (
+    SELECT e.kind, e.at, e.operator_id, e.from_operator_id, e.replied_to
       FROM appeal_events e
      WHERE e.tenant_id = %(tenant_id)s AND e.at >= %(from_ts)s AND e.at < %(to_ts)s
+       AND e.kind IN ('taken', 'transferred', 'answered', 'closed', 'rejected')
        AND (%(channel)s::text IS NULL OR e.channel = %(channel)s::text)
-), grouped AS (
-    SELECT appeal_id, opening_at, min(channel) AS channel,
-           min(at) FILTER (WHERE kind = 'answered' AND first_answer) AS answered_at,
-           (array_agg(operator_id) FILTER (WHERE kind = 'answered' AND first_answer))[1] AS answered_by,
-           min(at) FILTER (WHERE kind IN ('closed', 'rejected')) AS ended_at,
-           (array_agg(kind ORDER BY at) FILTER (WHERE kind IN ('closed', 'rejected')))[1] AS outcome,
-           (array_agg(operator_id ORDER BY at) FILTER (WHERE kind IN ('closed', 'rejected')))[1] AS ended_by,
-           count(*) FILTER (WHERE kind = 'answered') AS answers
-      FROM ev
-     WHERE opening_at >= %(from_ts)s
-     GROUP BY appeal_id, opening_at
-    HAVING bool_or(kind IN ('opened', 'reopened'))
-), openings AS (
-    SELECT g.*, COALESCE(g.answered_by, g.ended_by) AS who,
-           round(EXTRACT(EPOCH FROM g.answered_at - g.opening_at))::bigint AS first_response_s,
-           round({clock_answered} - {clock_opened})::bigint AS business_s
-      FROM grouped g
-     WHERE %(filter_operator)s::uuid IS NULL OR COALESCE(g.answered_by, g.ended_by) = %(filter_operator)s
 )
 """
 
@@ -112,11 +116,11 @@ SUMMARY = (
 ), days AS (
     SELECT d::date AS date, count(o.appeal_id) AS count
       FROM generate_series(%(from_date)s::date, %(to_date)s::date, interval '1 day') d
-      LEFT JOIN openings o ON (o.opening_at AT TIME ZONE %(tz)s)::date = d::date
+      LEFT JOIN openings o ON o.opening_local::date = d::date
      GROUP BY d
 ), cells AS (
     SELECT EXTRACT(ISODOW FROM local)::int - 1 AS weekday, EXTRACT(HOUR FROM local)::int AS hour, count(*) AS count
-      FROM (SELECT opening_at AT TIME ZONE %(tz)s AS local FROM openings) l
+      FROM (SELECT opening_local AS local FROM openings) l
      GROUP BY 1, 2
 ), acts AS (
     SELECT operator_id AS op, kind FROM ev WHERE operator_id IS NOT NULL
@@ -185,7 +189,10 @@ SELECT o.appeal_id, o.opening_at AS opened_at, o.channel, c.name AS client, op.n
        (SELECT count(*) FROM appeal_messages m
          WHERE m.appeal_id = o.appeal_id AND m.tenant_id = %(tenant_id)s AND m.direction = 'in'
            AND m.created_at >= o.opening_at AND m.created_at < COALESCE(o.ended_at, %(to_ts)s)) AS messages_in,
-       o.answers AS messages_out, o.ended_at, COALESCE(o.outcome, 'open') AS outcome
+       (SELECT count(*) FROM appeal_events e
+         WHERE e.appeal_id = o.appeal_id AND e.tenant_id = %(tenant_id)s AND e.opening_at = o.opening_at
+           AND e.kind = 'answered' AND e.at < %(to_ts)s) AS messages_out,
+       o.ended_at, COALESCE(o.outcome, 'open') AS outcome
   FROM openings o
   JOIN appeals a ON a.id = o.appeal_id AND a.tenant_id = %(tenant_id)s
   JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id
@@ -193,13 +200,6 @@ SELECT o.appeal_id, o.opening_at AS opened_at, o.channel, c.name AS client, op.n
  ORDER BY o.opening_at, o.appeal_id
 """
 )
-
-_CLOCKS = {
-    "clock_answered": business_clock("g.answered_at"),
-    "clock_opened": business_clock("g.opening_at"),
-}
-SUMMARY = SUMMARY.format(**_CLOCKS)
-ROWS = ROWS.format(**_CLOCKS)
 
 
 class CsvRow(NamedTuple):

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.auth.sessions import Session
 from shared.reports import service
 from shared.reports.models import ReportSummary
-from tests.helpers import Factory, Operator, Tenant
+from tests.helpers import Factory
+from tests.reports_history import History, every_channel_allowed, session_of
 
 pytestmark = pytest.mark.integration
 
@@ -36,118 +36,8 @@ def msk(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def any_channel(factory: Factory) -> Iterator[None]:
-    """Appeals of every channel can be stored: on a branch whose schema allows only telegram, the
-    channel check is widened for the test and put back as it was afterwards."""
-    row = factory.one(
-        "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint "
-        "WHERE conrelid = 'appeals'::regclass AND conname = 'appeals_channel_check'"
-    )
-    narrow = "'vk'" not in row["def"]
-    if narrow:
-        factory.execute("ALTER TABLE appeals DROP CONSTRAINT appeals_channel_check")
-        factory.execute(
-            "ALTER TABLE appeals ADD CONSTRAINT appeals_channel_check CHECK (channel IN ('telegram', 'vk', 'max'))"
-        )
-    yield
-    if narrow:
-        factory.execute("DELETE FROM appeals WHERE channel <> 'telegram'")
-        factory.execute("ALTER TABLE appeals DROP CONSTRAINT appeals_channel_check")
-        factory.execute(f"ALTER TABLE appeals ADD CONSTRAINT appeals_channel_check {row['def']}")
-
-
-class History:
-    """Writes what the webhook and the operator endpoints write, at given times."""
-
-    def __init__(self, factory: Factory, tenant: Tenant) -> None:
-        self.f = factory
-        self.tenant = tenant
-
-    def opens(self, at: datetime, *, name: str, channel: str = "telegram") -> uuid.UUID:
-        client = self.f.client(self.tenant, name=name)
-        row = self.f.one(
-            "INSERT INTO appeals (tenant_id, client_id, channel, preview, in_seq, last_message_at, created_at,"
-            " updated_at) VALUES (%s, %s, %s, 'hello', 1, %s, %s, %s) RETURNING id",
-            self.tenant.id,
-            client,
-            channel,
-            at,
-            at,
-            at,
-        )
-        appeal = uuid.UUID(str(row["id"]))
-        self._message(appeal, "in", at)
-        return appeal
-
-    def writes(self, appeal: uuid.UUID, at: datetime) -> None:
-        """The client writes again: into the open appeal, or reopening a closed one (the webhook's
-        reopen: back to its holder, or new)."""
-        self.f.execute(
-            "UPDATE appeals SET status = CASE WHEN assigned_operator_id IS NULL THEN 'new' ELSE 'in_progress' END,"
-            " closed_at = NULL, last_message_at = %s, updated_at = %s WHERE id = %s AND status = 'closed'",
-            at,
-            at,
-            appeal,
-        )
-        self._message(appeal, "in", at)
-
-    def _message(self, appeal: uuid.UUID, direction: str, at: datetime, op: Operator | None = None) -> None:
-        status = {"in": "received", "out": "sent", "note": "internal"}[direction]
-        kind = "promo" if direction == "promo" else "text"
-        self.f.execute(
-            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, kind, text, operator_id, delivery_status,"
-            " created_at, updated_at) VALUES (%s, %s, %s, %s, 'text', %s, %s, %s, %s)",
-            self.tenant.id,
-            appeal,
-            direction,
-            kind,
-            op.id if op else None,
-            status,
-            at,
-            at,
-        )
-
-    def answers(self, appeal: uuid.UUID, op: Operator, at: datetime, *, promo: bool = False) -> None:
-        self.f.execute(
-            "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, kind, text, operator_id, delivery_status,"
-            " created_at, updated_at) VALUES (%s, %s, 'out', %s, 'answer', %s, 'sent', %s, %s)",
-            self.tenant.id,
-            appeal,
-            "promo" if promo else "text",
-            op.id,
-            at,
-            at,
-        )
-
-    def notes(self, appeal: uuid.UUID, op: Operator, at: datetime) -> None:
-        self._message(appeal, "note", at, op)
-
-    def takes(self, appeal: uuid.UUID, op: Operator, at: datetime) -> None:
-        self.f.execute(
-            "UPDATE appeals SET assigned_operator_id = %s, status = 'in_progress', updated_at = %s WHERE id = %s",
-            op.id,
-            at,
-            appeal,
-        )
-
-    transfers = takes  # the transfer's UPDATE is the take's: another holder, in_progress
-
-    def closes(self, appeal: uuid.UUID, at: datetime) -> None:
-        self.f.execute(
-            "UPDATE appeals SET status = 'closed', closed_at = %s, updated_at = %s WHERE id = %s", at, at, appeal
-        )
-
-    def rejects(self, appeal: uuid.UUID, op: Operator, at: datetime) -> None:
-        self.f.execute(
-            "UPDATE appeals SET status = 'rejected', assigned_operator_id = %s, updated_at = %s WHERE id = %s",
-            op.id,
-            at,
-            appeal,
-        )
-
-
-def session_of(op: Operator) -> Session:
-    now = datetime.now(UTC)
-    return Session(uuid.uuid4(), op.id, op.tenant_id, "desktop", op.name, op.login, now, now, now + timedelta(days=1))
+    with every_channel_allowed(factory):
+        yield
 
 
 class Shop:
