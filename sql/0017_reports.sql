@@ -44,9 +44,11 @@ CREATE TABLE appeal_events (
     waiting_since timestamptz,
     FOREIGN KEY (tenant_id, appeal_id) REFERENCES appeals (tenant_id, id) ON DELETE CASCADE
 );
--- A period of one tenant (every report query; covering what they read, for index-only scans), and an appeal's latest event (the triggers, waiting now).
+-- The work of a period of one tenant (the summary's operators and reply times; covering what they read,
+-- for index-only scans), and an appeal's latest event (the triggers, waiting now).
 CREATE INDEX appeal_events_period_idx ON appeal_events (tenant_id, at)
-    INCLUDE (kind, channel, operator_id, from_operator_id, replied_to);
+    INCLUDE (kind, channel, operator_id, from_operator_id, replied_to)
+    WHERE kind IN ('taken', 'transferred', 'answered', 'closed', 'rejected');
 CREATE INDEX appeal_events_appeal_idx ON appeal_events (appeal_id, id);
 
 -- One row per opening (an appeal opened or reopened): when, its first answer (when, by whom), its end
