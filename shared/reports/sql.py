@@ -168,18 +168,22 @@ SELECT json_build_object(
 )
 
 # Open appeals whose latest event leaves the client waiting (their latest message, notes left out,
-# is the client's): the tenant's open appeals, each with one probe of its latest event.
-_WAITING = """
-SELECT a.id, c.name AS client_name, a.channel, w.waiting_since
-  FROM appeals a
-  JOIN clients c ON c.id = a.client_id AND c.tenant_id = a.tenant_id
- CROSS JOIN LATERAL (SELECT e.waiting_since FROM appeal_events e
-                      WHERE e.appeal_id = a.id ORDER BY e.id DESC LIMIT 1) w
- WHERE a.tenant_id = %(tenant_id)s AND a.status IN ('new', 'in_progress') AND w.waiting_since IS NOT NULL
-   AND (%(channel)s::text IS NULL OR a.channel = %(channel)s::text)
-   AND (%(filter_operator)s::uuid IS NULL OR a.assigned_operator_id = %(filter_operator)s)
+# is the client's): the tenant's open appeals, each with one probe of its latest event; the 20
+# waiting longest, with how many wait in all, then their clients' names.
+WAITING = """
+SELECT w.id, c.name AS client_name, w.channel, w.waiting_since, w.total
+  FROM (SELECT a.id, a.client_id, a.channel, e.waiting_since, count(*) OVER () AS total
+          FROM appeals a
+         CROSS JOIN LATERAL (SELECT l.waiting_since FROM appeal_events l
+                              WHERE l.appeal_id = a.id ORDER BY l.id DESC LIMIT 1) e
+         WHERE a.tenant_id = %(tenant_id)s AND a.status IN ('new', 'in_progress') AND e.waiting_since IS NOT NULL
+           AND (%(channel)s::text IS NULL OR a.channel = %(channel)s::text)
+           AND (%(filter_operator)s::uuid IS NULL OR a.assigned_operator_id = %(filter_operator)s)
+         ORDER BY e.waiting_since, a.id
+         LIMIT 20) w
+  JOIN clients c ON c.id = w.client_id AND c.tenant_id = %(tenant_id)s
+ ORDER BY w.waiting_since, w.id
 """
-WAITING = "SELECT *, count(*) OVER () AS total FROM (" + _WAITING + ") w ORDER BY waiting_since, id LIMIT 20"
 
 # One row per opening of the period, oldest first (the CSV export).
 ROWS = (
