@@ -67,6 +67,7 @@ browser-deps:  ## Chromium for the browser tests: installed with apt-get when mi
 
 screenshots: install browser-deps  ## PNGs of the console's main screens into docs/screenshots/ (demo data)
 	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m devtools.screenshots
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m devtools.report_screenshot
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -92,6 +93,7 @@ admin: install  ## the admin tool: make admin ARGS="disable-operator anna@demo.t
 bench: install  ## prints its table (no access log, no metrics); writes bench/results/latest.json
 	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench $(if $(QUICK),--quick,)
 	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench.lifecycle $(if $(QUICK),--quick,)
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench.reports $(if $(QUICK),--quick,)
 
 bench-readme: install  ## rewrite the README's benchmark section from bench/results/latest.json
 	$(PY) -m bench.readme

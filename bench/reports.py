@@ -63,7 +63,9 @@ def add_tenants(conn: psycopg.Connection[Any], first: int, count: int, appeals_e
                              closed_at, last_message_at)
         SELECT c.tenant_id, c.id, 'closed', holder.id,
                'bulk', at, at + interval '1 hour', at + interval '1 hour', at + interval '20 minutes'
-          FROM c JOIN holder ON holder.tenant_id = c.tenant_id CROSS JOIN LATERAL (SELECT now() - random() * interval '365 days' AS at) r
+          FROM c
+          JOIN holder ON holder.tenant_id = c.tenant_id
+         CROSS JOIN LATERAL (SELECT now() - random() * interval '365 days' AS at) r
         """,
         {"first": first, "n": count, "per": appeals_each},
     )
@@ -236,7 +238,9 @@ def run(server: str, quick: bool) -> dict[str, Any]:
     data = populate(url, appeals, 99, 100)
     built = time.monotonic() - started
     out: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "quick": quick, "sizes": []}
-    out["sizes"].append({**counts(url, data["tenant_id"]), "setup_s": round(built, 1), **vars(measure(url, data, runs))})
+    out["sizes"].append(
+        {**counts(url, data["tenant_id"]), "setup_s": round(built, 1), **vars(measure(url, data, runs))}
+    )
     if not quick:
         grow(url, 100, 900, 100)
         size = {**counts(url, data["tenant_id"]), **vars(measure(url, data, runs))}

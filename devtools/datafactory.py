@@ -72,16 +72,18 @@ def operator(
     password: str | None = None,
     password_hash: str | None = None,
     is_active: bool = True,
+    role: str = "operator",
 ) -> UUID:
-    """An operator who signs in with ``password`` (or whose hash is given as it is)."""
+    """An operator who signs in with ``password`` (or whose hash is given as it is); ``role``
+    operator or owner."""
     if password_hash is None:
         assert password is not None, "an operator needs a password or a password hash"
         password_hash = passwords.hash_password(password)
     return _id(
         conn,
-        "INSERT INTO operators (tenant_id, login, name, password_hash, is_active) "
-        "VALUES (%(tenant)s, %(login)s, %(name)s, %(hash)s, %(active)s) RETURNING id",
-        {"tenant": tenant_id, "login": login, "name": name, "hash": password_hash, "active": is_active},
+        "INSERT INTO operators (tenant_id, login, name, password_hash, is_active, role) "
+        "VALUES (%(tenant)s, %(login)s, %(name)s, %(hash)s, %(active)s, %(role)s) RETURNING id",
+        {"tenant": tenant_id, "login": login, "name": name, "hash": password_hash, "active": is_active, "role": role},
     )
 
 

@@ -32,6 +32,7 @@ from shared.core.db import Connection
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"SAMPLE-[A-Z]+(?:-[A-Z]+)*")
 DEMO_LOGIN = "boris@demo.test"  # not anna: the README's walk-throughs sign her in and out
+OWNER_LOGIN = "olga@other.test"  # the reports' samples: an owner, and not anna either
 
 
 def functions() -> list[str]:
@@ -52,11 +53,20 @@ def database_url() -> str:
 
 def _demo_session(conn: Connection, filled: dict[str, str]) -> None:
     """A fresh desktop session of the demo operator (it replaces their previous desktop one)."""
-    operator = conn.execute(
-        "SELECT id, tenant_id FROM operators WHERE login = %s AND is_active", (DEMO_LOGIN,)
-    ).fetchone()
+    token, session_id = _desktop_session(conn, DEMO_LOGIN)
+    filled["SAMPLE-SESSION-TOKEN"], filled["SAMPLE-SESSION-ID"] = token, session_id
+
+
+def _owner_session(conn: Connection, filled: dict[str, str]) -> None:
+    """A fresh desktop session of an owner of the demo data (the reports are for owners)."""
+    filled["SAMPLE-OWNER-TOKEN"] = _desktop_session(conn, OWNER_LOGIN)[0]
+
+
+def _desktop_session(conn: Connection, login: str) -> tuple[str, str]:
+    """A new desktop session of ``login`` (replacing their previous desktop one): token and id."""
+    operator = conn.execute("SELECT id, tenant_id FROM operators WHERE login = %s AND is_active", (login,)).fetchone()
     if operator is None:
-        raise SystemExit(f"{DEMO_LOGIN} is missing or disabled: `make seed` loads the demo data again")
+        raise SystemExit(f"{login} is missing or disabled: `make seed` loads the demo data again")
     token = new_token()
     with conn.transaction():
         session_repo.remove_for_device_type(conn, operator["id"], operator["tenant_id"], "desktop")
@@ -70,7 +80,7 @@ def _demo_session(conn: Connection, filled: dict[str, str]) -> None:
             device_info={"device_model": "make invoke"},
             absolute=settings.get_settings().absolute_lifetime("desktop"),
         )
-    filled["SAMPLE-SESSION-TOKEN"], filled["SAMPLE-SESSION-ID"] = token, str(row.id)
+    return token, str(row.id)
 
 
 def _demo_appeal(conn: Connection, filled: dict[str, str]) -> None:
@@ -118,6 +128,7 @@ def _demo_quick_reply(conn: Connection, filled: dict[str, str]) -> None:
 PLACEHOLDERS: dict[str, Callable[[Connection, dict[str, str]], None]] = {
     "SAMPLE-SESSION-TOKEN": _demo_session,
     "SAMPLE-SESSION-ID": _demo_session,
+    "SAMPLE-OWNER-TOKEN": _owner_session,
     "SAMPLE-APPEAL-ID": _demo_appeal,
     "SAMPLE-PROMO-ID": _demo_promo,
     "SAMPLE-OPERATOR-ID": _demo_colleague,

@@ -22,6 +22,7 @@ class DemoOperator:
     login: str
     password: str
     name: str
+    role: str = "operator"  # owners also see the reports
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ DEMO_TENANTS = (
         "Demo Battery Shop",
         "demo-telegram-secret",
         (
-            DemoOperator("anna@demo.test", "demo-pass-anna", "Anna Petrova"),
+            DemoOperator("anna@demo.test", "demo-pass-anna", "Anna Petrova", "owner"),
             DemoOperator("boris@demo.test", "demo-pass-boris", "Boris Ivanov"),
         ),
         promos=(
@@ -161,7 +162,7 @@ DEMO_TENANTS = (
         "other",
         "Other Battery Shop",
         "other-telegram-secret",
-        (DemoOperator("olga@other.test", "demo-pass-olga", "Olga Smirnova"),),
+        (DemoOperator("olga@other.test", "demo-pass-olga", "Olga Smirnova", "owner"),),
         promos=(("Spring sale", "Весенняя распродажа: -10% на все аккумуляторы Bosch."),),
         appeals=(
             DemoAppeal((800000001, "Pavel", None), "new", 5, (("in", "Есть аккумулятор на Toyota Camry?"),)),
@@ -221,7 +222,9 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
         )
         tenant_ids[tenant.slug] = tenant_id
         operator_ids = {
-            op.login: datafactory.operator(conn, tenant_id, login=op.login, name=op.name, password=op.password)
+            op.login: datafactory.operator(
+                conn, tenant_id, login=op.login, name=op.name, password=op.password, role=op.role
+            )
             for op in tenant.operators
         }
         for title, text in tenant.promos:
@@ -234,6 +237,8 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
                 datafactory.read_mark(conn, tenant_id, appeal_id, operator_ids[login], seq)
         if tenant.slug == "demo":
             seed_media.load(conn, tenant_id)  # a photo, a voice message and a contact
+        # the report events from the messages and states just written, as the migration backfills them
+        conn.execute("SELECT appeal_events_rebuild(%s)", (tenant_id,))
     return tenant_ids
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from shared.auth.sessions import Session
+from shared.core.settings import OperatorRole
 from tests.helpers import Factory, Operator, Tenant
 
 
@@ -36,9 +37,12 @@ def every_channel_allowed(factory: Factory) -> Iterator[None]:
             factory.execute(f"ALTER TABLE appeals ADD CONSTRAINT appeals_channel_check {row['def']}")
 
 
-def session_of(op: Operator) -> Session:
+def session_of(op: Operator, role: OperatorRole = "owner") -> Session:
+    """The session the service sees for ``op`` (an owner's, unless said otherwise)."""
     now = datetime.now(UTC)
-    return Session(uuid.uuid4(), op.id, op.tenant_id, "desktop", op.name, op.login, now, now, now + timedelta(days=1))
+    return Session(
+        uuid.uuid4(), op.id, op.tenant_id, "desktop", op.name, op.login, now, now, now + timedelta(days=1), role
+    )
 
 
 class History:

@@ -34,6 +34,7 @@ FLOORS = {
     "channels": 3,
     "media": 3,
     "team": 3,
+    "reports": 3,
     "cleanup": 4,
 }
 

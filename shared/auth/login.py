@@ -51,7 +51,9 @@ def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> Log
         session_token=token,
         device_type=device_type,
         expires_at=min(row.expires_at, row.last_active_at + idle),
-        operator=OperatorOut(id=operator.id, tenant_id=operator.tenant_id, name=operator.name, login=operator.login),
+        operator=OperatorOut(
+            id=operator.id, tenant_id=operator.tenant_id, name=operator.name, login=operator.login, role=operator.role
+        ),
     )
 
 

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from shared.core.models import Model, NonBlank, Request, Success
+from shared.core.settings import OperatorRole
 
 DEVICE_INFO_MAX_BYTES = 4096
 
@@ -51,6 +52,7 @@ class OperatorOut(Model):
     tenant_id: UUID
     name: str
     login: str
+    role: OperatorRole = Field(description="`owner` (sees the reports) or `operator`")
 
 
 class LoginResponse(Success):
@@ -70,3 +72,4 @@ class SessionOut(Model):
 
 class SessionStatusResponse(Success):
     session: SessionOut
+    operator: OperatorOut

@@ -6,6 +6,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from shared.core.db import Connection
+from shared.core.settings import OperatorRole
 from shared.core.sql import execute, fetch_one
 
 
@@ -18,6 +19,7 @@ class OperatorRow(NamedTuple):
     name: str
     password_hash: str
     is_active: bool
+    role: OperatorRole
 
 
 class OperatorRef(NamedTuple):
@@ -26,7 +28,7 @@ class OperatorRef(NamedTuple):
 
 
 FIND_BY_LOGIN = """
-SELECT o.id, o.tenant_id, o.login, o.name, o.password_hash, o.is_active
+SELECT o.id, o.tenant_id, o.login, o.name, o.password_hash, o.is_active, o.role
   FROM operators o
  WHERE lower(o.login) = lower(%(login)s)
 """
@@ -37,7 +39,7 @@ UPDATE operators SET password_hash = %(password_hash)s WHERE id = %(operator_id)
 
 
 FIND_BY_ID = """
-SELECT o.id, o.tenant_id, o.login, o.name, o.password_hash, o.is_active
+SELECT o.id, o.tenant_id, o.login, o.name, o.password_hash, o.is_active, o.role
   FROM operators o
  WHERE o.id = %(operator_id)s AND o.tenant_id = %(tenant_id)s
 """

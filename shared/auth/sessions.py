@@ -20,7 +20,7 @@ from shared.auth import sessions_sql as repo
 from shared.core import db
 from shared.core.errors import AccountDisabled, MissingToken, SessionError, SessionReason
 from shared.core.observability import mask
-from shared.core.settings import DeviceType, get_settings
+from shared.core.settings import DeviceType, OperatorRole, get_settings
 
 _REASON_TO_ERROR: dict[str, SessionReason] = {
     "replaced": "replaced",
@@ -43,6 +43,7 @@ class Session(NamedTuple):
     created_at: datetime
     last_active_at: datetime
     expires_at: datetime  # the earlier of the idle and the absolute limit
+    role: OperatorRole = "operator"  # owners also see the reports
 
 
 def new_token() -> str:
@@ -117,6 +118,7 @@ def validate(token: str) -> Session:
         created_at=row.created_at,
         last_active_at=last_active_at,
         expires_at=min(row.expires_at, last_active_at + idle),
+        role=row.role,
     )
 
 

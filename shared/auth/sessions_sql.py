@@ -9,7 +9,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.core.db import Connection
-from shared.core.settings import DeviceType
+from shared.core.settings import DeviceType, OperatorRole
 from shared.core.sql import execute, fetch_all, fetch_one
 
 
@@ -26,6 +26,7 @@ class LiveSessionRow(NamedTuple):
     is_active: bool
     operator_name: str
     login: str
+    role: OperatorRole
     now: datetime
 
 
@@ -72,7 +73,7 @@ class IdRow(NamedTuple):
 # costs about one primary-key lookup; only a token that is not live asks END_REASON why.
 VALIDATE = """
 SELECT d.id, d.operator_id, d.tenant_id, d.device_type, d.created_at, d.last_active_at, d.expires_at,
-       o.is_active, o.name AS operator_name, o.login, now() AS now
+       o.is_active, o.name AS operator_name, o.login, o.role, now() AS now
   FROM operator_devices d
   JOIN operators o ON o.id = d.operator_id AND o.tenant_id = d.tenant_id
  WHERE d.token_hash = %(token_hash)s

@@ -70,6 +70,12 @@ class AccountDisabled(ApiError):
     code, status, message = "account_disabled", 403, "This account is disabled."
 
 
+class Forbidden(ApiError):
+    """The caller's role does not allow it (an owner-only route)."""
+
+    code, status, message = "forbidden", 403, "This is for the shop's owners."
+
+
 class NotFound(ApiError):
     code, status, message = "not_found", 404, "Not found."
 

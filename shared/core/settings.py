@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 DeviceType = Literal["mobile", "desktop"]
+OperatorRole = Literal["operator", "owner"]  # owners also see the reports
 
 DAY = 86_400
 HOUR = 3_600
@@ -54,6 +55,9 @@ class Settings:
     telegram_timeout_s: float = 5.0  # read/write timeout of a Bot API call
     telegram_max_wait_s: float = 3.0  # a 429 whose retry_after is at most this is waited out and sent once more
     reopen_window_hours: int = 72  # a client writing this soon after a close reopens it
+
+    # --- reports ---
+    first_response_target_s: int = 600  # the reports' "answered within" target for a first response
 
     # --- login throttling, session cleanup ---
     login_max_failures_per_account: int = 5
@@ -128,6 +132,7 @@ AT_LEAST: dict[str, float] = {
     "max_body_bytes": 1024,
     "telegram_max_wait_s": 0,
     "reopen_window_hours": 0,
+    "first_response_target_s": 1,
     "login_max_failures_per_account": 1,
     "login_max_failures_per_ip": 1,
     "login_window_seconds": 1,

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_HOURS = (32400, 72000) * 6 + (0, 0)  # Mon-Sat 09:00-20:00
-_SPAN = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?=(?:(\d\d):(\d\d)-(\d\d):(\d\d)|off)$")
+_SPAN = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?=(?:(\d\d):(\d\d)-(\d\d):(\d\d)|off)$"
+)
 
 
 class Calendar(NamedTuple):

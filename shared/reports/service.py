@@ -1,7 +1,8 @@
 """The owner's reports: who may see them, the period asked for, the summary and the CSV export.
 
-Round trips: the caller's role with the tenant's calendar, then the figures (one statement over the
-period's events) and the waiting list (the tenant's open appeals)."""
+The caller's role comes with the session. Round trips: the tenant's time zone (and the operator
+filter's check), the figures (one statement over the period's openings and events), the waiting list
+(the tenant's open appeals)."""
 
 from __future__ import annotations
 
@@ -74,16 +75,16 @@ def _date(raw: str, name: str) -> date:
 def _prepare(session: Session, query: ReportQuery, now: datetime | None) -> _Prepared:
     """The caller must be an owner; the period is read in the tenant's zone and checked; the
     operator filter must name an operator of the caller's tenant (else 404)."""
+    if session.role != "owner":
+        raise Forbidden("Reports are for the shop's owners.")
     if query.channel is not None and query.channel not in CHANNELS:
         raise InvalidRequest("Invalid field: channel (telegram, vk or max).")
     filter_operator = parse_uuid(query.operator_id, "operator id") if query.operator_id is not None else None
     first = _date(query.from_, "from") if query.from_ is not None else None
     last = _date(query.to, "to") if query.to is not None else None
 
-    ctx = db.run(lambda conn: sql.context(conn, session.tenant_id, session.operator_id, filter_operator))
-    if ctx is None or ctx.role != "owner":
-        raise Forbidden("Reports are for the shop's owners.")
-    if not ctx.operator_found:
+    ctx = db.run(lambda conn: sql.context(conn, session.tenant_id, filter_operator))
+    if ctx is None or not ctx.operator_found:
         raise NotFound("No such operator.")
 
     tz = zone(ctx.time_zone)
@@ -194,4 +195,3 @@ def _cell(text: str | None) -> str:
     if not text:
         return ""
     return "'" + text if text[0] in "=+-@\t\r" else text
-

@@ -17,9 +17,7 @@ from shared.core.sql import fetch_all, fetch_one
 
 
 class ContextRow(NamedTuple):
-    role: str
     time_zone: str
-    working_hours: list[int]
     operator_found: bool
 
 
@@ -41,17 +39,14 @@ class WaitingRow(NamedTuple):
     total: int  # how many wait, all of them
 
 
-
-
-# The caller's role, the tenant's calendar, and whether the operator filter names one of its operators.
+# The tenant's time zone, and whether the operator filter names one of its operators.
 CONTEXT = """
-SELECT o.role, t.time_zone, t.working_hours,
+SELECT t.time_zone,
        %(filter_operator)s::uuid IS NULL
-       OR EXISTS (SELECT 1 FROM operators f WHERE f.id = %(filter_operator)s AND f.tenant_id = o.tenant_id)
+       OR EXISTS (SELECT 1 FROM operators f WHERE f.id = %(filter_operator)s AND f.tenant_id = t.id)
            AS operator_found
-  FROM operators o
-  JOIN tenants t ON t.id = o.tenant_id
- WHERE o.id = %(operator_id)s AND o.tenant_id = %(tenant_id)s
+  FROM tenants t
+ WHERE t.id = %(tenant_id)s
 """
 
 # The period's openings (one range of appeal_openings_period_idx), with what happened before the
@@ -85,11 +80,8 @@ period AS MATERIALIZED (
 )
 """
 
-SUMMARY = (
-    "WITH "
-    + _OPENINGS
-    + """
-, fr AS (
+SUMMARY = """
+WITH {openings}, fr AS (
     SELECT count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered,
            count(*) FILTER (WHERE answered_at IS NULL AND ended_at IS NULL) AS unanswered,
            count(*) FILTER (WHERE answered_at IS NULL AND ended_at IS NOT NULL) AS lost,
@@ -165,7 +157,6 @@ SELECT json_build_object(
            AND (%(filter_operator)s::uuid IS NULL OR o.id = %(filter_operator)s)) AS operators
   FROM fr, reply
 """
-)
 
 # Open appeals whose latest event leaves the client waiting (their latest message, notes left out,
 # is the client's): the tenant's open appeals, each with one probe of its latest event; the 20
@@ -186,10 +177,8 @@ SELECT w.id, c.name AS client_name, w.channel, w.waiting_since, w.total
 """
 
 # One row per opening of the period, oldest first (the CSV export).
-ROWS = (
-    "WITH "
-    + _OPENINGS
-    + """
+ROWS = """
+WITH {openings}
 SELECT o.appeal_id, o.opening_at AS opened_at, o.channel, c.name AS client, op.name AS operator,
        o.first_response_s, o.business_s AS first_response_business_s,
        (SELECT count(*) FROM appeal_messages m
@@ -205,7 +194,9 @@ SELECT o.appeal_id, o.opening_at AS opened_at, o.channel, c.name AS client, op.n
   LEFT JOIN operators op ON op.id = o.who AND op.tenant_id = %(tenant_id)s
  ORDER BY o.opening_at, o.appeal_id
 """
-)
+
+SUMMARY = SUMMARY.format(openings=_OPENINGS.strip())
+ROWS = ROWS.format(openings=_OPENINGS.strip())
 
 
 class CsvRow(NamedTuple):
@@ -222,12 +213,8 @@ class CsvRow(NamedTuple):
     outcome: str
 
 
-def context(
-    conn: Connection, tenant_id: UUID, operator_id: UUID, filter_operator: UUID | None
-) -> ContextRow | None:
-    return fetch_one(
-        conn, ContextRow, CONTEXT, tenant_id=tenant_id, operator_id=operator_id, filter_operator=filter_operator
-    )
+def context(conn: Connection, tenant_id: UUID, filter_operator: UUID | None) -> ContextRow | None:
+    return fetch_one(conn, ContextRow, CONTEXT, tenant_id=tenant_id, filter_operator=filter_operator)
 
 
 def summary(conn: Connection, params: dict[str, Any]) -> SummaryRow:

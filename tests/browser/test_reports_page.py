@@ -52,7 +52,7 @@ def test_an_owner_reads_the_figures_and_opens_a_waiting_client(pages: Pages, fac
         page.get_by_role("button", name="Download CSV").click()
     path = download.value.path()
     assert path is not None
-    lines = open(path, encoding="utf-8").read().splitlines()  # noqa: PTH123, SIM115
+    lines = open(path, encoding="utf-8").read().splitlines()  # noqa: SIM115
     assert lines[0].startswith("appeal_id,opened_at,channel,client") and len(lines) == 3
 
     page.get_by_role("list", name="Clients waiting now").get_by_role("link", name="Olga Waiting").click()

@@ -11,7 +11,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -189,7 +189,9 @@ def test_csv_has_one_row_per_opening_matching_the_summary(shop: Shop) -> None:
     text = service.export_csv(session_of(shop.anna), PERIOD, now=NOW)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == list(service.CSV_COLUMNS)
-    assert [(r["client"], r["channel"], r["first_response_s"], r["first_response_business_s"], r["outcome"]) for r in rows] == [
+    assert [
+        (r["client"], r["channel"], r["first_response_s"], r["first_response_business_s"], r["outcome"]) for r in rows
+    ] == [
         ("Ivan", "telegram", "600", "600", "closed"),
         ("Nina", "telegram", "", "", "closed"),
         ("Ivan", "telegram", "47400", "600", "closed"),
