@@ -34,6 +34,7 @@ def test_mobile_login_answers_the_contract_and_stores_only_a_hash(api: Api, fact
         "tenant_id": str(op.tenant_id),
         "name": "Anna Petrova",
         "login": op.login,
+        "role": "operator",
     }
     token = body["session_token"]
     assert len(base64.urlsafe_b64decode(token + "=")) >= 32

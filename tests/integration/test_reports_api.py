@@ -78,7 +78,7 @@ def test_without_a_session_it_is_401(api: Api) -> None:
         {"from": "yesterday"},
         {"to": "2026-1-5"},
         {"from": "2026-03-02", "to": "2026-03-01"},
-        {"from": "2025-01-01", "to": "2026-01-01"},  # 366 days is the most: this is 366 + 1
+        {"from": "2024-01-01", "to": "2025-01-01"},  # 366 days is the most: this is 367 (2024 is leap)
         {"channel": "whatsapp"},
         {"operator_id": "not-a-uuid"},
     ],
