@@ -23,8 +23,7 @@ from devtools.screenshots import ARGS, CHROMIUM, ROOT, server_url
 from shared.core import migrations, settings
 
 # A month of the demo shop: 6-20 appeals a day, most in working hours; answered within minutes,
-# some only the next morning, one in twelve never (closed or rejected unanswered); the last day's
-# still open. Deterministic (setseed), set-based, triggers off; the events rebuilt after.
+# some only hours later, one in twenty-five never (closed or rejected unanswered). Deterministic (setseed), set-based, triggers off; the events rebuilt after.
 HISTORY = """
 SELECT setseed(0.42);
 WITH ops AS (
@@ -32,7 +31,7 @@ WITH ops AS (
 ), days AS (
     SELECT d, 6 + floor(random() * 15)::int AS n FROM generate_series(1, 30) d
 ), a AS (
-    SELECT d, k, date_trunc('day', now()) - d * interval '1 day'
+    SELECT d, k, (date_trunc('day', now() AT TIME ZONE 'Europe/Moscow') AT TIME ZONE 'Europe/Moscow') - d * interval '1 day'
                + (CASE WHEN random() < 0.85 THEN 9 + random() * 11 ELSE random() * 24 END) * interval '1 hour' AS at,
            random() AS r
       FROM days CROSS JOIN LATERAL generate_series(1, n) k
@@ -45,7 +44,7 @@ WITH ops AS (
 ), ins AS (
     INSERT INTO appeals (tenant_id, client_id, status, assigned_operator_id, preview, created_at, updated_at,
                          closed_at, last_message_at)
-    SELECT %(t)s, c.id, CASE WHEN a.r < 0.04 THEN 'rejected' ELSE 'closed' END, ops.ids[1 + (a.d + a.k) %% 2],
+    SELECT %(t)s, c.id, CASE WHEN a.r < 0.02 THEN 'rejected' ELSE 'closed' END, ops.ids[1 + (a.d + a.k) %% 2],
            'history', a.at, a.at + interval '2 hours', a.at + interval '2 hours', a.at
       FROM a JOIN c ON c.telegram_id = 900000000 + a.d * 100 + a.k CROSS JOIN ops
     RETURNING id, assigned_operator_id, created_at, status
@@ -54,12 +53,13 @@ INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, operator_id,
 SELECT %(t)s, ins.id, m.direction, m.text, CASE WHEN m.direction = 'out' THEN ins.assigned_operator_id END,
        CASE WHEN m.direction = 'out' THEN 'sent' ELSE 'received' END, ins.created_at + m.after
   FROM ins
- CROSS JOIN LATERAL (SELECT CASE WHEN random() < 0.7 THEN random() * interval '25 minutes'
-                                 ELSE interval '13 hours' * random() END AS wait) w
+ CROSS JOIN LATERAL (SELECT (abs(hashtext(ins.id::text)) %% 1000) / 1000.0 AS r) h
+ CROSS JOIN LATERAL (SELECT CASE WHEN h.r < 0.75 THEN h.r / 0.75 * interval '15 minutes'
+                                 ELSE (h.r - 0.75) * 4 * interval '14 hours' END AS wait) w
  CROSS JOIN LATERAL (VALUES ('in', 'Нужен аккумулятор', interval '0'),
                             ('out', 'Есть в наличии', w.wait),
                             ('in', 'Спасибо!', w.wait + interval '5 minutes')) AS m(direction, text, after)
- WHERE m.direction = 'in' OR (ins.status = 'closed' AND hashtext(ins.id::text) %% 12 <> 0);
+ WHERE m.direction = 'in' OR (ins.status = 'closed' AND abs(hashtext(ins.id::text)) %% 25 <> 0);
 """
 
 

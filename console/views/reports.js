@@ -10,6 +10,13 @@ import { html } from "../html.js";
 import { lang, when } from "../i18n.js";
 
 const PATH = "/webhook/api/operator/reports";
+// Layout as style objects (set through the DOM, which the console's CSP allows), so the page needs
+// no rules in the shared stylesheet.
+const ROW = { display: "flex", flexWrap: "wrap", gap: "0.75rem", alignItems: "flex-end", margin: "0.5rem 0 1rem" };
+const FIELD = { display: "flex", flexDirection: "column", gap: "0.25rem" };
+const AUTO = { width: "auto" };
+const CELL = { padding: "0.25rem 0.75rem", textAlign: "right" };
+const NAME_CELL = { padding: "0.25rem 0.75rem", textAlign: "left" };
 
 const STRINGS = {
   en: {
@@ -193,13 +200,13 @@ export function Reports() {
   };
 
   return html`
-    <main class="reports">
+    <main class="reports" style=${{ padding: "0 1rem 2rem" }}>
       <h1>${s("reports")}</h1>
-      <form class="report-period" aria-label=${s("period")} onSubmit=${submit}>
-        <label>${s("from")} <input type="date" name="from" value=${query.from || report?.period.from || ""} /></label>
-        <label>${s("to")} <input type="date" name="to" value=${query.to || report?.period.to || ""} /></label>
-        <label>${s("channel")}
-          <select name="channel" value=${query.channel}>
+      <form class="report-period" aria-label=${s("period")} onSubmit=${submit} style=${ROW}>
+        <label style=${FIELD}>${s("from")} <input type="date" name="from" style=${AUTO} value=${query.from || report?.period.from || ""} /></label>
+        <label style=${FIELD}>${s("to")} <input type="date" name="to" style=${AUTO} value=${query.to || report?.period.to || ""} /></label>
+        <label style=${FIELD}>${s("channel")}
+          <select name="channel" style=${AUTO} value=${query.channel}>
             <option value="">${s("all_channels")}</option>
             ${Object.entries(s("channels")).map(([value, label]) => html`<option value=${value}>${label}</option>`)}
           </select>
@@ -253,13 +260,16 @@ function Report({ report }) {
       <h2 id="operators-heading">${s("operators")}</h2>
       <table class="report-operators" aria-labelledby="operators-heading">
         <thead><tr>
-          <th scope="col">${s("operator")}</th><th scope="col">${s("taken")}</th><th scope="col">${s("answered")}</th>
-          <th scope="col">${s("transferred_out")}</th><th scope="col">${s("closed")}</th><th scope="col">${s("rejected")}</th>
-          <th scope="col">${s("op_first_response")}</th>
+          <th scope="col" style=${NAME_CELL}>${s("operator")}</th>
+          ${["taken", "answered", "transferred_out", "closed", "rejected", "op_first_response"].map(
+            (key) => html`<th scope="col" style=${CELL}>${s(key)}</th>`,
+          )}
         </tr></thead>
         <tbody>${report.operators.map((o) => html`<tr>
-          <th scope="row">${o.name}</th><td>${o.taken}</td><td>${o.answered}</td><td>${o.transferred_out}</td>
-          <td>${o.closed}</td><td>${o.rejected}</td><td>${duration(o.first_response_median_s)}</td>
+          <th scope="row" style=${NAME_CELL}>${o.name}</th>
+          ${[o.taken, o.answered, o.transferred_out, o.closed, o.rejected, duration(o.first_response_median_s)].map(
+            (value) => html`<td style=${CELL}>${value}</td>`,
+          )}
         </tr>`)}</tbody>
       </table>
     </section>
