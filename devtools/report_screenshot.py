@@ -22,8 +22,9 @@ from devtools import seed
 from devtools.screenshots import ARGS, CHROMIUM, ROOT, server_url
 from shared.core import migrations, settings
 
-# A month of the demo shop: 6-20 appeals a day, most in working hours; answered within minutes,
-# some only hours later, one in twenty-five never (closed or rejected unanswered). Deterministic (setseed), set-based, triggers off; the events rebuilt after.
+# A month of the demo shop (Moscow time): 6-20 appeals a day, most in working hours; answered within
+# minutes, some only hours later, one in twenty-five never (closed or rejected unanswered).
+# Deterministic (setseed), set-based, triggers off; the events rebuilt after.
 HISTORY = """
 SELECT setseed(0.42);
 WITH ops AS (
@@ -31,7 +32,8 @@ WITH ops AS (
 ), days AS (
     SELECT d, 6 + floor(random() * 15)::int AS n FROM generate_series(1, 30) d
 ), a AS (
-    SELECT d, k, (date_trunc('day', now() AT TIME ZONE 'Europe/Moscow') AT TIME ZONE 'Europe/Moscow') - d * interval '1 day'
+    SELECT d, k, (date_trunc('day', now() AT TIME ZONE 'Europe/Moscow') AT TIME ZONE 'Europe/Moscow')
+               - d * interval '1 day'
                + (CASE WHEN random() < 0.85 THEN 9 + random() * 11 ELSE random() * 24 END) * interval '1 hour' AS at,
            random() AS r
       FROM days CROSS JOIN LATERAL generate_series(1, n) k
