@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from bench import setup
-from bench.measure import Figure, timed
+from bench.measure import timed
 from devtools import datafactory
 from devtools.gateway import Gateway
 from shared.core import db, settings
@@ -214,7 +214,16 @@ def explain(url: str, tenant_id: Any) -> dict[str, Any]:
     return {"plan": plan, "execution_ms": ms[0] if ms else None}
 
 
-def measure(url: str, data: dict[str, Any], runs: int) -> Figure:
+def backend_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the PostgreSQL backend ``pid`` has used (this machine's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url: str, data: dict[str, Any], runs: int) -> dict[str, Any]:
+    """Wall-clock p50/p99 of the summary through its route, and the CPU it costs per request: the
+    handler's (this process) and its database backend's. On a shared, busy machine the wall clock
+    mostly measures waiting for a core; the CPU is what the request itself needs."""
     os.environ["DATABASE_URL"] = url
     settings.reset()
     db.close()
@@ -227,7 +236,12 @@ def measure(url: str, data: dict[str, Any], runs: int) -> Figure:
             raise RuntimeError(f"GET {PATH} -> {status}: {out[:200]!r}")
 
     call(0)
-    return timed("reports summary (30 days)", call, runs)
+    backend = db.connection().info.backend_pid
+    started_cpu, started_backend = time.process_time(), backend_cpu_s(backend)
+    figure = timed("reports summary (30 days)", call, runs)
+    handler_ms = (time.process_time() - started_cpu) / runs * 1000
+    database_ms = (backend_cpu_s(backend) - started_backend) / runs * 1000
+    return {**vars(figure), "handler_cpu_ms": round(handler_ms, 2), "database_cpu_ms": round(database_ms, 2)}
 
 
 def run(server: str, quick: bool) -> dict[str, Any]:
@@ -238,29 +252,34 @@ def run(server: str, quick: bool) -> dict[str, Any]:
     data = populate(url, appeals, 99, 100)
     built = time.monotonic() - started
     out: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "quick": quick, "sizes": []}
-    out["sizes"].append(
-        {**counts(url, data["tenant_id"]), "setup_s": round(built, 1), **vars(measure(url, data, runs))}
-    )
+    out["sizes"].append({**counts(url, data["tenant_id"]), "setup_s": round(built, 1), **measure(url, data, runs)})
     if not quick:
         grow(url, 100, 900, 100)
-        size = {**counts(url, data["tenant_id"]), **vars(measure(url, data, runs))}
+        size = {**counts(url, data["tenant_id"]), **measure(url, data, runs)}
         out["sizes"].append(size)
     out["sql"] = explain(url, data["tenant_id"])
-    out["target_met"] = out["sizes"][-1]["p50_ms"] <= TARGET_P50_MS
+    last = out["sizes"][-1]
+    out["target_met"] = last["p50_ms"] <= TARGET_P50_MS
+    out["cpu_target_met"] = last["handler_cpu_ms"] + last["database_cpu_ms"] <= TARGET_P50_MS
     out["load_average"] = os.getloadavg()
     out["period"] = f"last 30 days to {date.today()}"
     return out
 
 
 def table(result: dict[str, Any]) -> list[str]:
-    lines = ["owner's report, 30-day summary (in-process through its route; p50 / p99 ms):"]
+    lines = [
+        "owner's report, 30-day summary (in-process through its route): wall p50 / p99 ms; CPU ms per request"
+        " (handler + database)"
+    ]
     for s in result["sizes"]:
         lines.append(
             f"  {s['tenants']:>5,} tenants, {s['messages']:>9,} messages; caller {s['tenant_appeals']:,} appeals, "
-            f"{s['tenant_messages']:,} messages: {s['p50_ms']:7.2f} / {s['p99_ms']:7.2f}"
+            f"{s['tenant_messages']:,} messages: {s['p50_ms']:7.2f} / {s['p99_ms']:7.2f}; "
+            f"CPU {s['handler_cpu_ms']:.1f} + {s['database_cpu_ms']:.1f}"
         )
     met = "met" if result["target_met"] else "MISSED"
-    lines.append(f"  target p50 <= {TARGET_P50_MS:.0f} ms: {met}")
+    cpu_met = "met" if result["cpu_target_met"] else "MISSED"
+    lines.append(f"  target p50 <= {TARGET_P50_MS:.0f} ms: {met} (wall clock); {cpu_met} in CPU per request")
     lines.append(f"  heaviest statement (figures), EXPLAIN (ANALYZE, BUFFERS): {result['sql']['execution_ms']} ms")
     lines += ["    " + line for line in result["sql"]["plan"].splitlines()]
     lines.append("  load average during the run: " + ", ".join(f"{x:.1f}" for x in result["load_average"]))

@@ -50,6 +50,9 @@ CREATE INDEX appeal_events_period_idx ON appeal_events (tenant_id, at)
     INCLUDE (kind, channel, operator_id, from_operator_id, replied_to)
     WHERE kind IN ('taken', 'transferred', 'answered', 'closed', 'rejected');
 CREATE INDEX appeal_events_appeal_idx ON appeal_events (appeal_id, id);
+-- Reply times: the answers to a run of client messages, by when the run started.
+CREATE INDEX appeal_events_reply_idx ON appeal_events (tenant_id, replied_to) INCLUDE (at, channel, operator_id)
+    WHERE kind = 'answered' AND replied_to IS NOT NULL;
 
 -- One row per opening (an appeal opened or reopened): when, its first answer (when, by whom), its end
 -- (when, how, the holder then). Kept by the same triggers as the events, from the same facts: the
@@ -332,7 +335,8 @@ BEGIN
            min(operator_id::text) FILTER (WHERE kind IN ('closed', 'rejected'))::uuid
       FROM appeal_events
      WHERE p_tenant IS NULL OR tenant_id = p_tenant
-     GROUP BY tenant_id, appeal_id, opening_at;
+     GROUP BY tenant_id, appeal_id, opening_at
+     ORDER BY opening_at;  -- in time order, as they are written live: a period's rows lie together
     RETURN written;
 END;
 $$;

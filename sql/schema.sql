@@ -247,6 +247,7 @@
 -- constraint tenants tenants_working_hours_check CHECK (((array_length(working_hours, 1) = 14) AND (array_ndims(working_hours) = 1) AND (0 <= ALL (working_hours)) AND (86400 >= ALL (working_hours))))
 -- index CREATE INDEX appeal_events_appeal_idx ON public.appeal_events USING btree (appeal_id, id)
 -- index CREATE INDEX appeal_events_period_idx ON public.appeal_events USING btree (tenant_id, at) INCLUDE (kind, channel, operator_id, from_operator_id, replied_to) WHERE (kind = ANY (ARRAY['taken'::text, 'transferred'::text, 'answered'::text, 'closed'::text, 'rejected'::text]))
+-- index CREATE INDEX appeal_events_reply_idx ON public.appeal_events USING btree (tenant_id, replied_to) INCLUDE (at, channel, operator_id) WHERE ((kind = 'answered'::text) AND (replied_to IS NOT NULL))
 -- index CREATE INDEX appeal_messages_appeal_idx ON public.appeal_messages USING btree (appeal_id, created_at, id)
 -- index CREATE INDEX appeal_messages_telegram_idx ON public.appeal_messages USING btree (appeal_id, telegram_message_id) WHERE (telegram_message_id IS NOT NULL)
 -- index CREATE INDEX appeal_messages_text_trgm_idx ON public.appeal_messages USING gin (text gin_trgm_ops)

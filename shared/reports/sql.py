@@ -56,27 +56,22 @@ SELECT t.time_zone,
 # Operators' work and reply times read the period's events of those kinds: one range of the partial,
 # covering appeal_events_period_idx, an index-only scan.
 _OPENINGS = """
-period AS MATERIALIZED (
+openings AS MATERIALIZED (
     SELECT o.appeal_id, o.opened_at AS opening_at, o.opened_local AS opening_local, o.channel,
-           o.first_answer_at < %(to_ts)s AS answered, o.ended_at < %(to_ts)s AS ended, o.first_answer_at,
-           o.first_answer_by, o.first_response_s AS fr_s, o.business_s AS fr_business_s, o.ended_at AS end_at,
-           o.outcome AS end_outcome, o.ended_by AS end_by
+           CASE WHEN o.first_answer_at < %(to_ts)s THEN o.first_answer_at END AS answered_at,
+           CASE WHEN o.first_answer_at < %(to_ts)s THEN o.first_answer_by END AS answered_by,
+           CASE WHEN o.first_answer_at < %(to_ts)s THEN o.first_response_s END AS first_response_s,
+           CASE WHEN o.first_answer_at < %(to_ts)s THEN o.business_s END AS business_s,
+           CASE WHEN o.ended_at < %(to_ts)s THEN o.ended_at END AS ended_at,
+           CASE WHEN o.ended_at < %(to_ts)s THEN o.outcome END AS outcome,
+           CASE WHEN o.first_answer_at < %(to_ts)s THEN o.first_answer_by
+                WHEN o.ended_at < %(to_ts)s THEN o.ended_by END AS who
       FROM appeal_openings o
      WHERE o.tenant_id = %(tenant_id)s AND o.opened_at >= %(from_ts)s AND o.opened_at < %(to_ts)s
        AND (%(channel)s::text IS NULL OR o.channel = %(channel)s::text)
-), openings AS MATERIALIZED (
-    SELECT appeal_id, opening_at, opening_local, channel,
-           CASE WHEN answered THEN first_answer_at END AS answered_at,
-           CASE WHEN answered THEN first_answer_by END AS answered_by,
-           CASE WHEN answered THEN fr_s END AS first_response_s,
-           CASE WHEN answered THEN fr_business_s END AS business_s,
-           CASE WHEN ended THEN end_at END AS ended_at,
-           CASE WHEN ended THEN end_outcome END AS outcome,
-           COALESCE(CASE WHEN answered THEN first_answer_by END, CASE WHEN ended THEN end_by END) AS who
-      FROM period
-     WHERE %(filter_operator)s::uuid IS NULL
-        OR COALESCE(CASE WHEN answered THEN first_answer_by END, CASE WHEN ended THEN end_by END)
-           = %(filter_operator)s
+       AND (%(filter_operator)s::uuid IS NULL
+            OR CASE WHEN o.first_answer_at < %(to_ts)s THEN o.first_answer_by
+                    WHEN o.ended_at < %(to_ts)s THEN o.ended_by END = %(filter_operator)s)
 )
 """
 
@@ -91,23 +86,25 @@ WITH {openings}, fr AS (
            count(*) FILTER (WHERE business_s <= %(target_s)s) AS business_within
       FROM openings
 ), reply AS (
-    -- an answer's run starts at or after the period's start, so the answer is in the period too
+    -- the runs that started in the period and were answered in it (appeal_events_reply_idx)
     SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY round(EXTRACT(EPOCH FROM at - replied_to))) AS p,
            count(*) AS count
       FROM appeal_events
-     WHERE tenant_id = %(tenant_id)s AND at >= %(from_ts)s AND at < %(to_ts)s
-       AND kind IN ('taken', 'transferred', 'answered', 'closed', 'rejected')
-       AND kind = 'answered' AND replied_to >= %(from_ts)s
+     WHERE tenant_id = %(tenant_id)s AND replied_to >= %(from_ts)s AND replied_to < %(to_ts)s
+       AND at < %(to_ts)s AND kind = 'answered'
        AND (%(channel)s::text IS NULL OR channel = %(channel)s::text)
        AND (%(filter_operator)s::uuid IS NULL OR operator_id = %(filter_operator)s)
+), hours AS MATERIALIZED (
+    -- openings per local hour of the period: the day chart and the heatmap both sum these few rows
+    SELECT date_trunc('hour', opening_local) AS hour, count(*) AS count FROM openings GROUP BY 1
 ), days AS (
-    SELECT d::date AS date, count(o.appeal_id) AS count
+    SELECT d::date AS date, COALESCE(sum(h.count), 0) AS count
       FROM generate_series(%(from_date)s::date, %(to_date)s::date, interval '1 day') d
-      LEFT JOIN openings o ON o.opening_local::date = d::date
+      LEFT JOIN hours h ON h.hour::date = d::date
      GROUP BY d
 ), cells AS (
-    SELECT EXTRACT(ISODOW FROM local)::int - 1 AS weekday, EXTRACT(HOUR FROM local)::int AS hour, count(*) AS count
-      FROM (SELECT opening_local AS local FROM openings) l
+    SELECT EXTRACT(ISODOW FROM hour)::int - 1 AS weekday, EXTRACT(HOUR FROM hour)::int AS hour, sum(count) AS count
+      FROM hours
      GROUP BY 1, 2
 ), acts AS (
     -- the work of the period, counted per kind and operator in one pass over the period's events
