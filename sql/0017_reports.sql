@@ -117,7 +117,11 @@ BEGIN
     SELECT t.time_zone, t.working_hours INTO tz, hours FROM tenants t WHERE t.id = NEW.tenant_id;
     NEW.opened_local := NEW.opened_at AT TIME ZONE tz;
     NEW.first_response_s := round(EXTRACT(EPOCH FROM NEW.first_answer_at - NEW.opened_at));
-    NEW.business_s := report_clock(NEW.first_answer_at AT TIME ZONE tz, hours) - report_clock(NEW.opened_local, hours);
+    IF NEW.first_answer_at IS NOT NULL THEN
+        NEW.business_s := report_clock(NEW.first_answer_at AT TIME ZONE tz, hours) - report_clock(NEW.opened_local, hours);
+    ELSE
+        NEW.business_s := NULL;
+    END IF;
     RETURN NEW;
 END;
 $$;
