@@ -118,8 +118,8 @@ def environment_lookups(node: ast.AST) -> set[str]:
         return {value.value} if isinstance(value, ast.Constant) and isinstance(value.value, str) else set()
 
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
-        if node.func.attr == "getenv" or (node.func.attr in ("get", "setdefault") and is_environ(node.func.value)):
-            return constant(node.args[0])
+        lookup = node.func.attr == "getenv" or (node.func.attr in ("get", "setdefault") and is_environ(node.func.value))
+        return constant(node.args[0]) if lookup else set()
     if isinstance(node, ast.Subscript) and is_environ(node.value) and isinstance(node.ctx, ast.Load):
         return constant(node.slice)
     if isinstance(node, ast.Compare) and any(is_environ(c) for c in node.comparators):
