@@ -5,7 +5,6 @@ them (sql/0017_reports.sql: ``report_clock``, ``appeal_openings_calendar``)."""
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -13,11 +12,6 @@ DEFAULT_HOURS = (32400, 72000) * 6 + (0, 0)  # Mon-Sat 09:00-20:00
 _SPAN = re.compile(
     r"^(mon|tue|wed|thu|fri|sat|sun)(?:-(mon|tue|wed|thu|fri|sat|sun))?=(?:(\d\d):(\d\d)-(\d\d):(\d\d)|off)$"
 )
-
-
-class Calendar(NamedTuple):
-    time_zone: str
-    working_hours: tuple[int, ...]
 
 
 def zone(name: str) -> ZoneInfo:
