@@ -53,9 +53,12 @@ EXPECTED_STATUS: dict[str, int] = {
     "quick_replies_list": 200,
     "quick_reply_create": 201,
     "quick_reply_delete": 200,
+    "reports_summary": 200,
 }
 # Functions that answer with files rather than JSON: the content type of their sample's answer.
-EXPECTED_FILES: dict[str, str] = {"console": "text/html; charset=utf-8"}
+EXPECTED_FILES: dict[str, str] = {"console": "text/html; charset=utf-8", "reports_csv": "text/csv; charset=utf-8"}
+# The owner-only samples (the reports), sent with a session of the demo owner Olga (SAMPLE-OWNER-TOKEN).
+OWNER_SAMPLES = {"reports_summary", "reports_csv"}
 # Functions that are not behind the HTTP API (schedules, async invokes) return a summary dict.
 EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
@@ -80,15 +83,21 @@ def demo(database_url: str) -> None:
             seed.load(conn)
 
 
-def demo_token(api: Api, device: str = "desktop") -> str:
+def demo_token(api: Api, device: str = "desktop", login: str = "boris@demo.test") -> str:
     path = "/webhook/android/auth/login" if device == "mobile" else "/webhook/desktop/auth/login"
-    reply = api.post(path, {"login": "boris@demo.test", "password": "demo-pass-boris"})
+    password = {"boris@demo.test": "demo-pass-boris", "olga@other.test": "demo-pass-olga"}[login]
+    reply = api.post(path, {"login": login, "password": password})
     assert reply.status == 200
     return str(reply.body["session_token"])
 
 
+def sample_token(api: Api, function: str) -> str:
+    return demo_token(api, login="olga@other.test") if function in OWNER_SAMPLES else demo_token(api)
+
+
 def load_event(name: str, token: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((ROOT / "events" / f"{name}.json").read_text().replace(SAMPLE_TOKEN, token))
+    text = (ROOT / "events" / f"{name}.json").read_text()
+    event: dict[str, Any] = json.loads(text.replace(SAMPLE_TOKEN, token).replace("SAMPLE-OWNER-TOKEN", token))
     return event
 
 
@@ -137,12 +146,14 @@ def test_every_function_answers_its_sample_event(
         assert isinstance(result, dict) and set(result) == EXPECTED_SUMMARY_KEYS[function]
         return
     if function in EXPECTED_FILES:
-        result = load_function(function).lambda_handler(load_event(function, ""), LambdaContext(function))
-        assert (result["statusCode"], result["headers"]["content-type"]) == (200, EXPECTED_FILES[function])
+        token = sample_token(api, function) if function in OWNER_SAMPLES else ""
+        result = load_function(function).lambda_handler(load_event(function, token), LambdaContext(function))
+        headers = {k.lower(): v for k, v in result["headers"].items()}
+        assert (result["statusCode"], headers["content-type"]) == (200, EXPECTED_FILES[function])
         return
     assert function in EXPECTED_STATUS, f"add events/{function}.json and its expected status here"
     configure(telegram_dry_run="true")  # the demo tenants' bot is not a real one
-    token = demo_token(api)
+    token = sample_token(api, function)
     event = with_demo_ids(load_event(function, token), database_url, token)
     status, body, headers = invoke(function, event)
     assert status == EXPECTED_STATUS[function], body
