@@ -210,11 +210,14 @@ export function Inbox({ appealId, me }) {
   keys.current = (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     const inList = list.current && list.current.contains(event.target);
-    if (event.key === "j" || (inList && event.key === "ArrowDown")) move(1, inList);
-    else if (event.key === "k" || (inList && event.key === "ArrowUp")) move(-1, inList);
-    else if (event.key === "/") search.current.focus();
-    else if (event.key === "r" && document.getElementById("reply-text")) document.getElementById("reply-text").focus();
-    else if (event.key === "?") setHelp(true);
+    // letters by their place on the keyboard too, so that they work with a Russian layout on
+    const letter = (name) => event.key === name || event.code === `Key${name.toUpperCase()}`;
+    const reply = document.getElementById("reply-text");
+    if (event.key === "?") setHelp(true);
+    else if (letter("j") || (inList && event.key === "ArrowDown")) move(1, inList);
+    else if (letter("k") || (inList && event.key === "ArrowUp")) move(-1, inList);
+    else if (event.key === "/" || (event.code === "Slash" && !event.shiftKey)) search.current.focus();
+    else if (letter("r") && reply) reply.focus();
     else return;
     event.preventDefault();
   };
@@ -244,7 +247,9 @@ export function Inbox({ appealId, me }) {
           >
             ${t("sound")}
           </button>
-          <button type="button" class="quiet small" onClick=${() => setHelp(true)}>${t("shortcuts")}</button>
+          <button type="button" class="quiet small" title=${t("shortcuts")} onClick=${() => setHelp(true)}>
+            <span aria-hidden="true">?</span><span class="visually-hidden">${t("shortcuts")}</span>
+          </button>
         </div>
         ${askNotify &&
         html`<div class="notice" role="region" aria-label=${t("notifications")}>

@@ -22,7 +22,7 @@ from tests.integration.test_appeals_webhook import post, update
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-WIDE = {"width": 1366, "height": 768}
+HEIGHT = 768
 
 # Records desktop notifications and tones instead of showing or playing them (the page cannot be
 # asked what the operating system showed): each notification with its title and body, each tone.
@@ -41,6 +41,13 @@ if (window.Notification) {
 const createGain = AudioContext.prototype.createGain;
 AudioContext.prototype.createGain = function () { window.__tones += 1; return createGain.call(this); };
 """
+
+
+def open_wide(
+    pages: Pages, *, locale: str = "en-US", init_script: str | None = None, permissions: list[str] | None = None
+) -> Page:
+    """The console at 1366x768, an office PC's screen."""
+    return pages.open(locale=locale, width=1366, height=HEIGHT, init_script=init_script, permissions=permissions)
 
 
 def open_appeal(page: Page, name: str) -> Locator:
@@ -73,12 +80,10 @@ def long_appeal(factory: Factory, tenant: Tenant, name: str, telegram_id: int, n
 # --- 1. the newest message in view ---------------------------------------------------------------
 
 
-def test_the_newest_message_is_in_view_on_open_and_as_it_arrives(
-    pages: Pages, factory: Factory, http_api: Api
-) -> None:
+def test_the_newest_message_is_in_view_on_open_and_as_it_arrives(pages: Pages, factory: Factory, http_api: Api) -> None:
     tenant, op = shop(factory)
     long_appeal(factory, tenant, "Kirill Client", 770001)
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     messages = thread(open_appeal(page, "Kirill Client")).get_by_role("listitem")
 
@@ -106,12 +111,10 @@ def test_the_newest_message_is_in_view_on_open_and_as_it_arrives(
 # --- 2. no one-click reject ----------------------------------------------------------------------
 
 
-def test_reject_asks_for_confirmation_and_a_reason_that_the_conversation_shows(
-    pages: Pages, factory: Factory
-) -> None:
+def test_reject_asks_for_confirmation_and_a_reason_that_the_conversation_shows(pages: Pages, factory: Factory) -> None:
     tenant, op = shop(factory)
     appeal_id = factory.appeal(tenant, client=factory.client(tenant, name="Wrong Number"), text="Is this the bakery?")
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     conversation = open_appeal(page, "Wrong Number")
 
@@ -149,7 +152,7 @@ def test_a_new_appeal_while_mine_is_shown_is_announced_everywhere(
 ) -> None:
     tenant, op = shop(factory)
     factory.appeal(tenant, client=factory.client(tenant, name="Old Client"), operator=op, status="in_progress")
-    page = pages.open(init_script=RECORD_NOTICES, permissions=["notifications"], **WIDE)
+    page = open_wide(pages, init_script=RECORD_NOTICES, permissions=["notifications"])
     sign_in(page, op)
     filters = page.get_by_role("group", name="Filter appeals")
     filters.get_by_role("button", name=re.compile("^Mine")).click()
@@ -191,7 +194,7 @@ def test_a_new_appeal_while_mine_is_shown_is_announced_everywhere(
 
 def test_desktop_notifications_are_asked_for_once_from_a_clear_prompt(pages: Pages, factory: Factory) -> None:
     _, op = shop(factory)
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     prompt = page.get_by_role("region", name="Desktop notifications")
     expect(prompt).to_contain_text("know when a client writes")
@@ -216,13 +219,19 @@ def test_senders_note_authors_and_holders_have_names(pages: Pages, factory: Fact
         factory.conn,
         tenant.id,
         client,
-        [Message("in", "Need a battery", age_min=5), Message("out", "What car?", age_min=4), Message("note", "Calls often", age_min=3)],
+        [
+            Message("in", "Need a battery", age_min=5),
+            Message("out", "What car?", age_min=4),
+            Message("note", "Calls often", age_min=3),
+        ],
         status="in_progress",
         holder=boris.id,
     )
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
-    expect(appeals(page).get_by_role("listitem").filter(has_text="Pavel Client")).to_contain_text("held by Boris Colleague")
+    expect(appeals(page).get_by_role("listitem").filter(has_text="Pavel Client")).to_contain_text(
+        "held by Boris Colleague"
+    )
     conversation = open_appeal(page, "Pavel Client")
     messages = thread(conversation).get_by_role("listitem")
     expect(messages.nth(0)).to_contain_text("Pavel Client")
@@ -245,7 +254,7 @@ def test_quick_replies_browsed_with_the_arrows_and_inserted_once_on_enter(pages:
     for title, text in [("Hello", "Good afternoon!"), ("Prices", "Varta 60Ah is 7,900 ₽."), ("Address", "Lenina 1.")]:
         datafactory.quick_reply(factory.conn, tenant.id, title=title, text=text)
     factory.appeal(tenant, client=factory.client(tenant, name="Quick Client"))
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     reply = open_appeal(page, "Quick Client").get_by_role("textbox", name="Reply")
     expect(page.get_by_text("/ finds a quick reply")).to_be_visible()
@@ -282,7 +291,7 @@ def test_the_unread_badge_goes_when_the_conversation_is_opened(pages: Pages, fac
     datafactory.appeal(
         factory.conn, tenant.id, client, [Message("in", "Hello", age_min=2), Message("in", "Anyone?", age_min=1)]
     )
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     item = appeals(page).get_by_role("listitem").filter(has_text="Unread Client")
     expect(item).to_contain_text("2 unread")
@@ -299,7 +308,7 @@ def test_close_asks_for_the_outcome_shows_it_and_the_client_writing_reopens(
     tenant, op = shop(factory)
     client = factory.client(tenant, name="Closing Client", telegram_id=770201)
     appeal_id = factory.appeal(tenant, client=client, text="Thanks, all done")
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     conversation = open_appeal(page, "Closing Client")
 
@@ -333,7 +342,7 @@ def test_enter_is_a_new_line_ctrl_enter_sends_and_the_hint_says_so(
 ) -> None:
     tenant, op = shop(factory)
     factory.appeal(tenant, client=factory.client(tenant, name="Keys Client", telegram_id=770301))
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     conversation = open_appeal(page, "Keys Client")
     reply = conversation.get_by_role("textbox", name="Reply")
@@ -353,7 +362,7 @@ def test_enter_is_a_new_line_ctrl_enter_sends_and_the_hint_says_so(
 def test_at_1366x768_the_thread_gets_most_of_the_height_with_the_tools_open(pages: Pages, factory: Factory) -> None:
     tenant, op = shop(factory)
     long_appeal(factory, tenant, "Tall Client", 770401)
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     conversation = open_appeal(page, "Tall Client")
     conversation.get_by_role("button", name="Take").click()
@@ -361,7 +370,7 @@ def test_at_1366x768_the_thread_gets_most_of_the_height_with_the_tools_open(page
     conversation.get_by_text("Client data", exact=True).click()
     expect(conversation.get_by_role("textbox", name="Internal note")).to_be_visible()
     box = thread(conversation).bounding_box()
-    assert box is not None and box["height"] >= 0.55 * WIDE["height"], box
+    assert box is not None and box["height"] >= 0.55 * HEIGHT, box
     expect(conversation.get_by_role("textbox", name="Reply")).to_be_in_viewport(ratio=1)
     expect(conversation.get_by_role("button", name="Send")).to_be_in_viewport(ratio=1)
 
@@ -373,7 +382,7 @@ def test_the_default_filter_is_the_open_appeals_and_the_choice_is_remembered(pag
     tenant, op = shop(factory)
     for name, status in [("Fresh", "new"), ("Working", "in_progress"), ("Done", "closed"), ("Refused", "rejected")]:
         factory.appeal(tenant, client=factory.client(tenant, name=f"{name} Client"), status=status)
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     filters = page.get_by_role("group", name="Filter appeals")
     expect(filters.get_by_role("button", name="Open 2")).to_have_attribute("aria-pressed", "true")
@@ -395,7 +404,7 @@ def test_a_phone_typed_with_the_russian_8_is_found(pages: Pages, factory: Factor
     tenant, op = shop(factory)
     factory.appeal(tenant, client=factory.client(tenant, name="Phone Client", phone="+79031112233"))
     factory.appeal(tenant, client=factory.client(tenant, name="Other Client", phone="+79261234567"))
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     page.get_by_role("searchbox", name="Search").fill("8 903 111")
     items = appeals(page).get_by_role("listitem")
@@ -408,7 +417,7 @@ def test_a_phone_typed_with_the_russian_8_is_found(pages: Pages, factory: Factor
 
 def test_a_load_makes_no_failed_request_and_the_tests_would_see_one(pages: Pages, factory: Factory) -> None:
     _, op = shop(factory)
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     icon = page.locator("link[rel=icon]").get_attribute("href")
     assert icon is not None
     answer = page.request.get(f"/console/{icon.removeprefix('./')}")
@@ -433,7 +442,13 @@ def test_a_load_makes_no_failed_request_and_the_tests_would_see_one(pages: Pages
 
 
 def test_photos_open_in_the_page_with_zoom_next_previous_and_download(
-    pages: Pages, factory: Factory, http_api: Api, fake_telegram: Any, configure: Any, tmp_path: Path, http_base_url: str
+    pages: Pages,
+    factory: Factory,
+    http_api: Api,
+    fake_telegram: Any,
+    configure: Any,
+    tmp_path: Path,
+    http_base_url: str,
 ) -> None:
     configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
     fake_telegram.add_file("photo-a", seed_media.png())
@@ -446,7 +461,7 @@ def test_photos_open_in_the_page_with_zoom_next_previous_and_download(
         ]
         assert post(http_api, tenant, photo).status == 200
     assert media.dispatch()["ready"] == 2
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     conversation = open_appeal(page, "Ivan Petrov")
     photos = conversation.get_by_role("link", name="Photo")
@@ -481,7 +496,7 @@ def test_an_image_pasted_into_the_reply_is_sent_as_a_photo(
     configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
     tenant, op = shop(factory)
     factory.appeal(tenant, client=factory.client(tenant, name="Paste Client", telegram_id=770601))
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     conversation = open_appeal(page, "Paste Client")
     reply = conversation.get_by_role("textbox", name="Reply")
@@ -507,7 +522,7 @@ def test_an_image_pasted_into_the_reply_is_sent_as_a_photo(
 def test_a_failed_answer_says_so_and_its_retry_sends_once(pages: Pages, factory: Factory, fake_telegram: Any) -> None:
     tenant, op = shop(factory)
     factory.appeal(tenant, client=factory.client(tenant, name="Retry Client", telegram_id=770701))
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     pages.allow(502, "/response")  # Telegram down: the API says so
     sign_in(page, op)
     conversation = open_appeal(page, "Retry Client")
@@ -533,7 +548,7 @@ def test_the_whole_inbox_from_the_keyboard(pages: Pages, factory: Factory) -> No
     for n, name in enumerate(["First", "Second", "Third"]):
         client = factory.client(tenant, name=f"{name} Client")
         datafactory.appeal(factory.conn, tenant.id, client, [Message("in", f"Hello {n}", age_min=10 - n)])
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     items = appeals(page).get_by_role("listitem")
     expect(items).to_have_count(3)  # newest activity first: Third, Second, First
@@ -574,7 +589,7 @@ def test_the_clients_other_appeals_in_the_conversation(pages: Pages, factory: Fa
     factory.appeal(tenant, client=client, status="closed", text="Last winter's battery")
     factory.appeal(tenant, client=client, text="Again a battery")
     factory.appeal(tenant, client=factory.client(tenant, name="Someone Else"), text="Not related")
-    page = pages.open(**WIDE)
+    page = open_wide(pages)
     sign_in(page, op)
     item = appeals(page).get_by_role("listitem").filter(has_text="Loyal Client")
     expect(item.get_by_role("img", name="Telegram")).to_be_visible()
@@ -589,7 +604,9 @@ def test_the_clients_other_appeals_in_the_conversation(pages: Pages, factory: Fa
     expect(thread(conversation)).to_contain_text("Last winter's battery")
 
 
-@pytest.mark.parametrize(("locale", "names"), [("en-US", ["Telegram", "VK", "MAX"]), ("ru-RU", ["Telegram", "ВКонтакте", "MAX"])])
+@pytest.mark.parametrize(
+    ("locale", "names"), [("en-US", ["Telegram", "VK", "MAX"]), ("ru-RU", ["Telegram", "ВКонтакте", "MAX"])]
+)
 def test_each_channel_has_an_icon_with_its_name(pages: Pages, locale: str, names: list[str]) -> None:
     # The console's own icon component, rendered in the page (appeals are Telegram-only until the
     # other channels land in the API).
@@ -615,7 +632,7 @@ def test_each_channel_has_an_icon_with_its_name(pages: Pages, locale: str, names
 def test_in_russian_reject_close_filters_and_shortcuts(pages: Pages, factory: Factory) -> None:
     tenant, op = shop(factory, name="Анна Оператор")
     factory.appeal(tenant, client=factory.client(tenant, name="Клиент Пётр"), text="Нужен аккумулятор")
-    page = pages.open(locale="ru-RU", **WIDE)
+    page = open_wide(pages, locale="ru-RU")
     sign_in_ru(page, op)
     filters = page.get_by_role("group", name="Отбор обращений")
     expect(filters.get_by_role("button", name="Открытые 1")).to_have_attribute("aria-pressed", "true")
