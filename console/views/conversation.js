@@ -257,11 +257,11 @@ export function Conversation({ appealId, me, colleagues, changed, onChanged }) {
         ${canWork && html`<${Reply} onSend=${send} />`}
       </div>
       <aside class="conversation-side" aria-label=${t("details")}>
+        <${OtherAppeals} appeal=${appeal} />
         ${canWork && has("lifecycle") && html`<${Transfer} appealId=${appealId} me=${me} colleagues=${colleagues} act=${act} busy=${busy} />`}
         ${has("lifecycle") && html`<${Note} appealId=${appealId} act=${act} busy=${busy} />`}
         ${canWork && html`<${Promo} appealId=${appealId} act=${act} busy=${busy} />`}
         ${canWork && html`<${ClientData} appeal=${appeal} act=${act} busy=${busy} />`}
-        <${OtherAppeals} appeal=${appeal} />
       </aside>
       ${asking === "close" &&
       html`<${Ask}

@@ -581,6 +581,10 @@ def test_the_whole_inbox_from_the_keyboard(pages: Pages, factory: Factory) -> No
     expect(shortcuts).to_contain_text("Ctrl+Enter")
     shortcuts.get_by_role("button", name="Done").click()
     expect(shortcuts).to_have_count(0)
+    page.get_by_role("button", name="Keyboard shortcuts").click()  # the same list for the mouse
+    expect(shortcuts).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(shortcuts).to_have_count(0)
 
 
 def test_the_clients_other_appeals_in_the_conversation(pages: Pages, factory: Factory) -> None:
