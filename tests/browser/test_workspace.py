@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from devtools import datafactory, seed_media
 from devtools.datafactory import Message
-from shared import media
+from shared.media import downloads as media
 from tests.browser.conftest import Pages
 from tests.browser.test_console import appeals, sign_in
 from tests.helpers import Api, Factory, Operator, Tenant
