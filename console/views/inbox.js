@@ -46,12 +46,13 @@ function savedFilter(me) {
   return Object.hasOwn(FILTERS, saved) ? saved : "open";
 }
 
-/** Polls the changes endpoint; calls `onChange(ids)` when appeals changed. Falls back to a slower
- * full refresh when the server has no changes endpoint. */
-function useChanges(onChange) {
+/** Polls the changes endpoint once `started`; calls `onChange(ids)` when appeals changed. Falls
+ * back to a slower full refresh when the server has no changes endpoint. */
+function useChanges(started, onChange) {
   const latest = useRef(onChange);
   latest.current = onChange;
   useEffect(() => {
+    if (!started) return undefined;
     let stopped = false;
     let cursor = null;
     let etag = null;
@@ -80,7 +81,7 @@ function useChanges(onChange) {
       stopped = true;
       clearTimeout(timer);
     };
-  }, []);
+  }, [started]);
 }
 
 /** The open appeals (for the chips' counts, the title's unread count and the announcements), and
@@ -145,10 +146,13 @@ export function Inbox({ appealId, me }) {
   const list = useRef(null);
 
   useEffect(() => onFeaturesChanged(() => setFeatures((n) => n + 1)), []);
+  // The list first (what the operator waits for), then the rest: counts, features, the poll.
+  const started = page.loaded || Boolean(error);
   useEffect(() => {
+    if (!started) return;
     probeFeatures();
     loadOpen();
-  }, []);
+  }, [started]);
 
   const setFilter = (name) => {
     localStorage.setItem(filterKey(me), name);
@@ -184,7 +188,7 @@ export function Inbox({ appealId, me }) {
     loadOpen();
   };
 
-  useChanges((ids) => {
+  useChanges(started, (ids) => {
     refresh();
     if (ids) setChanged({ ids, at: Date.now() });
   });
