@@ -46,8 +46,10 @@ function savedFilter(me) {
   return Object.hasOwn(FILTERS, saved) ? saved : "open";
 }
 
-/** Polls the changes endpoint once `started`; calls `onChange(ids)` when appeals changed. Falls
- * back to a slower full refresh when the server has no changes endpoint. */
+/** Polls the changes endpoint once `started`; calls `onChange(ids)` when appeals changed, and
+ * `onChange(null)` (anything may have changed) once the cursor is set: what changed before the
+ * server gave a cursor is never lost. Falls back to a slower full refresh when the server has no
+ * changes endpoint. */
 function useChanges(started, onChange) {
   const latest = useRef(onChange);
   latest.current = onChange;
@@ -64,9 +66,11 @@ function useChanges(started, onChange) {
         } else {
           const answer = await api.changes(cursor, etag);
           if (!answer.notModified) {
-            if (cursor && answer.appeal_ids.length) latest.current(answer.appeal_ids);
+            const first = !cursor;
+            if (!first && answer.appeal_ids.length) latest.current(answer.appeal_ids);
             cursor = answer.cursor;
             etag = answer.etag;
+            if (first) latest.current(null);
           }
         }
       } catch (err) {
@@ -146,12 +150,11 @@ export function Inbox({ appealId, me }) {
   const list = useRef(null);
 
   useEffect(() => onFeaturesChanged(() => setFeatures((n) => n + 1)), []);
-  // The list first (what the operator waits for), then the rest: counts, features, the poll.
+  // The list first (what the operator waits for), then the rest: features, the poll (whose cursor
+  // brings the counts and the list again, so nothing that changed meanwhile is missed).
   const started = page.loaded || Boolean(error);
   useEffect(() => {
-    if (!started) return;
-    probeFeatures();
-    loadOpen();
+    if (started) probeFeatures();
   }, [started]);
 
   const setFilter = (name) => {
@@ -190,7 +193,8 @@ export function Inbox({ appealId, me }) {
 
   useChanges(started, (ids) => {
     refresh();
-    if (ids) setChanged({ ids, at: Date.now() });
+    const touched = ids || (appealId ? [appealId] : []);
+    if (touched.length) setChanged({ ids: touched, at: Date.now() });
   });
 
   const unread = open.appeals.reduce((sum, a) => sum + (a.unread_count || 0), 0);
