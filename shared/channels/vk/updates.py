@@ -79,13 +79,13 @@ def _message(dedup: str, message: dict[str, Any]) -> Inbound:
     for item in raw if isinstance(raw, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             continue
-        kind, file, link = _attachment(item["type"], item.get(item["type"]))
+        made, file, link = _attachment(item["type"], item.get(item["type"]))
         if file is not None:
             files.append(file)
         if link:
             links.append(link)
-        if kind is not None:
-            kinds.append(kind)
+        if made is not None:
+            kinds.append(made)
     location = _location(message.get("geo"))
     if location is not None:
         kinds.append("location")
@@ -132,8 +132,9 @@ def _attachment(kind: str, body: Any) -> tuple[InboundKind | None, Attachment | 
         url = _largest(body.get("images")) or _largest(body.get("images_with_background"))
         return "sticker", _file("sticker", url, "image/png", None, None), None
     if kind == "video":
-        files = body.get("files") if isinstance(body.get("files"), dict) else {}
-        mp4 = sorted(((k, v) for k, v in files.items() if k.startswith("mp4_") and _url(v)), key=_resolution)
+        sources = body.get("files")
+        sources = sources if isinstance(sources, dict) else {}
+        mp4 = sorted(((k, v) for k, v in sources.items() if k.startswith("mp4_") and _url(v)), key=_resolution)
         link = _owned_link("video", body)
         if mp4:
             return "video", _file("video", mp4[-1][1], "video/mp4", None, None), None
