@@ -680,27 +680,36 @@ function Transfer({ appealId, me, colleagues, act, busy }) {
   `;
 }
 
-/** The client's other appeals (any status, any channel), found by their phone or name. */
+/** The client's other appeals, any status: their own (found by their phone or name) and, from the
+ * API, those of the same phone on another channel. */
 function OtherAppeals({ appeal }) {
-  const [others, setOthers] = useState(null);
+  const [own, setOwn] = useState(null);
   const q = (appeal.client.phone || appeal.client.name || "").trim();
   useEffect(() => {
-    if (q.length < 2) return;
+    if (q.length < 2) {
+      setOwn([]);
+      return;
+    }
     api
       .appeals({ q, status: "all", sort: "created", limit: 20 })
-      .then((answer) => setOthers(answer.appeals.filter((a) => a.client.id === appeal.client.id && a.id !== appeal.id)))
-      .catch(() => setOthers([]));
+      .then((answer) => setOwn(answer.appeals.filter((a) => a.client.id === appeal.client.id && a.id !== appeal.id)))
+      .catch(() => setOwn([]));
   }, [appeal.id, q]);
+  if (!own) return null;
+  const seen = new Set();
+  const others = [...own, ...(appeal.client.other_appeals || [])]
+    .filter((a) => a.id !== appeal.id && !seen.has(a.id) && seen.add(a.id))
+    .sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
   return html`<section class="tool others" aria-labelledby="others-title">
     <h3 id="others-title">${t("other_appeals")}</h3>
-    ${others && !others.length && html`<p class="hint">${t("no_other_appeals")}</p>`}
-    ${others && others.length > 0 &&
+    ${!others.length && html`<p class="hint">${t("no_other_appeals")}</p>`}
+    ${others.length > 0 &&
     html`<ul>
       ${others.map(
         (a) => html`<li>
           <a href=${`#/appeals/${a.id}`}><${ChannelIcon} channel=${a.channel} /> ${when(a.created_at)}</a>
           ${" "}<span class=${`status status-${a.status}`}>${t(`status_${a.status}`)}</span>
-          <span class="preview">${a.preview}</span>
+          ${a.preview && html`<span class="preview">${a.preview}</span>`}
         </li>`,
       )}
     </ul>`}

@@ -587,11 +587,24 @@ def test_the_whole_inbox_from_the_keyboard(pages: Pages, factory: Factory) -> No
     expect(shortcuts).to_have_count(0)
 
 
-def test_the_clients_other_appeals_in_the_conversation(pages: Pages, factory: Factory) -> None:
+def test_the_clients_other_appeals_on_any_channel_in_the_conversation(pages: Pages, factory: Factory) -> None:
     tenant, op = shop(factory)
     client = factory.client(tenant, name="Loyal Client", phone="+79035550011")
     factory.appeal(tenant, client=client, status="closed", text="Last winter's battery")
     factory.appeal(tenant, client=client, text="Again a battery")
+    on_vk = datafactory.client(
+        factory.conn,
+        tenant.id,
+        telegram_id=None,
+        name="Loyal on VK",
+        phone="+79035550011",
+        channel="vk",
+        external_id="5501",
+    )
+    vk_appeal, _ = datafactory.appeal(
+        factory.conn, tenant.id, on_vk, [Message("in", "Asked on VK too")], status="closed"
+    )
+    factory.execute("UPDATE appeals SET channel = 'vk' WHERE id = %s", vk_appeal)
     factory.appeal(tenant, client=factory.client(tenant, name="Someone Else"), text="Not related")
     page = open_wide(pages)
     sign_in(page, op)
@@ -601,19 +614,21 @@ def test_the_clients_other_appeals_in_the_conversation(pages: Pages, factory: Fa
     conversation = open_appeal(page, "Loyal Client")
     expect(conversation.get_by_role("heading", level=2).get_by_role("img", name="Telegram")).to_be_visible()
     others = conversation.get_by_role("region", name="The client's other appeals")
-    expect(others.get_by_role("listitem")).to_have_count(1)
-    expect(others).to_contain_text("Closed")
-    expect(others.get_by_role("img", name="Telegram")).to_be_visible()
-    others.get_by_role("link").click()
-    expect(thread(conversation)).to_contain_text("Last winter's battery")
+    expect(others.get_by_role("listitem")).to_have_count(2)
+    expect(others.get_by_role("listitem").filter(has=page.get_by_role("img", name="VK"))).to_contain_text("Closed")
+    expect(others.get_by_role("listitem").filter(has=page.get_by_role("img", name="Telegram"))).to_contain_text(
+        "Last winter's battery"
+    )
+    others.get_by_role("listitem").filter(has=page.get_by_role("img", name="VK")).get_by_role("link").click()
+    expect(thread(conversation)).to_contain_text("Asked on VK too")
+    expect(conversation.get_by_role("heading", level=2).get_by_role("img", name="VK")).to_be_visible()
 
 
 @pytest.mark.parametrize(
     ("locale", "names"), [("en-US", ["Telegram", "VK", "MAX"]), ("ru-RU", ["Telegram", "ВКонтакте", "MAX"])]
 )
 def test_each_channel_has_an_icon_with_its_name(pages: Pages, locale: str, names: list[str]) -> None:
-    # The console's own icon component, rendered in the page (appeals are Telegram-only until the
-    # other channels land in the API).
+    # The console's own icon component, rendered in the page: all three names in both languages.
     page = pages.open(locale=locale)
     expect(page.get_by_role("textbox").first).to_be_visible()
     page.evaluate(
