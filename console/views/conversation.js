@@ -84,14 +84,6 @@ export function Conversation({ appealId, me, colleagues, changed, onChanged }) {
       const answer = await api.appeal(appealId);
       setAppeal(answer.appeal);
       setError(null);
-      const newest = answer.appeal.messages.at(-1);
-      if (has("lifecycle") && newest && newest.id !== lastRead.current) {
-        lastRead.current = newest.id; // only when there is something new to mark read
-        api
-          .read(appealId)
-          .then(onChanged) // the list's unread badge goes
-          .catch(() => {});
-      }
     } catch (err) {
       setError(describe(err));
     }
@@ -113,6 +105,19 @@ export function Conversation({ appealId, me, colleagues, changed, onChanged }) {
   useEffect(() => {
     if (changed.ids.includes(appealId)) reload();
   }, [changed.at]);
+
+  // Read up to the newest message: when it is new, and once the server turns out to have read
+  // marks (the feature probe may answer after the conversation opened).
+  const newest = appeal && appeal.messages.length ? appeal.messages.at(-1).id : null;
+  const marks = has("lifecycle");
+  useEffect(() => {
+    if (!marks || !newest || newest === lastRead.current) return;
+    lastRead.current = newest;
+    api
+      .read(appealId)
+      .then(onChanged) // the list's unread badge goes
+      .catch(() => {});
+  }, [newest, marks]);
 
   // The newest message in view: on open, and on every new one while the operator is at the bottom;
   // scrolled up to read, they get a "new messages" marker instead.
