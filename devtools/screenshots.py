@@ -106,6 +106,7 @@ def shoot(base_url: str, out: Path) -> list[Path]:
         conversation = page.get_by_role("region", name="Conversation")
         expect(conversation).to_contain_text("Bosch")
         expect(appeals.get_by_role("listitem").filter(has_text="Olga K")).not_to_contain_text("unread")
+        expect(conversation.get_by_role("region", name="The client's other appeals")).to_be_visible()
         save("inbox-conversation")
 
         reply = conversation.get_by_role("textbox", name="Reply")
