@@ -136,6 +136,7 @@ class Inbound:
     attachments: tuple[Attachment, ...] = ()
     location: Location | None = None
     contact: Contact | None = None
+    own_phone: str | None = None  # the client shared their own number (E.164): their verified phone
     reply_to: str | None = None  # the platform message id it answers
     forwarded: bool = False
     why: str = ""  # for ``ignored``: why (logged; never the client's text)
@@ -159,11 +160,12 @@ class RateLimited(SendError):
 
 class Unavailable(SendError):
     """The platform failed or refused for another reason: 502 ``channel_unavailable``. ``reason``
-    is safe to log (no token, no URL)."""
+    is safe to log (no token, no URL); ``message``, when given, is what the operator is told."""
 
-    def __init__(self, reason: str = "unavailable") -> None:
+    def __init__(self, reason: str = "unavailable", message: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.message = message
 
 
 class Cannot(SendError):
@@ -220,4 +222,9 @@ class Channel(Protocol):
     def download(self, account: Account, ref: str, max_bytes: int) -> bytes:
         """An incoming attachment's bytes (``Attachment.ref``); ``FetchError`` (too_large over
         ``max_bytes``)."""
+        ...
+
+    def name_of(self, account: Account, external_id: str) -> str | None:
+        """The client's display name when the platform's updates carry none (VK: ``users.get``);
+        called once per new client without a name. None when the updates already name them."""
         ...
