@@ -94,12 +94,14 @@ def test_the_clients_own_contact_gives_their_phone_in_e164() -> None:
 
     assert event.kind == "contact"
     assert event.contact == Contact(phone="+79161234567", name="Ирина Соколова", own=True)
+    assert event.own_phone == "+79161234567"
 
 
 def test_someone_elses_contact_is_kept_but_is_not_the_clients_phone() -> None:
     event = one("message_created_contact_other")
 
     assert event.contact == Contact(phone="+79037654321", name="Пётр Иванов", own=False)
+    assert event.own_phone is None
 
 
 def test_a_reply_names_the_message_it_answers() -> None:
@@ -180,13 +182,11 @@ def test_an_edit_of_a_location_is_ignored() -> None:
     assert event.event == "ignored"
 
 
-def test_bot_started_makes_the_client_reachable_then_starts_the_dialog() -> None:
-    reachable, start = events(update("bot_started"))
+def test_bot_started_starts_the_dialog() -> None:
+    event = one("bot_started")
 
-    assert (reachable.event, start.event) == ("reachable", "start")
-    assert reachable.external_id == start.external_id == CLIENT_ID
-    assert start.name == "Ирина Соколова"
-    assert reachable.dedup_id != start.dedup_id
+    assert (event.event, event.external_id, event.name) == ("start", CLIENT_ID, "Ирина Соколова")
+    assert event.dedup_id == "bot_started:71234567:1796544000500"
 
 
 def test_bot_stopped_makes_the_client_unreachable() -> None:

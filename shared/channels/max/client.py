@@ -2,9 +2,10 @@
 
 What the channel needs and nothing more: ``POST /messages?user_id=`` (text, attachments),
 ``POST /uploads?type=`` then the upload itself (the attachment is then sent by its token),
-``GET /videos/{token}`` (an incoming video's file), downloads of incoming files, ``GET /me`` and
-``POST /subscriptions`` (the admin tool). The token travels in the ``Authorization`` header (MAX no
-longer accepts it as a query parameter), so URLs carry no secret; it is still never logged.
+``GET /videos/{token}`` (where an incoming video's file is), ``GET /me`` and ``POST /subscriptions``
+(the admin tool); incoming files are fetched by ``shared.channels.http.download``. The token
+travels in the ``Authorization`` header (MAX no longer accepts it as a query parameter), so URLs
+carry no secret; it is still never logged.
 
 Failures, as MAX answers them (``{"code": ..., "message": ...}`` with an HTTP status):
 
@@ -23,45 +24,27 @@ never received, so one outgoing message is never delivered twice by this client.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from shared import tracing
-from shared.channels.base import FetchError, RateLimited, Unavailable, Unreachable
-from shared.observability import logger, mask
+from shared.channels import http
+from shared.channels.base import RateLimited, Unavailable, Unreachable
+from shared.core import tracing
+from shared.core.observability import logger, mask
 
 if TYPE_CHECKING:
     import httpx
 
-PUBLIC_API = "https://platform-api2.max.ru"  # the Bot API v2 host (platform-api.max.ru is retired)
 UploadType = Literal["image", "video", "audio", "file"]
 NOT_READY = "attachment.not.ready"
 NOT_READY_WAITS_S: tuple[float, ...] = (0.5, 1.0, 2.0)  # then Unavailable: a send must fit the function's 10 s
 RATE_LIMIT_WAIT_S = 1.0  # MAX's limits are per second: one more try after this
 RETRY_AFTER_S = 2  # what the operator is told (MAX's 429 carries no Retry-After)
-TIMEOUT_S, CONNECT_TIMEOUT_S, UPLOAD_TIMEOUT_S = 5.0, 2.0, 30.0
+UPLOAD_TIMEOUT_S = 30.0  # one upload of up to 20 MB (other calls: the channels' client's timeouts)
 # an incoming video's files (GET /videos/{token}), the one to fetch first: the first that exists
 VIDEO_QUALITIES = ("mp4_720", "mp4_480", "mp4_360", "mp4_240", "mp4_144", "mp4_1080")
-
-_lock = threading.Lock()
-_shared: httpx.Client | None = None
-
-
-def _http() -> httpx.Client:
-    """The container's HTTP client, made on first use (a webhook that never sends never imports httpx)."""
-    global _shared
-    with _lock:
-        if _shared is None:
-            import httpx
-
-            for name in ("httpx", "httpcore"):  # they log every URL at INFO
-                logging.getLogger(name).setLevel(logging.WARNING)
-            _shared = httpx.Client(timeout=httpx.Timeout(TIMEOUT_S, connect=CONNECT_TIMEOUT_S), follow_redirects=False)
-        return _shared
 
 
 class MaxApi:
@@ -143,31 +126,8 @@ class MaxApi:
         found = [urls.get(q) for q in VIDEO_QUALITIES] if isinstance(urls, dict) else []
         url = next((u for u in found if isinstance(u, str) and u), None)
         if url is None:
-            raise FetchError("max has no file for this video")
+            raise Unavailable("max has no file for this video")
         return url
-
-    def download(self, url: str, max_bytes: int) -> bytes:
-        """An incoming file's bytes (``FetchError``; ``too_large`` past ``max_bytes``). Only MAX's
-        HTTPS file servers, or the API's own host (a local fake), are fetched."""
-        if not (url.startswith("https://") or _origin(url) == _origin(self.base_url)):
-            raise FetchError("not a MAX file URL")
-        import httpx
-
-        try:
-            with tracing.span("max", method="download"), _http().stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise FetchError(f"max file server answered {response.status_code}")
-                declared = response.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                    raise FetchError("file too large", too_large=True)
-                data = bytearray()
-                for chunk in response.iter_bytes():
-                    data += chunk
-                    if len(data) > max_bytes:
-                        raise FetchError("file too large", too_large=True)
-                return bytes(data)
-        except httpx.HTTPError as exc:
-            raise FetchError(f"max file download failed: {type(exc).__name__}") from exc
 
     # --- the bot and its webhook ---
 
@@ -205,11 +165,11 @@ class MaxApi:
         import httpx
 
         headers = {"Authorization": self.token} if auth else {}
-        timeout = UPLOAD_TIMEOUT_S if "files" in kwargs else TIMEOUT_S
+        timeout = {"timeout": UPLOAD_TIMEOUT_S} if "files" in kwargs else {}
         for attempt in (1, 2):
             try:
                 with tracing.span("max", method=what):
-                    return _http().request(method, url, headers=headers, timeout=timeout, **kwargs)
+                    return http.client().request(method, url, headers=headers, **timeout, **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 if attempt == 1:
                     logger.warning("max connection failed, retrying once", extra={"error": type(exc).__name__})
@@ -246,8 +206,3 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc

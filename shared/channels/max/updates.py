@@ -10,7 +10,7 @@ MAX's Bot API defines it) becomes ``Inbound`` events.
   Group chats, channels and bots are ignored.
 - ``message_edited``: an ``edit`` of the message ``body.mid`` (its new text). The edit has the
   message's own mid, so its dedup id adds the update's timestamp: each edit is applied once.
-- ``bot_started``: ``reachable`` then ``start`` (no appeal; the welcome text); ``bot_stopped``:
+- ``bot_started``: ``start`` (no appeal; the welcome text; reachable again); ``bot_stopped``:
   ``unreachable``. Their dedup ids are the type, the user and the update's timestamp.
 - Every other update type: ``ignored``; a body that is not an update: nothing.
 
@@ -26,10 +26,10 @@ import mimetypes
 import re
 from typing import Any
 
-from shared.channels.base import Attachment, Contact, FileKind, Inbound, InboundKind, Location
+from shared.channels.base import Attachment, Contact, EventType, FileKind, Inbound, InboundKind, Location
 from shared.channels.cleaning import clean, clean_file_name, clean_mime_type
-from shared.errors import ApiError
-from shared.normalize import e164
+from shared.appeals.normalize import e164
+from shared.core.errors import ApiError
 
 BIGINT_MAX = 2**63 - 1
 FILE_KINDS: dict[str, FileKind] = {
@@ -95,6 +95,7 @@ def _message(data: dict[str, Any], region: str) -> Inbound:
         attachments=attachments,
         location=location,
         contact=contact,
+        own_phone=contact.phone if contact is not None and contact.own else None,
         reply_to=reply_to,
         forwarded=forwarded,
     )
@@ -119,11 +120,8 @@ def _bot(data: dict[str, Any], update_type: str, timestamp: int) -> list[Inbound
     if user is None:
         return [Inbound("ignored", dedup_id=f"{update_type}:{timestamp}", why="no user")]
     user_id, name, username = user
-    dedup_id = f"{update_type}:{user_id}:{timestamp}"
-    if update_type == "bot_stopped":
-        return [Inbound("unreachable", dedup_id, str(user_id), name, username)]
-    reachable = Inbound("reachable", f"{dedup_id}:reachable", str(user_id), name, username)
-    return [reachable, Inbound("start", dedup_id, str(user_id), name, username)]
+    event: EventType = "unreachable" if update_type == "bot_stopped" else "start"  # start: reachable again too
+    return [Inbound(event, f"{update_type}:{user_id}:{timestamp}", str(user_id), name, username)]
 
 
 Content = tuple[InboundKind, str, tuple[Attachment, ...], Location | None, Contact | None]
