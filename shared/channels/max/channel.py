@@ -26,7 +26,7 @@ from shared.channels.base import (
     WebhookRequest,
 )
 from shared.channels.max import updates
-from shared.channels.max.client import MaxApi
+from shared.channels.max.client import MaxApi, UploadType
 from shared.core.settings import get_settings
 
 WEBHOOK_HEADER = "x-max-bot-api-secret"  # carries the secret the subscription registered
@@ -53,7 +53,7 @@ class MaxChannel:
         self, account: Account, external_id: str, file: OutgoingFile, caption: str | None, idempotency_key: str
     ) -> str:
         bot = api(account)
-        upload_type = "image" if file.kind == "photo" else "file"
+        upload_type: UploadType = "image" if file.kind == "photo" else "file"
         attachment = bot.upload(upload_type, file.data, file.file_name, file.mime_type)
         return bot.send_message(_user_id(external_id), caption, [attachment])
 

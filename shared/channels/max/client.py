@@ -105,7 +105,9 @@ class MaxApi:
         if not isinstance(url, str) or not url:
             raise Unavailable("max gave no upload url")
         # The upload URL is MAX's file server (signed): no Authorization header goes there.
-        response = self._request("POST", url, "upload", files={"data": (file_name, data, mime_type)}, auth=False)
+        response = self._request(
+            "POST", url, "upload", files={"data": (file_name, data, mime_type)}, auth=False, timeout=UPLOAD_TIMEOUT_S
+        )
         if response.status_code != 200:
             raise _failure("upload", response, _error_code(response))
         if upload_type in ("video", "audio"):  # the token came with the URL; the upload answers XML
@@ -165,11 +167,10 @@ class MaxApi:
         import httpx
 
         headers = {"Authorization": self.token} if auth else {}
-        timeout = {"timeout": UPLOAD_TIMEOUT_S} if "files" in kwargs else {}
         for attempt in (1, 2):
             try:
                 with tracing.span("max", method=what):
-                    return http.client().request(method, url, headers=headers, **timeout, **kwargs)
+                    return http.client().request(method, url, headers=headers, **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 if attempt == 1:
                     logger.warning("max connection failed, retrying once", extra={"error": type(exc).__name__})

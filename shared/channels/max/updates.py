@@ -26,9 +26,9 @@ import mimetypes
 import re
 from typing import Any
 
+from shared.appeals.normalize import e164
 from shared.channels.base import Attachment, Contact, EventType, FileKind, Inbound, InboundKind, Location
 from shared.channels.cleaning import clean, clean_file_name, clean_mime_type
-from shared.appeals.normalize import e164
 from shared.core.errors import ApiError
 
 BIGINT_MAX = 2**63 - 1
