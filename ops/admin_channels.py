@@ -39,7 +39,9 @@ def token_ref(raw: str) -> str:
     if ref.startswith("arn:") and ":secretsmanager:" in ref:
         ref = f"secretsmanager:{ref}"
     if not ref.startswith(REF_SCHEMES) or ref.endswith(":"):
-        raise ChannelAdminError("the token reference is secretsmanager:<secret id or ARN> or plain:<token> (local only)")
+        raise ChannelAdminError(
+            "the token reference is secretsmanager:<secret id or ARN> or plain:<token> (local only)"
+        )
     return ref
 
 

@@ -1,4 +1,5 @@
 -- Back to Telegram only: what came over VK or MAX is deleted (appeals cascade to their messages).
+DROP VIEW IF EXISTS channel_accounts;
 DROP TABLE IF EXISTS tenant_channels;
 
 DELETE FROM channel_updates WHERE channel <> 'telegram' OR update_id !~ '^[0-9]{1,18}$';

@@ -66,3 +66,12 @@ CREATE TABLE tenant_channels (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, channel)
 );
+
+-- Every channel account of every tenant in one shape, Telegram's from tenants: what the webhooks,
+-- the senders and the media jobs read (one join, whatever the channel).
+CREATE VIEW channel_accounts AS
+SELECT id AS tenant_id, 'telegram'::text AS channel, telegram_webhook_secret AS secret,
+       telegram_bot_token_ref AS token_ref, '{}'::jsonb AS settings
+  FROM tenants
+UNION ALL
+SELECT tenant_id, channel, secret, token_ref, settings FROM tenant_channels;

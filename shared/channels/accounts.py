@@ -1,6 +1,6 @@
-"""A tenant's account on one channel, found by the tenant's slug (the webhooks) or with an appeal
-(the senders): Telegram's settings live in ``tenants`` (its first columns), VK's and MAX's in
-``tenant_channels``; both read into one ``Account``."""
+"""A tenant's account on one channel, found by the tenant's slug (the webhooks): the view
+``channel_accounts`` shows Telegram's settings (in ``tenants``) and VK's and MAX's (in
+``tenant_channels``) in one shape, read into one ``Account``."""
 
 from __future__ import annotations
 
@@ -24,9 +24,6 @@ class AccountRow(NamedTuple):
     settings: dict[str, Any] | None
     phone_region: str
     welcome_text: str | None
-
-    def account(self) -> Account:
-        return account_of(self)
 
 
 class ChannelRow(NamedTuple):
@@ -52,24 +49,16 @@ def account_of(row: AccountRow) -> Account:
 
 # The tenant's account on %(channel)s; a row with a NULL secret when the tenant has no such channel.
 FIND = """
-SELECT t.id AS tenant_id, t.slug, %(channel)s::text AS channel,
-       CASE WHEN %(channel)s = 'telegram' THEN t.telegram_webhook_secret ELSE c.secret END AS secret,
-       CASE WHEN %(channel)s = 'telegram' THEN t.telegram_bot_token_ref ELSE c.token_ref END AS token_ref,
-       c.settings, t.phone_region, t.welcome_text
+SELECT t.id AS tenant_id, t.slug, %(channel)s::text AS channel, c.secret, c.token_ref, c.settings,
+       t.phone_region, t.welcome_text
   FROM tenants t
-  LEFT JOIN tenant_channels c ON c.tenant_id = t.id AND c.channel = %(channel)s
+  LEFT JOIN channel_accounts c ON c.tenant_id = t.id AND c.channel = %(channel)s
  WHERE t.slug = %(slug)s
 """
 
-# Every channel of a tenant (the admin tool's ``channels``): Telegram's row, then the others.
+# Every channel of a tenant (the admin tool's ``channels``).
 LIST = """
-SELECT 'telegram' AS channel, t.telegram_webhook_secret AS secret, t.telegram_bot_token_ref AS token_ref,
-       NULL::jsonb AS settings
-  FROM tenants t WHERE t.id = %(tenant_id)s
-UNION ALL
-SELECT c.channel, c.secret, c.token_ref, c.settings
-  FROM tenant_channels c WHERE c.tenant_id = %(tenant_id)s
- ORDER BY 1 DESC
+SELECT channel, secret, token_ref, settings FROM channel_accounts WHERE tenant_id = %(tenant_id)s ORDER BY channel DESC
 """
 
 SAVE = """
@@ -99,5 +88,11 @@ def save(
 ) -> None:
     """Set a tenant's VK or MAX account (the admin tool)."""
     execute(
-        conn, SAVE, tenant_id=tenant_id, channel=channel, secret=secret, token_ref=token_ref, settings=Jsonb(dict(settings))
+        conn,
+        SAVE,
+        tenant_id=tenant_id,
+        channel=channel,
+        secret=secret,
+        token_ref=token_ref,
+        settings=Jsonb(dict(settings)),
     )

@@ -4,7 +4,7 @@ only vocabulary the rest of the code uses to talk to a client.
 A channel lives in ``shared/channels/<name>/`` and exposes ``CHANNEL``, an object satisfying
 ``Channel``: it verifies its webhook, parses a delivery into neutral ``Inbound`` events (or a
 ``DirectReply`` the platform wants as the whole answer: VK's confirmation), sends text and files
-with the platform's idempotency, raising the typed ``SendError``\\ s below, and downloads an
+with the platform's idempotency, raising the typed send errors below, and downloads an
 incoming file for the media jobs. ``shared.channels.registry.get(name)`` imports a channel's module
 only when it is first asked for, so a function pays only for the channel it uses.
 

@@ -109,7 +109,9 @@ def _apply(channel: Channel, account: Account, inbound: Inbound) -> None:
 def _message(channel: Channel, account: Account, inbound: Inbound) -> None:
     settings = get_settings()
     text_preview = preview(inbound.text) if inbound.text.strip() else KIND_LABELS.get(inbound.kind, "")
-    files = [_attachment(account, index, inbound, settings.media_max_bytes) for index in range(len(inbound.attachments))]
+    files = [
+        _attachment(account, index, inbound, settings.media_max_bytes) for index in range(len(inbound.attachments))
+    ]
     row = db.run(
         lambda conn: sql.receive(
             conn,
@@ -187,7 +189,7 @@ def _start(channel: Channel, account: Account, inbound: Inbound) -> None:
         logger.info("start: no welcome text", extra=log)
         return
     if get_settings().telegram_dry_run:
-        logger.info("DRY_RUN: welcome text logged, not sent", extra=log)
+        logger.info("TELEGRAM_DRY_RUN: welcome text logged, not sent", extra=log)
         return
     try:
         channel.send_text(account, external_id, welcome, f"welcome:{inbound.dedup_id}")

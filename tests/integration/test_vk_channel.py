@@ -17,6 +17,7 @@ from shared.media import downloads as media
 from tests.fakes import vk
 from tests.fakes.vk import FakeVk
 from tests.helpers import Api, Factory, Operator, Tenant
+from tests.integration.test_operator_attachments import upload
 
 pytestmark = pytest.mark.integration
 
@@ -63,9 +64,17 @@ def post(api: Api, tenant: Tenant, body: Any, slug: str | None = None) -> Any:
     return api.post(f"/webhook/vk/{slug or tenant.slug}", body)
 
 
+COUNTS = """
+SELECT (SELECT count(*) FROM clients WHERE tenant_id = %(t)s) AS clients,
+       (SELECT count(*) FROM appeals WHERE tenant_id = %(t)s) AS appeals,
+       (SELECT count(*) FROM appeal_messages WHERE tenant_id = %(t)s) AS appeal_messages,
+       (SELECT count(*) FROM attachments WHERE tenant_id = %(t)s) AS attachments,
+       (SELECT count(*) FROM channel_updates WHERE tenant_id = %(t)s) AS channel_updates
+"""
+
+
 def counts(factory: Factory, tenant: Tenant) -> dict[str, int]:
-    tables = ("clients", "appeals", "appeal_messages", "attachments", "channel_updates")
-    return {t: factory.one(f"SELECT count(*) AS n FROM {t} WHERE tenant_id = %s", tenant.id)["n"] for t in tables}
+    return dict(factory.conn.execute(COUNTS, {"t": tenant.id}).fetchone() or {})
 
 
 def only_appeal(api: Api, token: str) -> dict[str, Any]:
@@ -101,9 +110,7 @@ def test_an_unknown_slug_or_a_tenant_without_vk_is_401(api: Api, factory: Factor
     assert post(api, tenant, "not json at all").status == 401
 
 
-def test_a_text_message_opens_a_vk_appeal_named_by_users_get_once(
-    api: Api, factory: Factory, fake_vk: FakeVk
-) -> None:
+def test_a_text_message_opens_a_vk_appeal_named_by_users_get_once(api: Api, factory: Factory, fake_vk: FakeVk) -> None:
     # Given a shop with VK and an operator
     tenant = shop(factory)
     token = api.login(factory.operator(tenant))
@@ -188,7 +195,7 @@ def test_two_photos_are_two_attachments_of_one_message(api: Api, factory: Factor
 @pytest.mark.parametrize(
     ("name", "kind", "text"),
     [
-        ("message_new_wall", "text", "Это у вас акция?\nhttps://vk.com/wall-229000111_1375"),
+        ("message_new_wall", "text", "Это ваша акция?\nhttps://vk.com/wall-229000111_1375"),
         ("message_new_link", "text", "смотрите\nhttps://www.varta-automotive.ru/ru-ru/products/blue-dynamic"),
         ("message_new_video", "video", "Как снять клемму?\nhttps://vk.com/video512345678_456239021"),
     ],
@@ -242,7 +249,8 @@ def vk_appeal(factory: Factory, tenant: Tenant, external_id: str = USER, phone: 
         phone,
     )["id"]
     appeal = factory.one(
-        "INSERT INTO appeals (tenant_id, client_id, channel, preview) VALUES (%s, %s, 'vk', 'Есть 60 Ач?') RETURNING id",
+        "INSERT INTO appeals (tenant_id, client_id, channel, preview) VALUES (%s, %s, 'vk', 'Есть 60 Ач?') "
+        "RETURNING id",
         tenant.id,
         client,
     )["id"]
@@ -328,22 +336,17 @@ def test_vk_unreachable_over_http_is_502_and_failed(api: Api, factory: Factory, 
     }
 
 
-def upload(api: Api, token: str, name: str, mime: str, data: bytes) -> str:
-    created = api.post(
-        "/webhook/api/operator/uploads", {"file_name": name, "mime_type": mime, "size": len(data)}, token=token
-    ).body
-    assert httpx.put(created["url"], content=data, headers=created["headers"]).status_code in (200, 204)
-    return str(created["id"])
-
-
 def test_files_go_through_the_upload_servers_and_are_attached(
-    api: Api, factory: Factory, fake_vk: FakeVk, local_media: Path
+    api: Api, http_api: Api, factory: Factory, fake_vk: FakeVk, local_media: Path
 ) -> None:
     tenant = shop(factory)
     op = factory.operator(tenant)
     token = api.login(op)
     appeal = vk_appeal(factory, tenant)
-    ids = [upload(api, token, "battery.png", "image/png", PNG), upload(api, token, "invoice.pdf", "application/pdf", PDF)]
+    ids = [
+        upload(http_api, token, PNG, "battery.png", "image/png"),
+        upload(http_api, token, PDF, "invoice.pdf", "application/pdf"),
+    ]
     reply = api.post(f"{APPEALS}/{appeal}/response", {"text": "Вот фото и счёт", "attachment_ids": ids}, token=token)
     assert reply.status == 200, reply.body
     assert [(kind, name, data) for kind, name, _, data in fake_vk.uploads] == [
@@ -363,7 +366,9 @@ def test_a_phone_shared_by_two_channels_links_their_appeals(api: Api, factory: F
     token = api.login(factory.operator(tenant))
     appeal = vk_appeal(factory, tenant, phone="+79123456789")
     telegram = factory.appeal(tenant, client=factory.client(tenant, telegram_id=777001))
-    factory.execute("UPDATE clients SET phone = '+79123456789' WHERE tenant_id = %s AND telegram_id = 777001", tenant.id)
+    factory.execute(
+        "UPDATE clients SET phone = '+79123456789' WHERE tenant_id = %s AND telegram_id = 777001", tenant.id
+    )
     detail = api.get(f"{APPEALS}/{appeal}", token=token).body["appeal"]
     assert [(a["id"], a["channel"]) for a in detail["client"]["other_appeals"]] == [(str(telegram), "telegram")]
     other = api.get(f"{APPEALS}/{telegram}", token=token).body["appeal"]

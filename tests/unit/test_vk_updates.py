@@ -58,7 +58,9 @@ def test_two_photos_are_two_files_of_one_message() -> None:
         (
             "message_new_doc",
             "document",
-            Attachment("document", f"{CDN}/docs/schet.pdf?extra=abc&dl=1", "application/pdf", "schet_na_oplatu.pdf", 48213),
+            Attachment(
+                "document", f"{CDN}/docs/schet.pdf?extra=abc&dl=1", "application/pdf", "schet_na_oplatu.pdf", 48213
+            ),
         ),
         ("message_new_audio_message", "voice", Attachment("voice", f"{CDN}/voice/v.ogg", "audio/ogg")),
         ("message_new_sticker", "sticker", Attachment("sticker", f"{CDN}/stickers/512.png", "image/png")),
@@ -79,7 +81,7 @@ def test_a_video_vk_gives_no_file_for_is_kept_as_its_link() -> None:
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        ("message_new_wall", "Это у вас акция?\nhttps://vk.com/wall-229000111_1375"),
+        ("message_new_wall", "Это ваша акция?\nhttps://vk.com/wall-229000111_1375"),
         ("message_new_link", "смотрите\nhttps://www.varta-automotive.ru/ru-ru/products/blue-dynamic"),
     ],
 )
@@ -96,7 +98,7 @@ def test_a_place_is_a_location() -> None:
 
 def test_reply_and_forward_are_noted() -> None:
     event = only("message_new_reply_forward")
-    assert (event.reply_to, event.forwarded, event.text) == ("400", True, "а этот подойдёт?")
+    assert (event.reply_to, event.forwarded, event.text) == ("400", True, "этот подойдёт?")
 
 
 def test_an_edit_names_the_message_and_its_new_text() -> None:

@@ -28,7 +28,7 @@ from shared.channels.receive import same_secret
 from shared.channels.telegram import bot, files, webhook
 from shared.core.errors import ApiError, ChannelUnavailable, ClientUnreachable
 
-SECRET_HEADER = "x-telegram-bot-api-secret-token"
+HEADER = "x-telegram-bot-api-secret-token"  # carries the webhook secret
 
 
 class TelegramChannel:
@@ -39,14 +39,15 @@ class TelegramChannel:
     )  # fmt: skip
 
     def verify(self, request: WebhookRequest, account: Account) -> bool:
-        return same_secret(request.headers.get(SECRET_HEADER), account.secret)
+        return same_secret(request.headers.get(HEADER), account.secret)
 
     def parse(self, request: WebhookRequest, account: Account) -> list[Inbound] | DirectReply:
         return webhook.to_inbound(request.body, account.phone_region)
 
     def send_text(self, account: Account, external_id: str, text: str, idempotency_key: str) -> str:
         with _errors():
-            return str(bot.send_message(bot.bot_token(account.token_ref, str(account.tenant_id)), int(external_id), text))
+            token = bot.bot_token(account.token_ref, str(account.tenant_id))
+            return str(bot.send_message(token, int(external_id), text))
 
     def send_file(
         self, account: Account, external_id: str, file: OutgoingFile, caption: str | None, idempotency_key: str

@@ -118,7 +118,11 @@ def _upload(token: str, peer_id: str, file: OutgoingFile) -> str:
         saved = api.call(
             token,
             "photos.saveMessagesPhoto",
-            {"photo": uploaded.get("photo", ""), "server": uploaded.get("server", ""), "hash": uploaded.get("hash", "")},
+            {
+                "photo": uploaded.get("photo", ""),
+                "server": uploaded.get("server", ""),
+                "hash": uploaded.get("hash", ""),
+            },
         )
         photo = saved[0] if isinstance(saved, list) and saved and isinstance(saved[0], dict) else {}
         return _attachment_string("photo", photo)

@@ -79,13 +79,13 @@ def _message(dedup: str, message: dict[str, Any]) -> Inbound:
     for item in raw if isinstance(raw, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             continue
-        kind, file, link = _attachment(item["type"], item.get(item["type"]))
+        made, file, link = _attachment(item["type"], item.get(item["type"]))
         if file is not None:
             files.append(file)
         if link:
             links.append(link)
-        if kind is not None:
-            kinds.append(kind)
+        if made is not None:
+            kinds.append(made)
     location = _location(message.get("geo"))
     if location is not None:
         kinds.append("location")
@@ -132,17 +132,22 @@ def _attachment(kind: str, body: Any) -> tuple[InboundKind | None, Attachment | 
         url = _largest(body.get("images")) or _largest(body.get("images_with_background"))
         return "sticker", _file("sticker", url, "image/png", None, None), None
     if kind == "video":
-        files = body.get("files") if isinstance(body.get("files"), dict) else {}
-        mp4 = sorted(((k, v) for k, v in files.items() if k.startswith("mp4_") and _url(v)), key=_resolution)
-        link = _owned_link("video", body)
-        if mp4:
-            return "video", _file("video", mp4[-1][1], "video/mp4", None, None), None
-        return "video", None, link
+        return _video(body)
     if kind == "wall":
         return None, None, _owned_link("wall", body, owner_key="from_id")
     if kind == "link":
         return None, None, _url(body.get("url"))
     return None, None, None
+
+
+def _video(body: dict[str, Any]) -> tuple[InboundKind, Attachment | None, str | None]:
+    """A video's largest MP4 when VK gives its files (it rarely does to a community), else its link."""
+    sources = body.get("files")
+    sources = sources if isinstance(sources, dict) else {}
+    mp4 = sorted(((k, v) for k, v in sources.items() if k.startswith("mp4_") and _url(v)), key=_resolution)
+    if mp4:
+        return "video", _file("video", mp4[-1][1], "video/mp4", None, None), None
+    return "video", None, _owned_link("video", body)
 
 
 def _file(kind: FileKind, url: str | None, mime: str, name: str | None, size: int | None) -> Attachment | None:
