@@ -107,6 +107,10 @@ def _apply(channel: Channel, account: Account, inbound: Inbound) -> None:
 
 
 def _message(channel: Channel, account: Account, inbound: Inbound) -> None:
+    if not inbound.external_id:
+        _record(account, inbound.dedup_id)
+        return
+    external_id = inbound.external_id
     settings = get_settings()
     text_preview = preview(inbound.text) if inbound.text.strip() else KIND_LABELS.get(inbound.kind, "")
     files = [
@@ -117,9 +121,17 @@ def _message(channel: Channel, account: Account, inbound: Inbound) -> None:
             conn,
             tenant_id=account.tenant_id,
             channel=account.channel,
-            inbound=inbound,
-            preview=text_preview,
+            update_id=inbound.dedup_id,
+            external_id=external_id,
+            name=inbound.name,
+            username=inbound.username,
             own_phone=inbound.own_phone,
+            kind=inbound.kind,
+            text=inbound.text,
+            preview=text_preview,
+            external_message_id=inbound.message_id,
+            location=inbound.location.as_json() if inbound.location is not None else None,
+            contact=inbound.contact.as_json() if inbound.contact is not None else None,
             files=files,
             reopen_window_hours=settings.reopen_window_hours,
         )
@@ -140,8 +152,8 @@ def _message(channel: Channel, account: Account, inbound: Inbound) -> None:
         extra={**log, "appeal_id": str(row.appeal_id), "new_appeal": row.created, "reopened": row.reopened,
                "kind": inbound.kind},
     )  # fmt: skip
-    if row.nameless and inbound.external_id and not settings.telegram_dry_run:
-        _name(channel, account, row, inbound.external_id)
+    if row.nameless and not settings.telegram_dry_run:
+        _name(channel, account, row, external_id)
 
 
 def _name(channel: Channel, account: Account, row: sql.ReceivedRow, external_id: str) -> None:

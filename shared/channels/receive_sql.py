@@ -4,12 +4,11 @@ implies (one statement), the deliveries seen (dedup), edits, reachability, a cli
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from shared.channels.base import Inbound
 from shared.core.db import Connection
 from shared.core.sql import execute, fetch_one
 
@@ -209,32 +208,39 @@ def receive(
     *,
     tenant_id: UUID,
     channel: str,
-    inbound: Inbound,
-    preview: str,
+    update_id: str,
+    external_id: str,
+    name: str | None,
+    username: str | None,
     own_phone: str | None,
+    kind: str,
+    text: str,
+    preview: str,
+    external_message_id: str | None,
+    location: dict[str, Any] | None,
+    contact: dict[str, Any] | None,
     files: list[NewAttachment],
     reopen_window_hours: int,
 ) -> ReceivedRow | None:
     """Record a client's message (see RECEIVE); None when the delivery was already processed."""
-    external_id = inbound.external_id
     return fetch_one(
         conn,
         ReceivedRow,
         RECEIVE,
         tenant_id=tenant_id,
         channel=channel,
-        update_id=inbound.dedup_id,
+        update_id=update_id,
         external_id=external_id,
-        telegram_id=int(external_id) if channel == "telegram" and external_id is not None else None,
-        name=inbound.name,
-        username=inbound.username,
+        telegram_id=int(external_id) if channel == "telegram" else None,  # the API's client.telegram_id
+        name=name,
+        username=username,
         own_phone=own_phone,
-        kind=inbound.kind,
-        text=inbound.text,
+        kind=kind,
+        text=text,
         preview=preview,
-        external_message_id=inbound.message_id,
-        location=Jsonb(inbound.location.as_json()) if inbound.location is not None else None,
-        contact=Jsonb(inbound.contact.as_json()) if inbound.contact is not None else None,
+        external_message_id=external_message_id,
+        location=Jsonb(location) if location is not None else None,
+        contact=Jsonb(contact) if contact is not None else None,
         file_ids=[f.id for f in files],
         file_kinds=[f.kind for f in files],
         file_mime_types=[f.mime_type for f in files],
