@@ -408,15 +408,17 @@ def test_a_text_longer_than_max_allows_is_409_before_max_is_called(
     reply = answer(api, factory.operator(tenant), appeal, text="x" * 4001)
 
     assert (reply.status, reply.error_code) == (409, "channel_cannot")
-    assert "4000" in reply.body["message"]
+    assert "4000 characters" in reply.body["error"]["message"]
     assert fake_max.calls == []
 
 
 def upload(api: Api, token: str, name: str, mime: str, data: bytes) -> str:
-    created = api.post(
+    reply = api.post(
         "/webhook/api/operator/uploads", {"file_name": name, "mime_type": mime, "size": len(data)}, token=token
-    ).body
-    assert httpx.put(created["url"], content=data, headers=created["headers"]).status_code in (200, 204)
+    )
+    assert reply.status == 201, reply.body
+    created = reply.body["upload"]
+    assert httpx.put(created["url"], content=data, headers=created["headers"]).status_code == 200
     return str(created["id"])
 
 
