@@ -314,16 +314,23 @@ def main() -> None:
     from devtools.seed_media import png
 
     parser = argparse.ArgumentParser(description="A fake MAX Bot API that prints every call it receives")
-    parser.add_argument("--port", type=int, default=9099)
+    parser.add_argument("--port", type=int, default=9097)
     parser.add_argument("--mode", choices=["ok", "error", "refuse", "blocked"], default="ok")
     args = parser.parse_args()
     fake = FakeMax(args.port, sample_file=png())
     fake.fail(args.mode)
-    print(f"fake MAX ({args.mode}) on {fake.url} - run `MAX_API_BASE_URL={fake.url} make run`", flush=True)
+    run = f"MAX_API_BASE_URL={fake.url} TELEGRAM_DRY_RUN=false make run"
+    print(f"fake MAX ({args.mode}) on {fake.url} - run `{run}`; every call is printed", flush=True)
     answer = fake.answer
 
     def echo(request: Request) -> Answer:
-        print(json.dumps({"method": request.method, "path": urlsplit(request.path).path}), flush=True)
+        parts = urlsplit(request.path)
+        shown: dict[str, Any] = {"method": request.method, "path": parts.path, "query": parts.query}
+        if "json" in (request.headers.get("content-type") or ""):
+            shown["body"] = request.json()
+        elif request.body:
+            shown["bytes"] = len(request.body)
+        print(json.dumps(shown, ensure_ascii=False), flush=True)
         return answer(request)
 
     fake.answer = echo  # type: ignore[method-assign]
