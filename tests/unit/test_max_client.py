@@ -128,6 +128,7 @@ def test_a_wrong_token_is_unavailable_without_the_token_in_the_reason(fake: Fake
         bot.send_message(CLIENT, "hello")
 
     assert caught.value.reason == "max refused the bot token"
+    assert caught.value.message == "MAX refused the shop's bot token."
     assert TOKEN not in str(caught.value)
 
 
@@ -201,6 +202,7 @@ def test_an_attachment_never_ready_is_unavailable_and_nothing_was_sent(
         bot.send_message(CLIENT, None, [attachment])
 
     assert caught.value.reason == "max answered 400 attachment.not.ready"
+    assert caught.value.message == "MAX is still processing the file: send it again shortly."
     assert sleeps == [0.5, 1.0, 2.0]
     assert fake.messages() == []
 

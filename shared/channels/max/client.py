@@ -50,19 +50,11 @@ VIDEO_QUALITIES = ("mp4_720", "mp4_480", "mp4_360", "mp4_240", "mp4_144", "mp4_1
 class MaxApi:
     """One bot's calls. ``sleep`` is the wait between retries (tests pass a recorder)."""
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        not_ready_waits_s: Sequence[float] = NOT_READY_WAITS_S,
-    ) -> None:
+    def __init__(self, base_url: str, token: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
         mask([token])
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.sleep = sleep
-        self.not_ready_waits_s = tuple(not_ready_waits_s)
 
     # --- messages ---
 
@@ -78,7 +70,7 @@ class MaxApi:
         return mid
 
     def _send(self, query: dict[str, str], body: dict[str, Any]) -> httpx.Response:
-        waits = iter(self.not_ready_waits_s)
+        waits = iter(NOT_READY_WAITS_S)
         rate_limited_once = False
         while True:
             response = self._call("POST", "/messages", params=query, json=body)
@@ -110,16 +102,15 @@ class MaxApi:
         )
         if response.status_code != 200:
             raise _failure("upload", response, _error_code(response))
-        if upload_type in ("video", "audio"):  # the token came with the URL; the upload answers XML
-            payload: dict[str, Any] = {"token": token}
-        elif upload_type == "image":  # {"photos": {<id>: {"token": ...}}}, sent back as it is
-            payload = _json(response)
-            if not isinstance(payload.get("photos"), dict) or not payload["photos"]:
-                raise Unavailable("max image upload answered no token")
-        else:
-            payload = {"token": _json(response).get("token")}
-        if "photos" not in payload and not (isinstance(payload.get("token"), str) and payload["token"]):
-            raise Unavailable("max upload answered no token")
+        answer = _json(response)
+        payload: dict[str, Any] | None
+        if upload_type == "image":  # {"photos": {<id>: {"token": ...}}}, sent back as it is
+            payload = answer if isinstance(answer.get("photos"), dict) and answer["photos"] else None
+        else:  # video/audio: the token came with the URL (the upload answers XML); a file's comes now
+            found = token if upload_type in ("video", "audio") else answer.get("token")
+            payload = {"token": found} if isinstance(found, str) and found else None
+        if payload is None:
+            raise Unavailable(f"max {upload_type} upload answered no token")
         return {"type": upload_type, "payload": payload}
 
     def video_url(self, token: str) -> str:
@@ -192,7 +183,9 @@ def _failure(what: str, response: httpx.Response, code: str | None) -> Exception
     if status == 429:
         return RateLimited(RETRY_AFTER_S)
     if status == 401:
-        return Unavailable("max refused the bot token")
+        return Unavailable("max refused the bot token", "MAX refused the shop's bot token.")
+    if code == NOT_READY:
+        return Unavailable(f"max answered {status} {code}", "MAX is still processing the file: send it again shortly.")
     return Unavailable(f"max answered {status} {code or ''}".strip())
 
 
