@@ -14,7 +14,7 @@ DATABASE_SECRET_ARN with AWS credentials):
     python -m ops.admin set-welcome-text SLUG "Text" | --clear   # the bot's answer to /start
     python -m ops.admin set-vk SLUG GROUP_ID CONFIRMATION TOKEN_REF [--secret S]   # a VK community
     python -m ops.admin set-max SLUG TOKEN_REF [--secret S] [--register PUBLIC_BASE_URL]   # a MAX bot
-    python -m ops.admin channels SLUG [PUBLIC_BASE_URL]   # the tenant's channels and their webhook URLs
+    python -m ops.admin channels SLUG [PUBLIC_BASE_URL]   # each channel's webhook URL to paste
 
 From a checkout, run it as `make admin ARGS="..."` or `.venv/bin/python -m ops.admin ...`.
 
@@ -171,8 +171,8 @@ def parser() -> argparse.ArgumentParser:
     welcome.add_argument("--clear", action="store_true", help="answer /start with nothing")
     welcome.set_defaults(run=set_welcome_text)
     admin_telegram.add_commands(commands)
-    admin_channels.add_commands(commands)  # set-vk, channels
-    admin_max.add_commands(commands)  # set-max
+    admin_channels.add_commands(commands)
+    admin_max.add_commands(commands)
     return root
 
 
