@@ -373,3 +373,18 @@ def test_a_phone_shared_by_two_channels_links_their_appeals(api: Api, factory: F
     assert [(a["id"], a["channel"]) for a in detail["client"]["other_appeals"]] == [(str(telegram), "telegram")]
     other = api.get(f"{APPEALS}/{telegram}", token=token).body["appeal"]
     assert [(a["id"], a["channel"]) for a in other["client"]["other_appeals"]] == [(str(appeal), "vk")]
+
+
+@pytest.mark.parametrize("name", ["message_new_text", "message_new_two_photos"])
+def test_a_vk_message_is_two_round_trips_with_or_without_files(
+    api: Api, factory: Factory, fake_vk: FakeVk, name: str
+) -> None:
+    from bench.measure import RoundTrips
+
+    tenant = shop(factory)
+    post(api, tenant, event("message_new_geo"))  # warm-up: the client (named once) and their appeal exist
+    # the account lookup + one statement (the message, its files and media jobs, the push)
+    with RoundTrips().counting() as counted:
+        assert post(api, tenant, event(name)).body == "ok"
+    assert counted.count == 2
+    assert counts(factory, tenant)["appeal_messages"] == 2

@@ -60,9 +60,15 @@ def test_a_text_within_the_channels_limit_passes_and_beyond_it_is_409() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "mime"),
-    [("IMAGE/JPEG; charset=x", "image/jpeg"), ("application/pdf", "application/pdf"), ("<script>", None), ("", None)],
+    [
+        ("IMAGE/JPEG; charset=x", "image/jpeg"),
+        ("application/pdf", "application/pdf"),
+        ("<script>", "application/octet-stream"),
+        ("text/html\r\nSet-Cookie: x", "application/octet-stream"),
+        ("", "application/octet-stream"),
+    ],
 )
-def test_mime_types_are_cleaned(raw: str, mime: str | None) -> None:
+def test_mime_types_are_cleaned(raw: str, mime: str) -> None:
     assert clean_mime_type(raw) == mime
 
 
@@ -70,9 +76,10 @@ def test_mime_types_are_cleaned(raw: str, mime: str | None) -> None:
     ("raw", "name"),
     [
         ("schet.pdf", "schet.pdf"),
-        ("../../etc/passwd", "passwd"),
-        ("a\\b\\c.txt", "c.txt"),
-        ("bad\x00\nname", "bad_name"),
+        ("../../etc/passwd", "_.._etc_passwd"),
+        ("a\\b:c.txt", "a_b_c.txt"),
+        ("bad\x00\nname", "bad name"),
+        ("invoice\u202egpj.exe", "invoicegpj.exe"),
         ("...", None),
         (None, None),
     ],

@@ -130,7 +130,7 @@ def classify(message: TelegramMessage, region: str) -> Inbound | None:
 
 
 def _file(kind: FileKind, file: TelegramFile) -> Attachment:
-    mime = clean_mime_type(clean(file.mime_type)) if file.mime_type else DEFAULT_MIME.get(kind)
+    mime = clean_mime_type(file.mime_type) if file.mime_type else DEFAULT_MIME.get(kind)
     name = clean_file_name(file.file_name) if file.file_name else None
     return Attachment(kind, file.file_id, mime, name, file.file_size)
 
