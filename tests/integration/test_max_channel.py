@@ -146,8 +146,8 @@ def local_media(configure: Any, tmp_path: Path, http_base_url: str, fake_max: Fa
     [
         ("message_created_image", "photo", PNG, "image/jpeg"),
         ("message_created_file", "document", PDF, "application/pdf"),
-        ("message_created_audio", "audio", b"ID3" + bytes(64), None),
-        ("message_created_sticker", "sticker", PNG, None),
+        ("message_created_audio", "audio", b"ID3" + bytes(64), "application/octet-stream"),
+        ("message_created_sticker", "sticker", PNG, "application/octet-stream"),
     ],
 )
 def test_every_file_kind_is_fetched_by_a_media_job_from_the_url_max_gives(
@@ -158,7 +158,7 @@ def test_every_file_kind_is_fetched_by_a_media_job_from_the_url_max_gives(
     name: str,
     kind: str,
     data: bytes,
-    mime: str | None,
+    mime: str,
 ) -> None:
     tenant = shop(factory)
     token = api.login(factory.operator(tenant))

@@ -5,9 +5,9 @@ Verification: the ``X-Max-Bot-Api-Secret`` header must be the tenant's webhook s
 Sending: ``POST /messages?user_id=`` with the bot token; a file is uploaded first (``POST
 /uploads``, then the upload) and sent by its token, with the caption as the message's text
 (``shared.channels.max.client``: "attachment not ready" waited out, 429 once more, 403
-unreachable). MAX has no idempotency key of its own, so ``idempotency_key`` goes unused: the client
-repeats only what MAX refused or never received, never one request twice. Incoming files: their URL, or for a video its token
-(``GET /videos/{token}`` names the file).
+unreachable). MAX has no idempotency key of its own, so ``idempotency_key`` goes unused: the
+client repeats only what MAX refused or never received, never one request twice. Incoming files:
+their URL, or for a video its token (``GET /videos/{token}`` names the file).
 """
 
 from __future__ import annotations

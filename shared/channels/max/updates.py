@@ -169,7 +169,7 @@ def _file(kind: FileKind, attachment: dict[str, Any]) -> Attachment | None:
     return Attachment(
         kind,
         ref=ref,
-        mime_type=clean_mime_type(guessed) or DEFAULT_MIME.get(kind),
+        mime_type=clean_mime_type(guessed or DEFAULT_MIME.get(kind)),
         file_name=name,
         size=size if size is not None and size >= 0 else None,
     )
