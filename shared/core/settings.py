@@ -60,6 +60,9 @@ class Settings:
     vk_api_version: str = "5.199"
     vk_flood_wait_s: float = 1.0  # the wait before the one retry of a VK flood-control error (6, 9)
 
+    # --- MAX channel (the bot's dialogs) ---
+    max_api_base_url: str = "https://platform-api2.max.ru"  # MAX Bot API base URL (a fake in tests)
+
     # --- login throttling, session cleanup ---
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 30
