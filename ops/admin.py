@@ -12,6 +12,9 @@ DATABASE_SECRET_ARN with AWS credentials):
     python -m ops.admin set-webhook SLUG PUBLIC_BASE_URL   # Telegram's setWebhook for /webhook/telegram/SLUG
     python -m ops.admin webhook-info SLUG               # Telegram's getWebhookInfo: pending, last error
     python -m ops.admin set-welcome-text SLUG "Text" | --clear   # the bot's answer to /start
+    python -m ops.admin set-vk SLUG GROUP_ID CONFIRMATION TOKEN_REF [--secret S]   # a VK community
+    python -m ops.admin set-max SLUG TOKEN_REF [--secret S] [--register PUBLIC_BASE_URL]   # a MAX bot
+    python -m ops.admin channels SLUG [PUBLIC_BASE_URL]   # each channel's webhook URL to paste
     python -m ops.admin set-role LOGIN owner|operator   # owners see the reports
     python -m ops.admin set-calendar SLUG [--time-zone ZONE] [--hours "mon-sat=09:00-20:00"]   # for reports
     python -m ops.admin calendar SLUG                    # the tenant's time zone and working hours
@@ -31,7 +34,7 @@ import sys
 
 import psycopg
 
-from ops import admin_reports, admin_telegram
+from ops import admin_channels, admin_max, admin_reports, admin_telegram
 from shared.auth import my_sessions, password_change, passwords
 from shared.auth import operators_sql as operators
 from shared.auth import sessions_sql as session_repo
@@ -171,6 +174,8 @@ def parser() -> argparse.ArgumentParser:
     welcome.add_argument("--clear", action="store_true", help="answer /start with nothing")
     welcome.set_defaults(run=set_welcome_text)
     admin_telegram.add_commands(commands)
+    admin_channels.add_commands(commands)
+    admin_max.add_commands(commands)
     admin_reports.add_commands(commands)
     return root
 
@@ -222,7 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(args.run(args))
         _warn_about_plain_bot_tokens()
-    except (AdminError, admin_telegram.TelegramAdminError, admin_reports.ReportsAdminError) as exc:
+    except (
+        AdminError,
+        admin_telegram.TelegramAdminError,
+        admin_channels.ChannelAdminError,
+        admin_reports.ReportsAdminError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except psycopg.errors.UniqueViolation:
