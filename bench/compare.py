@@ -1,0 +1,215 @@
+"""Before/after figures for a refactoring, in one run: ``python -m bench.compare [--quick] [--out F]
+[--against OTHER_CHECKOUT]``. Per-request in-process cost (wall p50, CPU mean) of session status, the
+appeal list and the Telegram webhook, each function's handler called directly with a real API
+Gateway event; and every API function's cold start measured from outside (a fresh interpreter per
+sample, bytecode cached: import the function's module and get ``lambda_handler``; for those three
+also the first invocation) over the libraries' floor (psycopg, pydantic, Powertools' event handler)
+in the same run. With ``--against``, the other checkout is measured in the same run, interleaved."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+from bench import setup
+from bench.measure import median, percentile
+from devtools.gateway import build_event
+from devtools.lambda_context import LambdaContext
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ("session_status", "appeals_list", "telegram_webhook")
+_updates = count(70_000_000)
+
+
+def _handler(name: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "functions" / name / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = module.lambda_handler
+    return handler
+
+
+def _webhook_event(i: int) -> dict[str, Any]:
+    update_id = next(_updates)
+    telegram_id = 8_200_000 + i % 50  # follow-ups in 50 open appeals
+    message = {
+        "message_id": update_id,
+        "chat": {"id": telegram_id, "type": "private"},
+        "from": {"id": telegram_id, "first_name": "Bench"},
+        "text": "Is the 60 Ah one in stock?",
+    }
+    headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": "demo-telegram-secret"}
+    body = json.dumps({"update_id": update_id, "message": message}).encode()
+    return build_event(
+        "POST",
+        "/webhook/telegram/demo",
+        headers,
+        body,
+        route_key="POST /webhook/telegram/{tenant_slug}",
+        path_parameters={"tenant_slug": "demo"},
+    )
+
+
+def events(token: str) -> dict[str, Callable[[int], dict[str, Any]]]:
+    auth = {"authorization": f"Bearer {token}"}
+    status = build_event("GET", "/webhook/api/operator/session", auth)
+    listing = build_event("GET", "/webhook/api/operator/appeals", auth, query="limit=50")
+    return {"session_status": lambda i: status, "appeals_list": lambda i: listing, "telegram_webhook": _webhook_event}
+
+
+def in_process(token: str, runs: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    context = LambdaContext("bench")
+    for name, make in events(token).items():
+        handler = _handler(name)
+        for i in range(20):
+            assert handler(make(i), context)["statusCode"] == 200
+        wall: list[float] = []
+        cpu: list[float] = []
+        for i in range(runs):
+            event = make(20 + i)
+            w, c = time.perf_counter(), time.process_time()
+            result = handler(event, context)
+            cpu.append((time.process_time() - c) * 1000)
+            wall.append((time.perf_counter() - w) * 1000)
+            assert result["statusCode"] == 200, result
+        out[name] = {
+            "wall_p50_ms": round(percentile(wall, 50), 3),
+            "wall_p99_ms": round(percentile(wall, 99), 3),
+            "cpu_mean_ms": round(sum(cpu) / len(cpu), 3),  # process_time ticks coarsely: a mean, not a p50
+        }
+    return out
+
+
+FLOOR = (
+    "import psycopg; import pydantic; from pydantic import BaseModel, Field, TypeAdapter; "
+    "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver"
+)
+IMPORT = "import app; app.lambda_handler"
+INVOKE = (
+    "import json, os, app; from devtools.lambda_context import LambdaContext; "
+    "r = app.lambda_handler(json.loads(os.environ['BENCH_EVENT']), LambdaContext('bench')); "
+    "assert r['statusCode'] == 200, r"
+)
+
+
+def _cost(code: str, root: Path, function: str | None, env: dict[str, str]) -> tuple[float, float]:
+    """(wall ms, CPU ms), seen from outside, for a fresh interpreter to run ``code`` and exit. On a
+    shared machine the CPU time (user + system, from the child's rusage) is the steadier figure."""
+    path = [str(root), *([str(root / "functions" / function)] if function else [])]
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**env, "PYTHONPATH": os.pathsep.join(path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = (time.perf_counter() - started) * 1000
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"{function}: {child.stderr.read().decode() if child.stderr else ''}")
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def _summary(samples: list[tuple[float, float]], floor: list[tuple[float, float]]) -> dict[str, float]:
+    """Over the floor: the lowest CPU time (what the work costs when nothing else interferes) and the
+    medians of CPU and wall time."""
+    cpu, floor_cpu = [c for _, c in samples], [c for _, c in floor]
+    wall, floor_wall = [w for w, _ in samples], [w for w, _ in floor]
+    return {
+        "cpu_min_ms": round(min(cpu) - min(floor_cpu), 1),
+        "cpu_median_ms": round(median(cpu) - median(floor_cpu), 1),
+        "wall_median_ms": round(median(wall) - median(floor_wall), 1),
+    }
+
+
+def measure_outside(
+    url: str, roots: dict[str, Path], first: dict[str, Callable[[int], dict[str, Any]]], runs: int
+) -> dict[str, Any]:
+    """Per API function of each checkout in ``roots``: a fresh interpreter importing the function
+    and getting its handler, over the same for the libraries alone (all interleaved, one sample of
+    each per round); for the functions in ``first`` also with their first invocation."""
+    env = {**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING", "DATABASE_URL": url}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    names = [p.parent.name for p in sorted((ROOT / "functions").glob("*/app.py")) if p.parent.name != "push_dispatcher"]
+    samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for i in range(runs + 1):  # the first round writes the bytecode caches and is not counted
+        got = {("", "_floor"): _cost(FLOOR, ROOT, None, env)}
+        for label, root in roots.items():
+            for name in names:
+                got[label, name] = _cost(IMPORT, root, name, env)
+            for name, make in first.items():
+                event = json.dumps(make(1000 * (1 + len(samples)) + i))
+                got[label, f"{name}+call"] = _cost(INVOKE, root, name, {**env, "BENCH_EVENT": event})
+        if i:
+            for key, value in got.items():
+                samples.setdefault(key, []).append(value)
+    floor = samples.pop(("", "_floor"))
+    out: dict[str, Any] = {"_floor": {"cpu_min_ms": round(min(c for _, c in floor), 1)}}
+    for (label, name), values in samples.items():
+        out.setdefault(label, {})[name] = _summary(values, floor)
+    return out
+
+
+def _requests_elsewhere(root: Path, url: str, token: str, runs: int) -> dict[str, Any]:
+    """``in_process`` run by another checkout's copy of this script, in its own interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.compare", "--requests-only", url, token, str(runs)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--against", type=Path, help="another checkout (with this script) measured in the same run")
+    parser.add_argument("--requests-only", nargs=3, metavar=("URL", "TOKEN", "RUNS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    if args.requests_only:
+        url, token, runs = args.requests_only
+        os.environ["DATABASE_URL"] = url
+        print(json.dumps(in_process(token, int(runs))))
+        return
+    from tests.fakes import telegram
+
+    roots = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
+    runs = 300 if args.quick else 2000
+    with telegram.running() as fake:
+        os.environ["TELEGRAM_API_BASE_URL"] = fake.url  # before fresh_database, which re-reads the settings
+        os.environ["BENCH_DATABASE"] = os.environ.get("BENCH_DATABASE", "batterycrm_compare")
+        url = setup.fresh_database(setup.server_url())
+        data = setup.populate(url, logout_sessions=5)
+        requests: dict[str, list[dict[str, Any]]] = {label: [] for label in roots}
+        for _ in range(1 if args.quick else 2):  # alternated, so both see the same machine
+            for label, root in roots.items():
+                requests[label].append(_requests_elsewhere(root, url, data.token, runs))
+        cold = measure_outside(url, roots, events(data.token), 3 if args.quick else 10)
+    report = {"in_process": requests, "cold_start": cold}
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
