@@ -165,9 +165,9 @@ def measure_outside(
 def _requests_elsewhere(root: Path, url: str, token: str, runs: int) -> dict[str, Any]:
     """``in_process`` run by another checkout's copy of this script, in its own interpreter."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.compare", "--requests-only", url, token, str(runs)],
+        [sys.executable, "-m", "bench.compare", "--requests-only", str(runs)],
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        env={**os.environ, "PYTHONPATH": str(root), "DATABASE_URL": url, "BENCH_TOKEN": token},
         capture_output=True,
         text=True,
         check=True,
@@ -181,23 +181,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--against", type=Path, help="another checkout (with this script) measured in the same run")
-    parser.add_argument("--requests-only", nargs=3, metavar=("URL", "TOKEN", "RUNS"), help=argparse.SUPPRESS)
+    parser.add_argument("--requests-only", type=int, metavar="RUNS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     if args.requests_only:
-        url, token, runs = args.requests_only
-        os.environ["DATABASE_URL"] = url
-        print(json.dumps(in_process(token, int(runs))))
+        print(json.dumps(in_process(os.environ["BENCH_TOKEN"], args.requests_only)))
         return
     from tests.fakes import telegram
 
     roots = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
     runs = 300 if args.quick else 2000
     with telegram.running() as fake:
-        os.environ["TELEGRAM_API_BASE_URL"] = fake.url  # before fresh_database, which re-reads the settings
-        os.environ["BENCH_DATABASE"] = os.environ.get("BENCH_DATABASE", "batterycrm_compare")
-        url = setup.fresh_database(setup.server_url())
+        url = setup.new_database(setup.server_url(), "batterycrm_compare")
+        os.environ.update(TELEGRAM_API_BASE_URL=fake.url, TELEGRAM_DRY_RUN="false", DATABASE_URL=url)
         data = setup.populate(url, logout_sessions=5)
         requests: dict[str, list[dict[str, Any]]] = {label: [] for label in roots}
         for _ in range(1 if args.quick else 2):  # alternated, so both see the same machine
