@@ -4,7 +4,7 @@ from shared.channels.telegram import webhook
 from shared.core.models import Success
 from shared.http.resolver import create_app, lambda_entry
 
-app = create_app()
+app = create_app(public=True)
 
 
 @app.post(
@@ -22,7 +22,7 @@ app = create_app()
 )
 def telegram_webhook(tenant_slug: str) -> Success:
     event = app.current_event
-    webhook.receive_telegram(tenant_slug, event.headers.get("x-telegram-bot-api-secret-token"), event.decoded_body)
+    webhook.receive_telegram(tenant_slug, event.headers.get("x-telegram-bot-api-secret-token"), event.json_body)
     return Success()
 
 
