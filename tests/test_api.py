@@ -93,7 +93,7 @@ def test_the_json_body_is_parsed_once_per_request(monkeypatch: pytest.MonkeyPatc
     def add_note(note: Note) -> dict[str, Any]:
         return {"text": note.text, "raw": app.current_event.json_body}  # the webhook reads it this way
 
-    handler = lambda_entry(app)
+    handler: Any = lambda_entry(app)
     parsed: list[str] = []
     loads = json.loads
 
