@@ -20,8 +20,8 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from bench import setup
-from bench.measure import median, percentile
+from bench import coldstart, setup
+from bench.measure import percentile
 from devtools.gateway import build_event
 from devtools.lambda_context import LambdaContext
 
@@ -91,77 +91,6 @@ def in_process(token: str, runs: int) -> dict[str, Any]:
     return out
 
 
-FLOOR = (
-    "import psycopg; import pydantic; from pydantic import BaseModel, Field, TypeAdapter; "
-    "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver"
-)
-IMPORT = "import app; app.lambda_handler"
-INVOKE = (
-    "import json, os, app; from devtools.lambda_context import LambdaContext; "
-    "r = app.lambda_handler(json.loads(os.environ['BENCH_EVENT']), LambdaContext('bench')); "
-    "assert r['statusCode'] == 200, r"
-)
-
-
-def _cost(code: str, root: Path, function: str | None, env: dict[str, str]) -> tuple[float, float]:
-    """(wall ms, CPU ms), seen from outside, for a fresh interpreter to run ``code`` and exit. On a
-    shared machine the CPU time (user + system, from the child's rusage) is the steadier figure."""
-    path = [str(root), *([str(root / "functions" / function)] if function else [])]
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=root,
-        env={**env, "PYTHONPATH": os.pathsep.join(path)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = (time.perf_counter() - started) * 1000
-    if os.waitstatus_to_exitcode(status):
-        raise RuntimeError(f"{function}: {child.stderr.read().decode() if child.stderr else ''}")
-    return wall, (usage.ru_utime + usage.ru_stime) * 1000
-
-
-def _summary(samples: list[tuple[float, float]], floor: list[tuple[float, float]]) -> dict[str, float]:
-    """Over the floor: the lowest CPU time (what the work costs when nothing else interferes) and the
-    medians of CPU and wall time."""
-    cpu, floor_cpu = [c for _, c in samples], [c for _, c in floor]
-    wall, floor_wall = [w for w, _ in samples], [w for w, _ in floor]
-    return {
-        "cpu_min_ms": round(min(cpu) - min(floor_cpu), 1),
-        "cpu_median_ms": round(median(cpu) - median(floor_cpu), 1),
-        "wall_median_ms": round(median(wall) - median(floor_wall), 1),
-    }
-
-
-def measure_outside(
-    url: str, roots: dict[str, Path], first: dict[str, Callable[[int], dict[str, Any]]], runs: int
-) -> dict[str, Any]:
-    """Per API function of each checkout in ``roots``: a fresh interpreter importing the function
-    and getting its handler, over the same for the libraries alone (all interleaved, one sample of
-    each per round); for the functions in ``first`` also with their first invocation."""
-    env = {**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING", "DATABASE_URL": url}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    names = [p.parent.name for p in sorted((ROOT / "functions").glob("*/app.py")) if p.parent.name != "push_dispatcher"]
-    samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for i in range(runs + 1):  # the first round writes the bytecode caches and is not counted
-        got = {("", "_floor"): _cost(FLOOR, ROOT, None, env)}
-        for label, root in roots.items():
-            for name in names:
-                got[label, name] = _cost(IMPORT, root, name, env)
-            for name, make in first.items():
-                event = json.dumps(make(1000 * (1 + len(samples)) + i))
-                got[label, f"{name}+call"] = _cost(INVOKE, root, name, {**env, "BENCH_EVENT": event})
-        if i:
-            for key, value in got.items():
-                samples.setdefault(key, []).append(value)
-    floor = samples.pop(("", "_floor"))
-    out: dict[str, Any] = {"_floor": {"cpu_min_ms": round(min(c for _, c in floor), 1)}}
-    for (label, name), values in samples.items():
-        out.setdefault(label, {})[name] = _summary(values, floor)
-    return out
-
-
 def _requests_elsewhere(root: Path, url: str, token: str, runs: int) -> dict[str, Any]:
     """``in_process`` run by another checkout's copy of this script, in its own interpreter."""
     done = subprocess.run(
@@ -200,7 +129,7 @@ def main() -> None:
         for _ in range(1 if args.quick else 2):  # alternated, so both see the same machine
             for label, root in roots.items():
                 requests[label].append(_requests_elsewhere(root, url, data.token, runs))
-        cold = measure_outside(url, roots, events(data.token), 3 if args.quick else 10)
+        cold = coldstart.measure(url, roots, events(data.token), 3 if args.quick else 10)
     report = {"in_process": requests, "cold_start": cold}
     text = json.dumps(report, indent=2)
     print(text)
