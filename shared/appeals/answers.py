@@ -18,7 +18,7 @@ from shared.appeals.message_models import MessageOut, MessageResponse, PromoRequ
 from shared.auth.sessions import Session
 from shared.channels.telegram import bot as telegram_bot
 from shared.core import db, metrics
-from shared.core.errors import ChannelUnavailable, ClientUnreachable, NotFound
+from shared.core.errors import ChannelUnavailable, ClientUnreachable, NotFound, parse_uuid
 from shared.core.observability import logger
 from shared.core.settings import get_settings
 from shared.media import uploads
@@ -37,7 +37,7 @@ class _Outgoing:
 
 
 def respond(session: Session, appeal_id: str, request: ResponseRequest) -> MessageResponse:
-    appeal_uuid = appeal_rules.parse_id(appeal_id)
+    appeal_uuid = parse_uuid(appeal_id, "appeal id")
     files = request.attachment_ids
     kind = uploads.check(session, files) if files else "text"
     answer = _send(session, appeal_uuid, kind, request.text or "", None, request.client_message_id, files)
@@ -47,7 +47,7 @@ def respond(session: Session, appeal_id: str, request: ResponseRequest) -> Messa
 
 
 def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> MessageResponse:
-    appeal_uuid = appeal_rules.parse_id(appeal_id)
+    appeal_uuid = parse_uuid(appeal_id, "appeal id")
     promo = db.run(lambda conn: promos.find_active(conn, session.tenant_id, request.promo_id))
     if promo is None:
         raise NotFound("No such promo.")
