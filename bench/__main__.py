@@ -1,6 +1,7 @@
 """`make bench` (`python -m bench [--quick]`): the floor, token validation, every API function
-invoked in-process with a real API Gateway event, cold starts, scale, cleanup and sustained load.
-Prints a table, writes bench/results/latest.json and latest.png."""
+invoked in-process with a real API Gateway event, cold starts (measured from outside), scale and
+cleanup. The local gateway's throughput is no figure here: it is a development tool, not what
+Lambda runs. Prints a table, writes bench/results/latest.json and latest.png."""
 
 from __future__ import annotations
 
@@ -14,11 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bench import baseline, coldstart, setup
 from bench import media as media_bench
-from bench.measure import Figure, run_clients, timed
+from bench.measure import Figure, timed
 from devtools.gateway import Gateway
 from shared import cleanup
 from shared.auth import sessions
@@ -109,32 +108,6 @@ def first_call_events(data: setup.BenchData) -> dict[str, dict[str, Any]]:
             route_key="GET /webhook/api/operator/appeals/{id}",
             path_parameters={"id": str(data.appeal_id)},
         ),
-    }
-
-
-def sustained_load(token: str, seconds: float, clients: int = 8) -> dict[str, Any]:
-    base_url, stop = Gateway(ROOT / "template.yaml").start_background(port=0, workers=clients, access_log=False)
-    ok, errors = [0] * clients, [0] * clients
-    deadline = time.monotonic() + seconds
-
-    def client(k: int) -> None:
-        with httpx.Client(base_url=base_url, headers={"authorization": f"Bearer {token}"}, timeout=10) as http:
-            while time.monotonic() < deadline:
-                try:
-                    good = http.get("/webhook/api/operator/session").status_code == 200
-                except httpx.HTTPError:
-                    good = False
-                ok[k] += good
-                errors[k] += not good
-
-    elapsed = run_clients(client, clients)
-    stop()
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "requests": sum(ok) + sum(errors),
-        "rps": round((sum(ok) + sum(errors)) / elapsed),
-        "errors": sum(errors),
     }
 
 
@@ -241,7 +214,6 @@ def main() -> None:
         media_webhooks, media_ready = media_bench.figures(fake, quick)  # the webhook with a photo, -> ready
         endpoints += media_webhooks
         cleaned = cleanup_run(url, 10_000 if quick else 100_000)
-        load = sustained_load(data.token, 3 if quick else 10)
     against_bare = baseline.compare(url, data.token, str(data.appeal_id), quick)
     first_calls = {name: coldstart.same_event(event) for name, event in first_call_events(data).items()}
     cold = coldstart.measure(url, {"this": ROOT}, first_calls, 2 if quick else 5)
@@ -287,8 +259,6 @@ def main() -> None:
         f"longest lock {cleaned['longest_lock_ms']} ms (batches of {cleaned['batch_size']})",
         f"media: webhook -> ready for a {media_ready['photo_bytes']:,}-byte photo through the local store: "
         f"median {media_ready['median_ms']} ms, max {media_ready['max_ms']} ms ({media_ready['runs']} runs)",
-        f"load: {load['clients']} clients over HTTP for {load['seconds']} s: {load['rps']} req/s, "
-        f"{load['errors']} errors",
     ]
     lines += ["", *baseline.lines(against_bare), *coldstart.lines(cold, imports)]
     lines.append(f"(took {time.monotonic() - started:.0f} s)")
@@ -303,7 +273,6 @@ def main() -> None:
         "scale": scale,
         "cleanup": cleaned,
         "media_ready": media_ready,
-        "load": load,
         "cold_start": cold,
         "against_bare": against_bare,
         "table": lines,
