@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import coldstart, setup
-from bench.measure import percentile
+from bench.measure import median, percentile
 from devtools.gateway import build_event
 from devtools.lambda_context import LambdaContext
 
