@@ -84,16 +84,19 @@ def _summary(samples: list[tuple[float, float]], floor: list[tuple[float, float]
     }
 
 
-def measure(url: str, roots: dict[str, Path], first: Events, runs: int) -> dict[str, Any]:
-    """Per API function of each checkout in ``roots``: import + handler over the floor, and for the
-    functions in ``first`` import + handler + first invocation; one sample of each per round."""
+def measure(
+    url: str, roots: dict[str, Path], first: Events, runs: int, only: list[str] | None = None
+) -> dict[str, Any]:
+    """Per API function (or each of ``only``) of each checkout in ``roots``: import + handler over
+    the floor, and for the functions in ``first`` import + handler + first invocation; one sample
+    of each per round."""
     env = {**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING", "DATABASE_URL": url}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for i in range(runs + 1):  # the first round writes the bytecode caches and is not counted
         got = {("", "_floor"): cost(FLOOR, ROOT, None, env)}
         for label, root in roots.items():
-            for name in api_functions(root):
+            for name in only or api_functions(root):
                 got[label, name] = cost(IMPORT, root, name, env)
             for n, (name, make) in enumerate(first.items()):
                 event = json.dumps(make(1_000 * (len(roots) * n + list(roots).index(label)) + i))

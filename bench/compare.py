@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--against", type=Path, help="another checkout (with this script) measured in the same run")
+    parser.add_argument("--cold-start-of", nargs="*", metavar="FUNCTION", help="only these functions' cold start")
     parser.add_argument("--requests-only", type=int, metavar="RUNS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -135,7 +136,7 @@ def main() -> None:
         for _ in range(1 if args.quick else 2):  # alternated, so both see the same machine
             for label, root in roots.items():
                 requests[label].append(_requests_elsewhere(root, url, data.token, runs))
-        cold = coldstart.measure(url, roots, events(data.token), 3 if args.quick else 10)
+        cold = coldstart.measure(url, roots, events(data.token), 3 if args.quick else 10, args.cold_start_of)
     report = {"in_process": requests, "cold_start": cold}
     text = json.dumps(report, indent=2)
     print(text)
