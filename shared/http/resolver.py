@@ -28,7 +28,6 @@ import pydantic_core
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.auth import sessions
@@ -168,8 +167,10 @@ def lambda_entry(app: Resolver, *, lenient_body: bool = False) -> LambdaHandler:
     guard = guards.RequestGuard(guards.reads_json_body(app.handlers), lenient_body, _guard_reply)
     check_at_cold_start()
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        # API Gateway's request id, read directly (half the wrapper's cost of a JMESPath lookup)
+        logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
         forget_request_secrets()
         _body.remember(None, None)
         if _body_size(event) > get_settings().max_body_bytes:
