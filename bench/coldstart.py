@@ -148,7 +148,7 @@ def lines(result: dict[str, Any], imports: dict[str, list[str]] | None = None) -
         verdict = "met" if r["met"] else "MISSED"
         beyond = f"  {', '.join(imports[name])}" if imports and name in imports else ""
         rows.append(
-            f"  {name:<26} +{r['cpu_min_ms']:>5.1f} / +{r['cpu_median_ms']:>5.1f}  wall +{r['wall_median_ms']:>6.1f}"
+            f"  {name:<26} {r['cpu_min_ms']:>+6.1f} / {r['cpu_median_ms']:>+6.1f}  wall {r['wall_median_ms']:>+7.1f}"
             f"  {verdict}{beyond}"
         )
     return rows
