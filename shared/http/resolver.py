@@ -38,7 +38,6 @@ from shared.core.settings import check_at_cold_start, get_settings
 from shared.http import guards, validation
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-Middleware = Callable[[APIGatewayHttpResolver, Callable[..., Response[Any]]], Response[Any]]
 
 _SECRET_HEADERS = frozenset(("authorization", "x-session-token", "x-telegram-bot-api-secret-token"))
 _SECRET_BODY_FIELDS = ("password", "current_password", "new_password", "session_token", "fcm_token")
@@ -56,11 +55,11 @@ def to_json(value: Any) -> str:
 
 
 class Resolver(APIGatewayHttpResolver):
-    """Powertools' HTTP API resolver, plus the caller's session and what the guards need to know."""
+    """Powertools' HTTP API resolver, plus the caller's session and the handlers (the guards ask
+    whether one reads a JSON body)."""
 
-    def __init__(self, *, public: bool) -> None:
+    def __init__(self) -> None:
         super().__init__(serializer=to_json, enable_validation=True, json_body_deserializer=_body.parse)
-        self.public = public
         self.handlers: list[Callable[..., Any]] = []  # every route's function, for the guards
 
     def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
@@ -82,7 +81,7 @@ class Resolver(APIGatewayHttpResolver):
 def create_app(*, public: bool = False) -> Resolver:
     """A resolver whose routes need a live session (``public``: login, logout, webhooks), with
     request validation and API.md's error envelope for every failure."""
-    app = Resolver(public=public)
+    app = Resolver()
     app.use([_json_answer] if public else [_json_answer, _signed_in])
     app.exception_handler(ApiError)(_api_error)
     app.exception_handler(RequestValidationError)(_invalid)
