@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, coldstart, setup
+from bench import baseline, coldstart, setup, vk_webhook
 from bench import media as media_bench
 from bench.measure import Figure, timed
 from devtools.gateway import Gateway
@@ -213,6 +213,7 @@ def main() -> None:
         }
         media_webhooks, media_ready = media_bench.figures(fake, quick)  # the webhook with a photo, -> ready
         endpoints += media_webhooks
+        endpoints += vk_webhook.figures(quick)  # VK's webhook beside Telegram's
         cleaned = cleanup_run(url, 10_000 if quick else 100_000)
     against_bare = baseline.compare(url, data.token, str(data.appeal_id), quick)
     first_calls = {name: coldstart.same_event(event) for name, event in first_call_events(data).items()}
