@@ -100,9 +100,9 @@ def in_process(token: str, runs: int, batch: int = 20) -> dict[str, Any]:
 def _requests_elsewhere(root: Path, url: str, token: str, runs: int) -> dict[str, Any]:
     """``in_process`` run by another checkout's copy of this script, in its own interpreter."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.compare", "--requests-only", str(runs)],
+        [sys.executable, "-m", "bench.compare", "--requests-only", str(runs), f"--token={token}"],
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root), "DATABASE_URL": url, "BENCH_TOKEN": token},
+        env={**os.environ, "PYTHONPATH": str(root), "DATABASE_URL": url},
         capture_output=True,
         text=True,
         check=True,
@@ -118,11 +118,12 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="another checkout (with this script) measured in the same run")
     parser.add_argument("--cold-start-of", nargs="*", metavar="FUNCTION", help="only these functions' cold start")
     parser.add_argument("--requests-only", type=int, metavar="RUNS", help=argparse.SUPPRESS)
+    parser.add_argument("--token", help=argparse.SUPPRESS)  # with --requests-only: the session to use
     args = parser.parse_args()
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     if args.requests_only:
-        print(json.dumps(in_process(os.environ["BENCH_TOKEN"], args.requests_only)))
+        print(json.dumps(in_process(args.token, args.requests_only)))
         return
     from tests.fakes import telegram
 
