@@ -261,7 +261,9 @@ def test_every_function_runs_python_3_13_on_arm64_and_the_api_ones_through_a_sna
     resources = template["Resources"]
     functions = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
     assert {(f["Runtime"], tuple(f["Architectures"])) for f in functions.values()} == {("python3.13", ("arm64",))}
-    snapstart = {name for name, f in functions.items() if f.get("SnapStart", {}).get("ApplyOn") == "PublishedVersions"}
+    snapstart = {
+        name for name, f in functions.items() if f.get("SnapStart", {}).get("ApplyOn") == {"Ref": "SnapStartMode"}
+    }
     routed = {  # API Gateway's integrations call the alias, whose version is the snapshotted one
         r["Properties"]["FunctionName"]["Ref"].removesuffix("Aliaslive")
         for r in resources.values()
