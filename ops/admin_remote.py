@@ -41,8 +41,11 @@ def invoke(function: str, payload: dict[str, Any]) -> tuple[dict[str, Any], dict
     """``aws lambda invoke`` of the function's ``live`` alias: the CLI's own answer and the function's."""
     aws = os.environ.get("AWS_CLI", "aws")
     with tempfile.TemporaryDirectory() as folder:
-        answer_file = Path(folder) / "answer.json"
-        done = subprocess.run(  # noqa: S603 - a fixed command line; the payload is one argument
+        # The payload (it may carry a password) goes in a file of this user's, not on a command line
+        # that every process on the machine can read
+        payload_file, answer_file = Path(folder) / "payload.json", Path(folder) / "answer.json"
+        payload_file.write_text(json.dumps(payload))
+        done = subprocess.run(  # noqa: S603 - a fixed command line
             [
                 aws,
                 "lambda",
@@ -51,10 +54,8 @@ def invoke(function: str, payload: dict[str, Any]) -> tuple[dict[str, Any], dict
                 function,
                 "--qualifier",
                 "live",
-                "--cli-binary-format",
-                "raw-in-base64-out",
                 "--payload",
-                json.dumps(payload),
+                f"fileb://{payload_file}",
                 "--output",
                 "json",
                 str(answer_file),
