@@ -13,6 +13,7 @@ PYTHON := $(firstword $(shell for v in 3.13 3.19 3.18 3.17 3.16 3.15 3.14 3.12 3
   $(if $(PYENV_VERSION),PYENV_VERSION=$(PYENV_VERSION)) python$$v -c '' >/dev/null 2>&1 && echo python$$v; done) python3)
 endif
 # The oldest Python the code keeps working on (`make test-oldest`, one quick CI step)
+OLDEST_TESTS ?= tests/integration/test_migrations.py tests/integration/test_login.py tests/integration/test_session_core.py
 OLDEST_PYTHON := $(firstword $(shell env -u PYENV_VERSION python3.11 -c '' >/dev/null 2>&1 && echo python3.11) python3)
 VENV := .venv
 PY := $(VENV)/bin/python
