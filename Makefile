@@ -53,10 +53,10 @@ install: $(VENV)/.installed
 run: install  ## serve every route of template.yaml at http://$(HOST):$(PORT) (HOST=0.0.0.0: reachable from a phone)
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m devtools.run
 
-test: install browser-deps  ## the whole suite against a real PostgreSQL (DATABASE_URL, else an embedded one)
+test: install browser-deps $(SAM)  ## the whole suite against a real PostgreSQL (DATABASE_URL, else an embedded one)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-integration: install browser-deps  ## only the tests that talk to PostgreSQL
+test-integration: install browser-deps $(SAM)  ## only the tests that talk to PostgreSQL
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
 lint: install $(SAM) $(CHECKOV)

@@ -20,7 +20,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ops import admin
-from shared.observability import logger
+from shared.core.observability import logger
 
 USAGE = 2  # argparse's exit code for a bad command line
 BAD_EVENT = 'error: the event is {"args": ["command", ...], "stdin": "..."}\n'

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAKE_AWS = """\
 import importlib.util, json, sys
 args = sys.argv[1:]
+sys.stdout = sys.stderr  # the function's own log lines go to CloudWatch, not into the CLI's answer
 if {refuse!r}:
     sys.stderr.write("An error occurred (AccessDeniedException) when calling the Invoke operation: not allowed\\n")
     sys.exit(254)
@@ -40,12 +41,12 @@ with open({log!r}, "a") as log:
 answer = module.lambda_handler(json.loads(payload), LambdaContext("admin"))
 with open(args[-1], "w") as out:
     json.dump(answer, out)
-print(json.dumps({{"StatusCode": 200, "ExecutedVersion": "3"}}))
+print(json.dumps({{"StatusCode": 200, "ExecutedVersion": "3"}}), file=sys.__stdout__)
 """
 
 
 def remote(tmp_path: Path, database_url: str, *args: str, stdin: str = "", refuse: bool = False) -> Any:
-    log = tmp_path / "aws-calls.jsonl"
+    log = tmp_path / f"aws-calls-{secrets.token_hex(4)}.jsonl"  # this invocation's calls only
     aws = tmp_path / "aws"
     aws.write_text(
         f"#!{sys.executable}\n" + FAKE_AWS.format(log=str(log), refuse=refuse, app=str(ROOT / "functions/admin/app.py"))

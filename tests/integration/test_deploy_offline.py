@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import socket
+import subprocess
 import time
 import zipfile
 from collections.abc import Iterator
@@ -28,10 +29,8 @@ import psycopg
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from psycopg.conninfo import make_conninfo
-from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
-from shared import migrations, settings
+from shared.core import migrations, settings
 from tests.conftest import load_function
 from tests.helpers import LambdaContext
 
@@ -45,25 +44,28 @@ REGION = "us-east-1"  # moto routes the custom resource's unsigned answer to its
 CODE_BUCKET = "deploy-artifacts"
 
 
-class _NoManagedPolicies:
-    """The SAM transform asks IAM for managed policy ARNs only for policies named by a bare name."""
-
-    def load(self) -> dict[str, str]:
-        return {}
+SAM_PYTHON = ROOT / ".tools" / "sam" / "bin" / "python"  # the SAM CLI's interpreter: `make test` installs it
 
 
 def cloudformation_template() -> tuple[dict[str, Any], list[str]]:
-    """template.yaml as `sam package` + the SAM transform make it: the code in S3, then plain
-    CloudFormation. Also the S3 keys the code must be found under."""
-    sam = yaml_parse((ROOT / "template.yaml").read_text())
-    keys = []
-    for resource in sam["Resources"].values():
-        props = resource.get("Properties", {})
-        for field in ("CodeUri", "ContentUri"):
-            if isinstance(props.get(field), str):
-                keys.append(f"{props[field].strip('/')}.zip")
-                props[field] = f"s3://{CODE_BUCKET}/{keys[-1]}"
-    return transform(sam, {}, _NoManagedPolicies()), keys
+    """template.yaml as `sam package` + the SAM transform make it (devtools/sam_transform.py): the
+    code in S3, then plain CloudFormation. Also the S3 keys the code must be found under."""
+    assert SAM_PYTHON.exists(), "the SAM CLI is missing: `make test` (or `make lint`) installs it into .tools/sam"
+    done = subprocess.run(
+        [
+            str(SAM_PYTHON),
+            str(ROOT / "devtools" / "sam_transform.py"),
+            str(ROOT / "template.yaml"),
+            CODE_BUCKET,
+            REGION,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    translated = json.loads(done.stdout)
+    return translated["template"], translated["keys"]
 
 
 def _alias_model() -> type:
@@ -101,12 +103,6 @@ def _alias_model() -> type:
             return cls(alias.arn)
 
     return Alias
-
-
-@pytest.fixture(autouse=True)
-def region(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The SAM transform fills AWS::Region from the environment, as the SAM CLI does."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 
 def _free_port() -> int:

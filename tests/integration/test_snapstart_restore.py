@@ -36,22 +36,25 @@ def _session_status_event(token: str) -> dict[str, Any]:
     return event
 
 
-def _restored_copy(token: str, secret_arn: str) -> dict[str, Any]:
-    """What the restored copy sees: runs in the forked child."""
+def _restored_copy(token: str, secret_arn: str, snapshot_random: Any) -> dict[str, Any]:
+    """What the restored copy sees: runs in the forked child. A fork reseeds ``random`` by itself
+    (os.register_at_fork), a restored microVM does not: the child first puts back the snapshot's state."""
+    random.setstate(snapshot_random)
     snapstart.run_after_restore()  # what the runtime does right after a restore
+    first_draws = {"random": random.random(), "request_id": request_id()}  # before anything else draws
     answer = load_function("session_status").lambda_handler(_session_status_event(token), LambdaContext("status"))
     return {
+        **first_draws,
         "status": answer["statusCode"],
         "pid": _backend_pid(),
         "secret": secret_values.secret_value(secret_arn),
-        "random": random.random(),
-        "request_id": request_id(),
     }
 
 
 def test_a_restored_copy_opens_its_own_connection_rereads_secrets_and_draws_other_random_numbers(
-    api: Api, factory: Factory, secrets_manager: Any
+    api: Api, factory: Factory, secrets_manager: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")  # Powertools' own Secrets Manager client
     token = api.login(factory.operator())
     # The init: the handler's module and its state, as they are when Lambda takes the snapshot
     handler = load_function("session_status")
@@ -61,13 +64,14 @@ def test_a_restored_copy_opens_its_own_connection_rereads_secrets_and_draws_othe
     assert secret_values.secret_value(secret_arn) == "read-at-init"
     secrets_manager.put_secret_value(SecretId=secret_arn, SecretString="rotated-since")  # while snapshotted
     snapstart.run_before_snapshot()  # what the runtime does just before the snapshot
+    snapshot_random = random.getstate()
 
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:  # the restored copy: report and leave without running anything of pytest's
         os.close(read_end)
         try:
-            report = _restored_copy(token, secret_arn)
+            report = _restored_copy(token, secret_arn, snapshot_random)
         except BaseException as exc:  # the parent asserts on it
             report = {"error": f"{type(exc).__name__}: {exc}"}
         os.write(write_end, json.dumps(report).encode())
@@ -81,7 +85,8 @@ def test_a_restored_copy_opens_its_own_connection_rereads_secrets_and_draws_othe
     assert restored["status"] == 200
     assert restored["pid"] != snapshot_pid  # its own connection, not the snapshotted socket
     assert restored["secret"] == "rotated-since"  # read again, not the value cached before the snapshot
-    assert restored["random"] != random.random()  # the original's next draw: the states differ
+    # The original's first draws since the fork (it drew nothing in between): the states differ
+    assert restored["random"] != random.random()
     assert restored["request_id"] != request_id()
     # The original (standing for the next copy restored) is unharmed: it opens a connection of its own too
     assert _backend_pid() not in (snapshot_pid, restored["pid"])
