@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 from typing import Any
 
@@ -23,6 +24,7 @@ from ops import admin
 from shared.core.observability import logger
 
 USAGE = 2  # argparse's exit code for a bad command line
+METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 BAD_EVENT = 'error: the event is {"args": ["command", ...], "stdin": "..."}\n'
 
 
@@ -30,6 +32,8 @@ def run_command(args: list[str], stdin: str) -> dict[str, Any]:
     """One ``ops.admin`` command line: its standard output, standard error and exit code."""
     out, err = io.StringIO(), io.StringIO()
     saved_stdin, sys.stdin = sys.stdin, io.StringIO(stdin)
+    # ops.admin turns metrics off for the process it thinks it owns; this one lives on: put it back
+    saved_metrics = os.environ.get(METRICS_DISABLED)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
@@ -38,6 +42,10 @@ def run_command(args: list[str], stdin: str) -> dict[str, Any]:
                 code = exc.code if isinstance(exc.code, int) else USAGE
     finally:
         sys.stdin = saved_stdin
+        if saved_metrics is None:
+            os.environ.pop(METRICS_DISABLED, None)
+        else:
+            os.environ[METRICS_DISABLED] = saved_metrics
     return {"exit_code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
 

@@ -109,3 +109,13 @@ def test_the_function_refuses_an_event_that_is_no_command_line(database_url: str
     for event in ({}, {"args": "create-tenant x"}, {"args": [1, 2]}, {"args": ["list-sessions"], "stdin": 5}):
         answer = handler(event, LambdaContext("admin"))
         assert answer["exit_code"] == 2 and answer["stderr"].startswith("error: the event is")
+
+
+def test_a_command_run_in_the_function_leaves_its_process_measuring(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ops.admin switches metrics off for the process it runs in; a warm function is not that process."""
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    answer = load_function("admin").lambda_handler({"args": ["list-sessions", "nobody@x.test"]}, LambdaContext("admin"))
+    assert answer["exit_code"] == 1 and "no operator with login 'nobody@x.test'" in answer["stderr"]
+    assert "POWERTOOLS_METRICS_DISABLED" not in os.environ
