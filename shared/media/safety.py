@@ -124,7 +124,7 @@ def clean_file_name(value: str | None) -> str | None:
         category = unicodedata.category(ch)
         if ch in "/\\:":
             kept.append("_")
-        elif category.startswith("Z"):
+        elif ch.isspace() or category.startswith("Z"):  # CR, LF, tab, U+2028, no-break space
             kept.append(" ")
         elif category not in _INVISIBLE:
             kept.append(ch)
