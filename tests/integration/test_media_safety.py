@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from shared.media import store as media_store
 from shared.media import downloads as media
+from shared.media import store as media_store
 from tests.helpers import Api, Factory, Operator
 from tests.integration.test_incoming_kinds import file, message, send
 from tests.integration.test_media_jobs import BOT_TOKEN, PNG, attachment, shop
@@ -55,7 +55,7 @@ def assert_safe_headers(response: httpx.Response) -> None:
 def test_a_clients_page_or_svg_is_served_as_a_download_never_as_a_page(
     api: Api, factory: Factory, local_media: Path, fake_telegram: Any, data: bytes, mime: str, name: str
 ) -> None:
-    shown, response = client_file(api, factory, fake_telegram, data, mime_type=mime, file_name=name)
+    _, response = client_file(api, factory, fake_telegram, data, mime_type=mime, file_name=name)
     assert response.status_code == 200 and response.content == data
     assert response.headers["content-type"] == "application/octet-stream"
     assert response.headers["content-disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
@@ -67,7 +67,9 @@ def test_a_pdf_is_an_attachment_and_a_photo_is_inline_both_sandboxed(
 ) -> None:
     _, pdf = client_file(api, factory, fake_telegram, PDF, mime_type="application/pdf", file_name="Счёт.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
-    assert pdf.headers["content-disposition"] == "attachment; filename=\"____.pdf\"; filename*=UTF-8''%D0%A1%D1%87%D1%91%D1%82.pdf"
+    assert pdf.headers["content-disposition"] == (
+        "attachment; filename=\"____.pdf\"; filename*=UTF-8''%D0%A1%D1%87%D1%91%D1%82.pdf"
+    )
     assert_safe_headers(pdf)
     _, png = client_file(api, factory, fake_telegram, PNG, mime_type="image/png", file_name="label.png")
     assert png.headers["content-type"] == "image/png"
@@ -97,7 +99,9 @@ def test_cr_lf_in_a_clients_mime_type_and_name_never_reach_a_header(
 def test_a_line_separator_in_the_mime_type_does_not_drop_the_connection(
     api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
-    shown, response = client_file(api, factory, fake_telegram, PDF, mime_type="application/pdf\u2028x", file_name="a.pdf")
+    shown, response = client_file(
+        api, factory, fake_telegram, PDF, mime_type="application/pdf\u2028x", file_name="a.pdf"
+    )
     assert shown["mime_type"] == "application/octet-stream"
     assert response.status_code == 200 and response.content == PDF
 
@@ -120,7 +124,8 @@ def test_with_a_bucket_the_signed_link_overrides_type_and_disposition(
         url = store.signed_get_url("t/page", "text/html", "page.html")
         query = parse_qs(urlsplit(url).query)
         assert query["response-content-type"] == ["application/octet-stream"]
-        assert query["response-content-disposition"] == ["attachment; filename=\"page.html\"; filename*=UTF-8''page.html"]
+        disposition = "attachment; filename=\"page.html\"; filename*=UTF-8''page.html"
+        assert query["response-content-disposition"] == [disposition]
         got = requests.get(url, timeout=5)  # S3 (here moto) answers with the signed overrides
         assert got.headers["content-type"] == "application/octet-stream"
         assert got.headers["content-disposition"].startswith("attachment")
@@ -153,7 +158,8 @@ def test_executable_bytes_declared_as_a_pdf_are_refused_and_never_sent(
     op, appeal = operator_shop(factory)
     token = http_api.login(op)
     up = put_upload(http_api, token, EXE, "invoice.pdf", "application/pdf")
-    reply = http_api.post(f"{APPEALS}/{appeal}/response", {"text": "invoice", "attachment_ids": [up["id"]]}, token=token)
+    body = {"text": "invoice", "attachment_ids": [up["id"]]}
+    reply = http_api.post(f"{APPEALS}/{appeal}/response", body, token=token)
     assert (reply.status, reply.error_code) == (400, "invalid_request"), reply.body
     assert "application/pdf" in reply.body["error"]["message"]
     assert fake_telegram.calls == []
@@ -173,9 +179,7 @@ def test_executable_bytes_declared_as_a_pdf_are_refused_and_never_sent(
         ("run.exe", "image/jpeg"),
     ],
 )
-def test_dangerous_upload_names_are_refused_however_declared(
-    api: Api, factory: Factory, name: str, mime: str
-) -> None:
+def test_dangerous_upload_names_are_refused_however_declared(api: Api, factory: Factory, name: str, mime: str) -> None:
     token = api.login(factory.operator())
     reply = api.post(UPLOADS, {"file_name": name, "mime_type": mime, "size": 10}, token=token)
     assert (reply.status, reply.error_code) == (400, "invalid_request"), reply.body

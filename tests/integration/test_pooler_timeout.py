@@ -27,6 +27,8 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD_SERVER_CONNECTIONS = 6
+APPEALS = "/webhook/api/operator/appeals"
+UNAVAILABLE = (503, "service_unavailable")
 
 
 @pytest.fixture
@@ -134,9 +136,9 @@ def test_behind_pgbouncer_connected_before_the_migration_every_request_times_out
 
     # When another connection holds the appeal's row and three operators take it at once
     with locked(direct, "SELECT 1 FROM appeals WHERE id = %s FOR UPDATE", appeal):
-        takes = at_once(3, lambda: Api.in_process(gateway).post(f"/webhook/api/operator/appeals/{appeal}/take", token=token))
+        takes = at_once(3, lambda: Api.in_process(gateway).post(f"{APPEALS}/{appeal}/take", token=token))
     # Then each of them ends with 503 once the timeout is up, none waits for the lock
-    assert [(r.status, r.error_code) for r, _ in takes] == [(503, "service_unavailable")] * 3, [r.body for r, _ in takes]
+    assert [(r.status, r.error_code) for r, _ in takes] == [UNAVAILABLE] * 3, [r.body for r, _ in takes]
     assert max(seconds for _, seconds in takes) < 5, takes
 
     # And register-fcm on a session row locked elsewhere does the same
@@ -144,7 +146,7 @@ def test_behind_pgbouncer_connected_before_the_migration_every_request_times_out
         fcm = at_once(
             3, lambda: Api.in_process(gateway).post("/webhook/android-register-fcm", {"fcm_token": "f-1"}, token=token)
         )
-    assert [(r.status, r.error_code) for r, _ in fcm] == [(503, "service_unavailable")] * 3, [r.body for r, _ in fcm]
+    assert [(r.status, r.error_code) for r, _ in fcm] == [UNAVAILABLE] * 3, [r.body for r, _ in fcm]
     assert max(seconds for _, seconds in fcm) < 5, fcm
     # Once the locks are gone, the requests work
-    assert api.post(f"/webhook/api/operator/appeals/{appeal}/take", token=token).status == 200
+    assert api.post(f"{APPEALS}/{appeal}/take", token=token).status == 200
