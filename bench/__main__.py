@@ -23,7 +23,9 @@ from bench import baseline, coldstart, setup
 from bench import media as media_bench
 from bench.measure import Figure, median, run_clients, timed
 from devtools.gateway import Gateway
-from shared import cleanup, db, sessions, settings
+from shared import cleanup
+from shared.auth import sessions
+from shared.core import db, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

@@ -25,8 +25,8 @@ import psycopg
 from psycopg.rows import dict_row
 
 from bench.measure import percentile
-from shared.repo.appeals import DETAIL, LIST_QUERIES
-from shared.repo.sessions import VALIDATE
+from shared.appeals.sql import DETAIL, LIST_QUERIES
+from shared.auth.sessions_sql import VALIDATE
 
 LIST_OPEN = LIST_QUERIES[("created", "open", "none")]  # the default list, as the handler runs it
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,8 +25,8 @@ from bench import setup
 from bench.measure import Figure, timed
 from devtools import datafactory
 from devtools.gateway import Gateway
-from shared import db, settings
-from shared.repo import appeals as appeals_repo
+from shared.appeals import sql as appeals_repo
+from shared.core import db, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

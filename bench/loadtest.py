@@ -35,7 +35,7 @@ import psycopg
 
 from bench import setup
 from bench.measure import percentile, run_clients
-from shared import passwords
+from shared.auth import passwords
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

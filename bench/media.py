@@ -15,7 +15,8 @@ from typing import Any
 from bench.measure import Figure, median, timed
 from devtools.gateway import Gateway
 from devtools.push_worker import LocalDispatcher
-from shared import db, media, settings
+from shared.core import db, settings
+from shared.media import downloads as media
 
 ROOT = Path(__file__).resolve().parent.parent
 _ids = count(50_000_000)

@@ -13,7 +13,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from devtools import datafactory, seed
-from shared import db, migrations, settings
+from shared.core import db, migrations, settings
 
 BENCH_DB = os.environ.get("BENCH_DATABASE", "batterycrm_bench")  # another name keeps parallel runs apart
 

@@ -21,9 +21,9 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
-from shared import passwords
-from shared.models.statuses import KIND_LABELS
-from shared.sessions import hash_token
+from shared.appeals.statuses import KIND_LABELS
+from shared.auth import passwords
+from shared.auth.sessions import hash_token
 
 Conn = psycopg.Connection[Any]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from devtools import run, seed
-from shared import migrations, settings
+from shared.core import migrations, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "docs" / "openapi.json"

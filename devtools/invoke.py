@@ -24,10 +24,10 @@ from psycopg.rows import dict_row
 
 from devtools import seed
 from devtools.lambda_context import LambdaContext
-from shared import migrations, settings
-from shared.db import Connection
-from shared.repo import sessions as session_repo
-from shared.sessions import hash_token, new_token
+from shared.auth import sessions_sql as session_repo
+from shared.auth.sessions import hash_token, new_token
+from shared.core import migrations, settings
+from shared.core.db import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"SAMPLE-[A-Z]+(?:-[A-Z]+)*")

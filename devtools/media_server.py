@@ -1,6 +1,6 @@
 """The local media store behind the local gateway: ``/media/<key>?method=&expires=&ct=&size=&sig=``.
 
-Serves what ``shared.media_store.LocalStore`` signs: a GET answers the stored bytes with their
+Serves what ``shared.media.store.LocalStore`` signs: a GET answers the stored bytes with their
 content type; a PUT stores the request body (the content type and size it was signed for) - the
 local stand-in for S3's presigned URLs. An unsigned, tampered or expired URL is 403; no session
 header is needed or read.
@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote
 from wsgiref.headers import Headers
 
-from shared.media_store import LOCAL_PREFIX, LocalStore, MediaMissing, StoreUnavailable, check_key, sign
-from shared.settings import get_settings
+from shared.core.settings import get_settings
+from shared.media.store import LOCAL_PREFIX, LocalStore, MediaMissing, StoreUnavailable, check_key, sign
 
 Response = tuple[int, Headers, bytes]
 

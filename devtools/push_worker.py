@@ -1,5 +1,5 @@
 """`make run`'s stand-in for the job worker Lambdas: a background thread that runs a job queue
-when a commit kicks it (``shared.jobs.kick``) and every minute, like the schedule. The push
+when a commit kicks it (``shared.core.jobs.kick``) and every minute, like the schedule. The push
 outbox by default; ``LocalDispatcher("media", media.dispatch)`` runs the media downloads."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from shared import db, jobs, push
-from shared.observability import logger
-from shared.settings import get_settings
+from shared import push
+from shared.core import db, jobs
+from shared.core.observability import logger
+from shared.core.settings import get_settings
 
 
 def describe() -> str:

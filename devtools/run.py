@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from devtools import seed
-from shared import migrations, settings
+from shared.core import migrations, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +131,7 @@ def main() -> None:
 
     from devtools import push_worker
     from devtools.gateway import Gateway
-    from shared import media
+    from shared.media import downloads as media
 
     link_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - links need a real address
     os.environ.setdefault("MEDIA_LOCAL_BASE_URL", f"http://{link_host}:{port}")  # signed media links point here

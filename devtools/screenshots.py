@@ -20,7 +20,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from devtools import seed
-from shared import migrations, settings
+from shared.core import migrations, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -91,7 +91,7 @@ def main() -> None:
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         settings.reset()
         from devtools.gateway import Gateway
-        from shared import db
+        from shared.core import db
 
         base_url, stop = Gateway(ROOT / "template.yaml").start_background()
         access_log = io.StringIO()  # the gateway's line per request: shown only when something failed

@@ -14,7 +14,7 @@ from uuid import UUID
 import psycopg
 
 from devtools import datafactory, seed_media
-from shared import secret_values
+from shared.core import secret_values
 
 
 @dataclass(frozen=True)

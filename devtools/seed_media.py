@@ -13,7 +13,7 @@ from uuid import UUID
 import psycopg
 
 from devtools import datafactory
-from shared import media_store
+from shared.media import store as media_store
 
 CLIENT = (700000077, "Pavel", "+79161234567")
 

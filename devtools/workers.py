@@ -17,7 +17,7 @@ thread-safety shim.
 - A worker that dies mid-invocation answers that request with a 502 (``WorkerDied``); the pool
   starts a replacement on the next request. One found dead when it is sent an invocation (it died
   while idle) is replaced at once, and the request goes on. ``close`` stops every worker.
-- An after-commit kick of a job queue inside a worker (pushes, media downloads: ``shared.jobs``)
+- An after-commit kick of a job queue inside a worker (pushes, media downloads: ``shared.core.jobs``)
   is sent to the gateway, which kicks that queue's worker there (``make run``'s background
   threads, a test's), or its function, exactly as a kick in the gateway process would.
 """
@@ -43,21 +43,21 @@ from typing import Any, NamedTuple
 
 # Imported once in the forkserver; every worker starts with them loaded.
 PRELOAD = [
-    "shared.api",
-    "shared.db",
+    "shared.http.resolver",
+    "shared.core.db",
     "shared.push",
-    "shared.login",
-    "shared.push_registration",
-    "shared.sessions",
-    "shared.my_sessions",
-    "shared.password_change",
-    "shared.appeals",
-    "shared.appeal_detail",
-    "shared.answers",
-    "shared.triage",
-    "shared.telegram_webhook",
-    "shared.lifecycle",
-    "shared.team",
+    "shared.auth.login",
+    "shared.auth.devices",
+    "shared.auth.sessions",
+    "shared.auth.my_sessions",
+    "shared.auth.password_change",
+    "shared.appeals.listing",
+    "shared.appeals.detail",
+    "shared.appeals.answers",
+    "shared.appeals.triage",
+    "shared.channels.telegram.webhook",
+    "shared.appeals.lifecycle",
+    "shared.team.lists",
 ]
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -131,7 +131,7 @@ def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
     os.environ.clear()
     os.environ.update(environment)
     from devtools.lambda_context import LambdaContext
-    from shared import db, jobs, settings
+    from shared.core import db, jobs, settings
 
     settings.reset()
     for name in jobs.QUEUES:  # a kick after commit (pushes, media downloads) goes to the gateway
@@ -297,6 +297,6 @@ def _environment_fingerprint() -> Any:
 def _kick_queue(name: str) -> None:
     """A worker's after-commit kick, done in the gateway: its dispatcher thread (make run, tests),
     or the queue's function (an async invoke), exactly as a kick in this process would."""
-    from shared import jobs
+    from shared.core import jobs
 
     jobs.kick(name)

@@ -29,12 +29,14 @@ import sys
 import psycopg
 
 from ops import admin_telegram
-from shared import db, my_sessions, password_change, passwords, secret_values
-from shared.errors import ServiceUnavailable
-from shared.models.sessions import MIN_PASSWORD_LENGTH
-from shared.repo import operators, tenants
-from shared.repo import sessions as session_repo
-from shared.settings import get_settings
+from shared.auth import my_sessions, password_change, passwords
+from shared.auth import operators_sql as operators
+from shared.auth import sessions_sql as session_repo
+from shared.auth import tenants_sql as tenants
+from shared.auth.session_models import MIN_PASSWORD_LENGTH
+from shared.core import db, secret_values
+from shared.core.errors import ServiceUnavailable
+from shared.core.settings import get_settings
 
 
 class AdminError(Exception):

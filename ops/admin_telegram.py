@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from shared import db, telegram_bot
-from shared.errors import ApiError
-from shared.observability import logger
-from shared.repo import tenants
-from shared.settings import get_settings
+from shared.auth import tenants_sql as tenants
+from shared.channels.telegram import bot as telegram_bot
+from shared.core import db
+from shared.core.errors import ApiError
+from shared.core.observability import logger
+from shared.core.settings import get_settings
 
 ALLOWED_UPDATES = ["message", "edited_message", "my_chat_member"]
 WEBHOOK_PATH = "/webhook/telegram/{slug}"

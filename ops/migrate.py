@@ -1,4 +1,4 @@
-"""The migration runner's command line (the library is ``shared.migrations``; in AWS the migrate
+"""The migration runner's command line (the library is ``shared.core.migrations``; in AWS the migrate
 function runs it inside the VPC):
 
     python -m ops.migrate                 # apply pending migrations to DATABASE_URL
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from shared import secret_values
-from shared.migrations import applied_versions, apply, describe_schema, rollback, status
+from shared.core import secret_values
+from shared.core.migrations import applied_versions, apply, describe_schema, rollback, status
 
 
 def main() -> None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from shared import db
-from shared.observability import logger
-from shared.repo import jobs, login_attempts, push_outbox, telegram_updates
-from shared.repo import sessions as repo
-from shared.settings import get_settings
+from shared.auth import attempts_sql as login_attempts
+from shared.auth import sessions_sql as repo
+from shared.channels.telegram import updates_sql as telegram_updates
+from shared.core import db
+from shared.core import jobs_sql as jobs
+from shared.core.observability import logger
+from shared.core.settings import get_settings
+from shared.push import outbox_sql as push_outbox
 
 
 def _in_batches(step: Callable[[db.Connection], int], batch: int) -> int:

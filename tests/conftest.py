@@ -18,7 +18,8 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from psycopg.conninfo import make_conninfo
 
-from shared import db, migrations, passwords, settings
+from shared.auth import passwords
+from shared.core import db, migrations, settings
 from tests.helpers import Api, Factory, LambdaContext
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,7 +159,7 @@ def captured_logs() -> Iterator[Any]:
     """Everything the functions log during the test, as the final text lines (masking applied)."""
     import io
 
-    from shared.observability import logger
+    from shared.core.observability import logger
 
     buffer = io.StringIO()
     handler = logger.registered_handler

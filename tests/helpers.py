@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 
 from devtools import datafactory
 from devtools.lambda_context import LambdaContext as LambdaContext  # one stand-in, re-exported
-from shared import settings
+from shared.core import settings
 
 _client_numbers = itertools.count(1)
 

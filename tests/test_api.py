@@ -1,6 +1,6 @@
 """Powertools keeps the event being resolved on the resolver, which is right when a process runs
 one invocation at a time, as a Lambda container does. The local gateway runs functions the same
-way (worker processes), so shared/api.py needs no thread-safety shim: concurrent requests through
+way (worker processes), so shared/http/resolver.py needs no thread-safety shim: concurrent requests through
 the gateway never see each other's event."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from devtools.gateway import build_event
 from devtools.lambda_context import LambdaContext, request_id
-from shared.api import JSON_UTF8, _Resolver, _ResponseBuilder, create_app
+from shared.http.resolver import JSON_UTF8, _Resolver, _ResponseBuilder, create_app
 from tests.helpers import Api, Factory, Reply
 
 

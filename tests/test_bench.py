@@ -6,7 +6,7 @@ import pytest
 
 from bench.__main__ import top_imports
 from bench.measure import RoundTrips, percentile, timed
-from shared import db
+from shared.core import db
 
 
 def test_percentiles() -> None:
@@ -32,7 +32,7 @@ def test_import_costs_are_own_times_summed_per_top_level_package() -> None:
             "import time:      9000 |       9000 |     psycopg.pq",
             "import time:      2000 |      11000 |   psycopg",
             "import time:      5000 |       5000 |     pydantic.main",
-            "import time:      1000 |      17000 | shared.db",
+            "import time:      1000 |      17000 | shared.core.db",
         ]
     )
     assert top_imports(trace) == ["psycopg 11ms", "pydantic 5ms", "shared 1ms"]

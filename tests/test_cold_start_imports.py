@@ -20,8 +20,14 @@ spec.loader.exec_module(module)
 print(json.dumps(sorted(sys.modules)))
 """
 
-SENDING = {"shared.answers", "shared.media", "shared.uploads", "shared.telegram_bot", "shared.telegram_files"}
-SENDING |= {"shared.models.media", "shared.repo.media"}
+SENDING = {
+    "shared.appeals.answers",
+    "shared.media.downloads",
+    "shared.media.uploads",
+    "shared.channels.telegram.bot",
+    "shared.channels.telegram.files",
+}
+SENDING |= {"shared.media.models", "shared.media.sql"}
 
 
 def loaded(function: str) -> set[str]:
@@ -47,11 +53,13 @@ def test_the_appeal_functions_that_send_nothing_import_no_sending_code() -> None
 
 
 def test_the_answers_do_import_it() -> None:
-    assert {"shared.answers", "shared.telegram_bot", "shared.uploads"} <= loaded("appeal_response")
+    assert {"shared.appeals.answers", "shared.channels.telegram.bot", "shared.media.uploads"} <= loaded(
+        "appeal_response"
+    )
 
 
 def test_the_list_and_the_detail_import_no_locking_and_no_pushes() -> None:
-    changing = {"shared.appeal_rules", "shared.triage", "shared.lifecycle", "shared.push"}
+    changing = {"shared.appeals.rules", "shared.appeals.triage", "shared.appeals.lifecycle", "shared.push"}
     assert {name: sorted(loaded(name) & changing) for name in ("appeals_list", "appeal_detail")} == {
         "appeals_list": [],
         "appeal_detail": [],
@@ -59,4 +67,4 @@ def test_the_list_and_the_detail_import_no_locking_and_no_pushes() -> None:
 
 
 def test_the_list_defines_no_message_or_detail_model() -> None:
-    assert loaded("appeals_list") & {"shared.models.messages", "shared.models.detail"} == set()
+    assert loaded("appeals_list") & {"shared.appeals.message_models", "shared.appeals.detail_models"} == set()

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from shared.appeals import decode_cursor, encode_cursor
-from shared.errors import InvalidRequest
-from shared.models.telegram import TelegramUpdate
-from shared.normalize import clean_fields, e164
-from shared.request_guard import MAX_DEPTH, RequestGuard
-from shared.sessions import token_from_event
+from shared.appeals.listing import decode_cursor, encode_cursor
+from shared.appeals.normalize import clean_fields, e164
+from shared.auth.sessions import token_from_event
+from shared.channels.telegram.models import TelegramUpdate
+from shared.core.errors import InvalidRequest
+from shared.http.guards import MAX_DEPTH, RequestGuard
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.settings import InvalidSettings, load
+from shared.core.settings import InvalidSettings, load
 
 
 def test_unset_variables_take_their_defaults_and_others_are_ignored() -> None:

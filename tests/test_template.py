@@ -62,7 +62,7 @@ def test_the_layer_is_built_with_the_functions_runtime() -> None:
     layer = t["Resources"]["SharedLayer"]
     assert layer["Metadata"]["BuildMethod"] == t["Globals"]["Function"]["Runtime"]
     assert layer["Properties"]["ContentUri"] == "layer/"
-    assert (ROOT / "layer" / "shared" / "sessions.py").exists()  # layer/shared -> ../shared
+    assert (ROOT / "layer" / "shared" / "auth" / "sessions.py").exists()  # layer/shared -> ../shared
 
 
 def test_the_checked_in_openapi_spec_is_up_to_date() -> None:

@@ -1,4 +1,4 @@
-"""Request validation with each route's compiled pydantic validators (shared/validation.py): API.md's
+"""Request validation with each route's compiled pydantic validators (shared/http/validation.py): API.md's
 400 invalid_request naming the fields, defaults and constraints from the same signatures the OpenAPI
 document is built from, and answers as UTF-8 JSON shaped by the declared return type."""
 
@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Cookie, Hea
 from pydantic import BaseModel, Field
 
 from devtools.gateway import build_event
-from shared.api import create_app, lambda_entry
+from shared.http.resolver import create_app, lambda_entry
 from tests.helpers import LambdaContext
 
 

@@ -5,9 +5,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared import changes, sessions
-from shared.api import JSON_UTF8, create_app, lambda_entry
-from shared.models.changes import ChangesResponse
+from shared.appeals import changes
+from shared.appeals.changes_models import ChangesResponse
+from shared.auth import sessions
+from shared.http.resolver import JSON_UTF8, create_app, lambda_entry
 
 app = create_app()
 

@@ -1,9 +1,10 @@
 """POST /webhook/api/operator/appeals/{id}/close — close the appeal, with an optional resolution."""
 
-from shared import lifecycle, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.appeals import AppealResponse
-from shared.models.lifecycle import CloseRequest
+from shared.appeals import lifecycle
+from shared.appeals.lifecycle_models import CloseRequest
+from shared.appeals.models import AppealResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

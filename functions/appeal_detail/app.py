@@ -1,9 +1,9 @@
 """GET /webhook/api/operator/appeals/{id} — one appeal with its client and its messages."""
 
-from shared import sessions
-from shared.api import create_app, lambda_entry
-from shared.appeal_detail import detail
-from shared.models.detail import AppealDetailResponse
+from shared.appeals.detail import detail
+from shared.appeals.detail_models import AppealDetailResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

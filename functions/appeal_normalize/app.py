@@ -1,8 +1,9 @@
 """POST /webhook/api/operator/appeals/{id}/normalize — clean up and store the client's data."""
 
-from shared import sessions, triage
-from shared.api import create_app, lambda_entry
-from shared.models.appeals import NormalizeRequest, NormalizeResponse
+from shared.appeals import triage
+from shared.appeals.models import NormalizeRequest, NormalizeResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

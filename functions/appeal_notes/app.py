@@ -1,9 +1,10 @@
 """POST /webhook/api/operator/appeals/{id}/notes — an internal note, never sent to the client."""
 
-from shared import lifecycle, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.lifecycle import NoteRequest
-from shared.models.messages import MessageResponse
+from shared.appeals import lifecycle
+from shared.appeals.lifecycle_models import NoteRequest
+from shared.appeals.message_models import MessageResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

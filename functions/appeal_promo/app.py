@@ -1,8 +1,9 @@
 """POST /webhook/api/operator/appeals/{id}/promo — send one of the tenant's promos to the client."""
 
-from shared import answers, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.messages import MessageResponse, PromoRequest
+from shared.appeals import answers
+from shared.appeals.message_models import MessageResponse, PromoRequest
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

@@ -1,9 +1,10 @@
 """POST /webhook/api/operator/appeals/{id}/read — move the caller's read mark."""
 
-from shared import lifecycle, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.appeals import AppealResponse
-from shared.models.lifecycle import ReadRequest
+from shared.appeals import lifecycle
+from shared.appeals.lifecycle_models import ReadRequest
+from shared.appeals.models import AppealResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

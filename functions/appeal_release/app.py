@@ -1,8 +1,9 @@
 """POST /webhook/api/operator/appeals/{id}/release — give the appeal back to the queue."""
 
-from shared import lifecycle, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.appeals import AppealResponse
+from shared.appeals import lifecycle
+from shared.appeals.models import AppealResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

@@ -1,8 +1,9 @@
 """POST /webhook/api/operator/appeals/{id}/response — answer the client over Telegram."""
 
-from shared import answers, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.messages import MessageResponse, ResponseRequest
+from shared.appeals import answers
+from shared.appeals.message_models import MessageResponse, ResponseRequest
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

@@ -5,9 +5,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared import appeals, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.appeals import AppealsPage, AppealsQuery, AssignedFilter, SortOrder, StatusFilter
+from shared.appeals import listing as appeals
+from shared.appeals.models import AppealsPage, AppealsQuery, AssignedFilter, SortOrder, StatusFilter
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

@@ -1,8 +1,8 @@
 """POST /webhook/android/auth/login — sign in on the phone (replaces the operator's mobile session)."""
 
-from shared import login as signing_in
-from shared.api import create_app, lambda_entry
-from shared.models.auth import LoginRequest, LoginResponse
+from shared.auth import login as signing_in
+from shared.auth.models import LoginRequest, LoginResponse
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

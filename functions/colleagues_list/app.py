@@ -1,8 +1,9 @@
 """GET /webhook/api/operator/colleagues — the tenant's active operators, and who is online."""
 
-from shared import sessions, team
-from shared.api import create_app, lambda_entry
-from shared.models.team import ColleaguesResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
+from shared.team import lists as team
+from shared.team.models import ColleaguesResponse
 
 app = create_app()
 

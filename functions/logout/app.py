@@ -1,9 +1,9 @@
 """POST /webhook/android/logout — end the caller's session (mobile or desktop); idempotent."""
 
-from shared import login, sessions
-from shared.api import create_app, lambda_entry
-from shared.errors import MissingToken
-from shared.models.common import Success
+from shared.auth import login, sessions
+from shared.core.errors import MissingToken
+from shared.core.models import Success
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

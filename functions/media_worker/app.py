@@ -6,8 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import media, metrics
-from shared.observability import logger
+from shared.core import metrics
+from shared.core.observability import logger
+from shared.media import downloads as media
 
 
 @metrics.flushing

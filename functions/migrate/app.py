@@ -20,8 +20,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import migrations, secret_values
-from shared.observability import logger
+from shared.core import migrations, secret_values
+from shared.core.observability import logger
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 PHYSICAL_ID = "batterycrm-schema"  # constant: an update never "replaces" (and so never deletes) the resource

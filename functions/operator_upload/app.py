@@ -1,8 +1,9 @@
 """POST /webhook/api/operator/uploads — a signed PUT URL for a file an answer will carry."""
 
-from shared import sessions, uploads
-from shared.api import create_app, lambda_entry
-from shared.models.media import UploadRequest, UploadResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
+from shared.media import uploads
+from shared.media.models import UploadRequest, UploadResponse
 
 app = create_app()
 

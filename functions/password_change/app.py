@@ -1,8 +1,8 @@
 """POST /webhook/api/operator/password — change the password; every other session is signed out."""
 
-from shared import password_change, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.sessions import PasswordChangeRequest, RevokedResponse
+from shared.auth import password_change, sessions
+from shared.auth.session_models import PasswordChangeRequest, RevokedResponse
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

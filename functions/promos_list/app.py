@@ -1,8 +1,9 @@
 """GET /webhook/api/operator/promos — the tenant's active promos."""
 
-from shared import sessions, team
-from shared.api import create_app, lambda_entry
-from shared.models.team import PromosResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
+from shared.team import lists as team
+from shared.team.models import PromosResponse
 
 app = create_app()
 

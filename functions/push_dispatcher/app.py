@@ -5,10 +5,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import metrics
-from shared.observability import logger
+from shared.core import metrics
+from shared.core.observability import logger
+from shared.core.settings import check_at_cold_start
 from shared.push import dispatcher, fcm
-from shared.settings import check_at_cold_start
 
 check_at_cold_start()
 

@@ -1,8 +1,9 @@
 """GET /webhook/api/operator/quick-replies — the tenant's canned answers."""
 
-from shared import sessions, team
-from shared.api import create_app, lambda_entry
-from shared.models.team import QuickRepliesResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
+from shared.team import lists as team
+from shared.team.models import QuickRepliesResponse
 
 app = create_app()
 

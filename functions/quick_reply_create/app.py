@@ -1,8 +1,9 @@
 """POST /webhook/api/operator/quick-replies — add a canned answer for the whole tenant."""
 
-from shared import sessions, team
-from shared.api import create_app, lambda_entry
-from shared.models.team import QuickReplyRequest, QuickReplyResponse
+from shared.auth import sessions
+from shared.http.resolver import create_app, lambda_entry
+from shared.team import lists as team
+from shared.team.models import QuickReplyRequest, QuickReplyResponse
 
 app = create_app()
 

@@ -1,8 +1,9 @@
 """DELETE /webhook/api/operator/quick-replies/{id} — remove a canned answer."""
 
-from shared import sessions, team
-from shared.api import create_app, lambda_entry
-from shared.models.common import Success
+from shared.auth import sessions
+from shared.core.models import Success
+from shared.http.resolver import create_app, lambda_entry
+from shared.team import lists as team
 
 app = create_app()
 

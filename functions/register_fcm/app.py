@@ -1,9 +1,10 @@
 """POST /webhook/android-register-fcm — bind the device's FCM token to the caller's session."""
 
-from shared import push_registration, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.auth import RegisterFcmRequest
-from shared.models.common import Success
+from shared.auth import devices as push_registration
+from shared.auth import sessions
+from shared.auth.models import RegisterFcmRequest
+from shared.core.models import Success
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

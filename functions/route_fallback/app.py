@@ -6,8 +6,8 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger
-from shared.route_fallback import answer, load_routes
+from shared.core.observability import logger
+from shared.http.fallback import answer, load_routes
 
 ROUTES = load_routes(Path(__file__).with_name("routes.json"))
 

@@ -1,8 +1,8 @@
 """DELETE /webhook/api/operator/sessions/{id} — sign one of the caller's own sessions out."""
 
-from shared import my_sessions, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.common import Success
+from shared.auth import my_sessions, sessions
+from shared.core.models import Success
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

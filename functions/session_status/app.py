@@ -1,8 +1,8 @@
 """GET /webhook/api/operator/session — the calling session's status."""
 
-from shared import sessions
-from shared.api import create_app, lambda_entry
-from shared.models.auth import SessionOut, SessionStatusResponse
+from shared.auth import sessions
+from shared.auth.models import SessionOut, SessionStatusResponse
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

@@ -1,8 +1,8 @@
 """GET /webhook/api/operator/sessions — the operator's live sessions, the caller's marked current."""
 
-from shared import my_sessions, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.sessions import SessionListResponse
+from shared.auth import my_sessions, sessions
+from shared.auth.session_models import SessionListResponse
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

@@ -1,8 +1,8 @@
 """POST /webhook/api/operator/sessions/revoke-others — sign out every session but the caller's."""
 
-from shared import my_sessions, sessions
-from shared.api import create_app, lambda_entry
-from shared.models.sessions import RevokedResponse
+from shared.auth import my_sessions, sessions
+from shared.auth.session_models import RevokedResponse
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

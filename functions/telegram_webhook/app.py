@@ -1,8 +1,8 @@
 """POST /webhook/telegram/{tenant_slug} — Telegram delivers a tenant bot's updates here."""
 
-from shared import telegram_webhook as webhook
-from shared.api import create_app, lambda_entry
-from shared.models.common import Success
+from shared.channels.telegram import webhook
+from shared.core.models import Success
+from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
 

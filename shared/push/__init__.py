@@ -7,7 +7,7 @@
   function: firebase-admin costs ~185 ms of import);
 - ``types``: ``PushMessage``, ``Outcome``, ``Sender``.
 
-The SQL lives in ``shared.repo.push_outbox``, which imports nothing from here.
+The SQL lives in ``shared.push.outbox_sql``, which imports nothing from here.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
-from shared import db, jobs
+from shared.core import db, jobs
+from shared.core.settings import get_settings
+from shared.push import outbox_sql as push_outbox
 from shared.push.dispatcher import dispatch
 from shared.push.types import SENT, Outcome, PushMessage, Sender
-from shared.repo import push_outbox
-from shared.settings import get_settings
 
 __all__ = [
     "SENT",

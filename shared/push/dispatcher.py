@@ -1,5 +1,5 @@
 """The push dispatcher's loop: claim due outbox rows, send them, mark them sent, due again after a
-backoff (``shared.jobs.backoff_s``), or dead.
+backoff (``shared.core.jobs.backoff_s``), or dead.
 
 Delivery is at least once. A row is claimed with a lease (``PUSH_LEASE_S``) in one committed
 statement, so two dispatchers never send the same row; if a dispatcher dies between sending and
@@ -16,11 +16,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from shared import db, jobs, metrics
-from shared.observability import logger
+from shared.core import db, jobs, metrics
+from shared.core.observability import logger
+from shared.core.settings import Settings, get_settings
+from shared.push import outbox_sql as push_outbox
 from shared.push.types import Outcome, PushMessage, Sender
-from shared.repo import push_outbox
-from shared.settings import Settings, get_settings
 
 
 def fcm_data(kind: str, data: dict[str, Any]) -> dict[str, str]:

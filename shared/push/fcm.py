@@ -26,10 +26,10 @@ from firebase_admin import credentials, exceptions, messaging
 from google.auth.credentials import AnonymousCredentials
 from urllib3.util import Retry
 
-from shared import secret_values, tracing
-from shared.observability import logger
+from shared.core import secret_values, tracing
+from shared.core.observability import logger
+from shared.core.settings import Settings, get_settings
 from shared.push.types import SENT, Outcome, PushMessage, Sender
-from shared.settings import Settings, get_settings
 
 # The Android app registers FCM registration tokens, which HTTP v1 takes as message.token;
 # firebase-admin 7.7 deprecates the name in favour of installation ids (fid), a different thing.

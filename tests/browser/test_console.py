@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from devtools import seed_media
-from shared import media
+from shared.media import downloads as media
 from tests.browser.conftest import Pages
 from tests.helpers import Api, Factory, Operator
 from tests.integration.test_appeals_webhook import post, update

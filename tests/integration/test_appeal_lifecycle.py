@@ -39,7 +39,7 @@ def appeal_row(factory: Factory, appeal: uuid.UUID) -> dict[str, Any]:
 
 def incoming(factory: Factory, tenant: Tenant, appeal: uuid.UUID, text: str) -> uuid.UUID:
     """A client message as the webhook stores it (the message, then the appeal's activity)."""
-    from shared.repo import appeals as repo
+    from shared.appeals import sql as repo
 
     row = factory.one(
         "INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status) "

@@ -178,7 +178,7 @@ def test_search_and_activity_order_use_indexes(factory: Factory) -> None:
     """With sequential scans priced out every list query still has a plan (each search branch and
     the activity order can be served by an index), and each search predicate, written as the list
     query writes it, fits its trigram index. (At scale the planner picks them by itself: make bench.)"""
-    from shared.repo import appeals as repo
+    from shared.appeals import sql as repo
 
     tenant = factory.tenant()
     params = {

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared import cleanup, db
+from shared import cleanup
+from shared.core import db
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration

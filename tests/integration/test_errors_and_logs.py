@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared import push_registration
+from shared.auth import devices as push_registration
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration

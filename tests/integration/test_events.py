@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from devtools import seed
-from shared.sessions import hash_token
+from shared.auth.sessions import hash_token
 from tests.conftest import load_function
 from tests.helpers import Api, LambdaContext
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import bcrypt
 import pytest
 
-from shared import passwords
+from shared.auth import passwords
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from devtools import invoke
-from shared import passwords
+from shared.auth import passwords
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shared import media, media_store
+from shared.media import downloads as media
+from shared.media import store as media_store
 from tests.helpers import Api, Factory, Tenant
 from tests.integration.test_incoming_kinds import file, message, send
 
@@ -86,7 +87,7 @@ def test_a_tampered_or_expired_media_url_is_refused(
     # A URL signed 16 minutes ago has expired
     key = factory.one("SELECT storage_key FROM attachments WHERE tenant_id = %s", tenant.id)["storage_key"]
     past = time.time() - 960
-    monkeypatch.setattr("shared.media_store.time.time", lambda: past)
+    monkeypatch.setattr("shared.media.store.time.time", lambda: past)
     old = media_store.store().signed_get_url(key)
     monkeypatch.undo()
     assert httpx.get(old).status_code == 403

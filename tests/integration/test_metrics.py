@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from shared import db, metrics, push
+from shared import push
+from shared.core import db, metrics
 from tests.conftest import load_function
 from tests.fakes.fcm import FakeFcm
 from tests.fakes.telegram import FakeTelegram

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from shared import migrations
+from shared.core import migrations
 from tests.conftest import load_function
 from tests.helpers import LambdaContext
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from shared import migrations
+from shared.core import migrations
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from shared import migrations
+from shared.core import migrations
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from shared import migrations
+from shared.core import migrations
 from tests.helpers import Api
 
 pytestmark = pytest.mark.integration

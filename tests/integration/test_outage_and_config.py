@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from shared import db, migrations, secret_values
+from shared.core import db, migrations, secret_values
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from shared import db, migrations
+from shared.core import db, migrations
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration

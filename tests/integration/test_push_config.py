@@ -11,7 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared import db, push
+from shared import push
+from shared.core import db
 from shared.push import fcm
 from tests.helpers import Factory
 

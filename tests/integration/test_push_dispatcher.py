@@ -12,7 +12,8 @@ from uuid import UUID
 
 import pytest
 
-from shared import db, push
+from shared import push
+from shared.core import db
 from shared.push import fcm
 from tests.fakes.fcm import FakeFcm
 from tests.helpers import Api, Factory, Operator, Tenant

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from devtools.push_worker import LocalDispatcher
-from shared import db, push
+from shared import push
+from shared.core import db
 from tests.fakes.fcm import FakeFcm
 from tests.helpers import Api, Factory, Tenant
 

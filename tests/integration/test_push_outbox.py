@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared import db, push
+from shared import push
+from shared.core import db
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.observability import logger
+from shared.core.observability import logger
 from tests.helpers import Api, Factory
 
 pytestmark = pytest.mark.integration
@@ -141,8 +141,8 @@ def test_the_telegram_webhook_acknowledges_a_body_it_cannot_read(
 
 
 def test_the_guard_leaves_nul_in_a_readable_webhook_update_to_the_webhook() -> None:
-    from shared.api import _guard_reply
-    from shared.request_guard import RequestGuard
+    from shared.http.guards import RequestGuard
+    from shared.http.resolver import _guard_reply
 
     guard = RequestGuard(reads_json=False, lenient_body=True, reject=_guard_reply)
     update = {"update_id": 5, "message": {"text": "a\u0000b \ud800", "chat": {"id": 1, "type": "private"}}}

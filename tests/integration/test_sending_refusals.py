@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from shared import db
-from shared.repo import clients
+from shared.appeals import clients_sql as clients
+from shared.core import db
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import Api, Factory, Operator, Tenant
 

@@ -23,7 +23,8 @@ TRACE_ID = "1-5759e988-bd862e3fe1be46a994272793"
 
 WORK = """
 import json, sys
-from shared import db, telegram_bot
+from shared.channels.telegram import bot as telegram_bot
+from shared.core import db
 db.run(lambda conn: conn.execute("SELECT 1"), transaction=True)
 telegram_bot.send_message(sys.argv[1], 4242, "hello")  # the token as Secrets Manager would give it
 print(json.dumps(sorted(m for m in ("aws_xray_sdk", "aws_xray_sdk.core") if m in sys.modules)))

@@ -11,10 +11,11 @@ from uuid import UUID
 
 import pytest
 
-from shared import appeals, changes
-from shared.errors import InvalidRequest
-from shared.normalize import e164
-from shared.secret_values import url_from_secret
+from shared.appeals import changes
+from shared.appeals import listing as appeals
+from shared.appeals.normalize import e164
+from shared.core.errors import InvalidRequest
+from shared.core.secret_values import url_from_secret
 
 ID = UUID("5b0c7f8e-0000-4000-8000-000000000001")
 MOMENT = datetime(2026, 11, 23, 5, 0, 0, 123456, tzinfo=UTC)

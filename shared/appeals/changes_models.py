@@ -1,0 +1,12 @@
+"""The console's poll for changed appeals."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from shared.core.models import Success
+
+
+class ChangesResponse(Success):
+    appeal_ids: list[UUID]
+    cursor: str

@@ -1,0 +1,46 @@
+"""What ``q`` on the appeal list searches for: an ILIKE pattern over names, usernames and message
+texts, and (when ``q`` looks like a phone number) a LIKE pattern over phone digits, so that
+``8 (912) 345-67-89``, ``+7 912 345 67 89`` and ``9123456789`` find the same client in an RU tenant."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from uuid import UUID
+
+from shared.appeals import lifecycle_sql as repo
+from shared.core.db import Connection
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]+$")
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    pattern: str  # ILIKE, the text anywhere
+    digits: str | None  # LIKE over the phone's digits, or None when q is not phone-like
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def phone_digits(q: str, region: str) -> str | None:
+    """The digits to look for in phones: the national number when ``q`` is a whole valid number
+    of the tenant's region (however it was typed), else the digits as typed."""
+    if not _PHONE_LIKE.match(q):
+        return None
+    digits = re.sub(r"\D", "", q)
+    if len(digits) < 2:
+        return None
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(q, region)
+    except phonenumbers.NumberParseException:
+        return digits
+    return str(number.national_number) if phonenumbers.is_valid_number(number) else digits
+
+
+def terms(conn: Connection, tenant_id: UUID, q: str) -> SearchTerms:
+    digits = phone_digits(q, repo.tenant_region(conn, tenant_id)) if _PHONE_LIKE.match(q) else None
+    return SearchTerms(pattern=f"%{escape_like(q)}%", digits=f"%{digits}%" if digits else None)

@@ -1,0 +1,1 @@
+"""Operators signing in: sessions, login, passwords, throttling, password change, devices, tenants."""

@@ -1,0 +1,1 @@
+"""The messaging channels clients write through, one package each."""

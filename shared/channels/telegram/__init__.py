@@ -1,0 +1,1 @@
+"""Telegram: the webhook, the Bot API client, files, their SQL and models."""

@@ -1,0 +1,133 @@
+"""One PostgreSQL connection per warm container, and the unit-of-work runner around it.
+
+Connections are autocommit: a single statement is one round trip; ``run(..., transaction=True)``
+wraps a unit of work in BEGIN/COMMIT. A connection found dead (the database restarted, a proxy
+dropped it while the container slept) is replaced and the unit retried once; if the database
+cannot be reached the caller gets ``ServiceUnavailable`` (503), never a traceback.
+
+``after_commit(callback)`` lets code inside a unit of work ask for something to happen once its
+changes are durable (the push outbox kicks its dispatcher this way): the callbacks run after
+COMMIT, and are dropped when the unit rolls back or is retried.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.rows import dict_row
+
+from shared.core import secret_values, tracing
+from shared.core.errors import ServiceUnavailable
+from shared.core.observability import logger
+from shared.core.settings import get_settings
+
+T = TypeVar("T")
+Connection = psycopg.Connection[dict[str, Any]]
+
+# Thread-local rather than module-global so the local gateway's worker threads each behave like
+# their own Lambda container; in Lambda there is only one thread.
+_local = threading.local()
+
+
+def _connect() -> Connection:
+    settings = get_settings()
+    options = "" if settings.database_pooler else f"-c statement_timeout={settings.db_statement_timeout_ms}"
+    try:
+        return psycopg.connect(
+            secret_values.database_url(),
+            autocommit=True,
+            row_factory=dict_row,
+            connect_timeout=settings.db_connect_timeout_s,
+            options=options,
+            prepare_threshold=None if settings.database_pooler else 5,
+            application_name="batterycrm",
+        )
+    except psycopg.OperationalError as exc:
+        logger.error("database unreachable", extra={"error": type(exc).__name__})
+        raise ServiceUnavailable() from exc
+
+
+def connection() -> Connection:
+    """The container's connection, opened on first use and reopened when closed or broken
+    (or when the settings were reloaded, which only tests and the local tools do)."""
+    conn: Connection | None = getattr(_local, "conn", None)
+    settings = get_settings()
+    if conn is None or conn.closed or conn.broken or getattr(_local, "settings", None) is not settings:
+        if conn is not None:
+            conn.close()
+        conn = _connect()
+        _local.conn, _local.settings = conn, settings
+    return conn
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the current ``run`` has committed (once, however often it is asked
+    for); never if it rolls back. Outside ``run`` there is nothing to wait for: it is called now."""
+    pending: list[Callable[[], None]] | None = getattr(_local, "after_commit", None)
+    if pending is None:
+        _call(callback)
+    elif callback not in pending:
+        pending.append(callback)
+
+
+def _call(callback: Callable[[], None]) -> None:
+    try:
+        callback()
+    except Exception as exc:  # the data is committed: a failing follow-up must not fail the caller
+        logger.warning("after-commit callback failed", extra={"error": type(exc).__name__})
+
+
+def run(work: Callable[[Connection], T], *, transaction: bool = False) -> T:
+    """Run ``work`` on the container's connection, inside one transaction when asked."""
+    with tracing.span("postgres", transaction=transaction):
+        return _run(work, transaction=transaction)
+
+
+def _execute(conn: Connection, work: Callable[[Connection], T], transaction: bool) -> T:
+    if not transaction:
+        return work(conn)
+    with conn.transaction():
+        return work(conn)
+
+
+def _run(work: Callable[[Connection], T], *, transaction: bool) -> T:
+    if getattr(_local, "after_commit", None) is not None:  # nested: the outer run commits and calls back
+        return _execute(connection(), work, transaction)
+    reused = getattr(_local, "conn", None) is not None
+    for attempt in (1, 2):
+        conn = connection()
+        _local.after_commit = []
+        try:
+            result = _execute(conn, work, transaction)
+        except psycopg.errors.QueryCanceled as exc:  # the statement timeout: a lock held too long, say
+            _local.after_commit = None
+            logger.error("database statement timed out", extra={"error": type(exc).__name__})
+            raise ServiceUnavailable() from exc
+        except psycopg.OperationalError as exc:
+            _local.after_commit = None
+            if not conn.broken and not conn.closed:
+                raise
+            if attempt == 1 and reused:
+                logger.warning("stale database connection replaced")
+                continue
+            logger.error("database connection lost", extra={"error": type(exc).__name__})
+            raise ServiceUnavailable() from exc
+        except BaseException:
+            _local.after_commit = None
+            raise
+        callbacks, _local.after_commit = _local.after_commit, None
+        for callback in callbacks:
+            _call(callback)
+        return result
+    raise AssertionError("unreachable")
+
+
+def close() -> None:
+    """Close this container's connection (tests, and the local gateway on shutdown)."""
+    conn: Connection | None = getattr(_local, "conn", None)
+    if conn is not None:
+        conn.close()
+        _local.conn = None

@@ -1,0 +1,36 @@
+"""The query helpers of the data layer: named, parameterized SQL lives in each domain's ``sql.py`` and
+``*_sql.py`` modules (``shared.appeals.sql``, ``shared.auth.sessions_sql``...). Nothing else holds SQL.
+
+Queries return typed rows: a ``NamedTuple`` per query shape, built by psycopg's ``class_row``
+through the helpers below, so callers read ``row.name`` and mypy checks it. Immutable like a frozen
+dataclass, and ~0.1 ms rather than ~0.6 ms to define: every function's cold start defines dozens."""
+
+from __future__ import annotations
+
+from typing import Any, LiteralString, TypeVar
+
+from psycopg import sql
+from psycopg.rows import class_row
+
+from shared.core.db import Connection
+
+R = TypeVar("R")
+Query = LiteralString | sql.Composed  # a named constant, or a composed one (shared.core.jobs_sql)
+
+
+def fetch_one(conn: Connection, row_type: type[R], query: Query, **params: Any) -> R | None:
+    """The query's first row as a ``row_type``, or None."""
+    with conn.cursor(row_factory=class_row(row_type)) as cur:
+        return cur.execute(query, params).fetchone()
+
+
+def fetch_all(conn: Connection, row_type: type[R], query: Query, **params: Any) -> list[R]:
+    """Every row of the query as a ``row_type``."""
+    with conn.cursor(row_factory=class_row(row_type)) as cur:
+        return cur.execute(query, params).fetchall()
+
+
+def execute(conn: Connection, query: Query, **params: Any) -> int:
+    """Run a statement for its effect; the number of rows it touched (or returned)."""
+    with conn.cursor() as cur:
+        return cur.execute(query, params).rowcount

@@ -1,0 +1,1 @@
+"""Media: downloads from channels, the store, operator uploads, their SQL and models."""

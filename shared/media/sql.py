@@ -1,0 +1,191 @@
+"""Attachments (files of messages, and operator uploads) and the media download queue's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
+from uuid import UUID
+
+from shared.appeals.statuses import AttachmentStatus
+from shared.core.db import Connection
+from shared.core.sql import execute, fetch_all, fetch_one
+
+
+class AttachmentRow(NamedTuple):
+    """A message's attachment as the API shows it (before its link)."""
+
+    id: UUID
+    kind: str
+    mime_type: str | None
+    file_name: str | None
+    size: int | None
+    status: AttachmentStatus
+    storage_key: str
+    telegram_message_id: int | None
+
+
+class UploadRow(NamedTuple):
+    """An operator's upload; ``message_id`` once an answer carried it."""
+
+    id: UUID
+    kind: str
+    mime_type: str | None
+    file_name: str | None
+    size: int | None
+    status: AttachmentStatus
+    storage_key: str
+    message_id: UUID | None
+
+
+class DownloadRow(NamedTuple):
+    """What a media download needs: the file's Telegram id and the tenant's bot."""
+
+    id: UUID
+    tenant_id: UUID
+    kind: str
+    mime_type: str | None
+    size: int | None
+    status: AttachmentStatus
+    telegram_file_id: str | None
+    storage_key: str
+    telegram_bot_token_ref: str | None
+
+
+class MediaJobRow(NamedTuple):
+    """A media_jobs row (every column: the job queue claims whole rows)."""
+
+    id: int
+    tenant_id: UUID
+    attachment_id: UUID
+    status: AttachmentStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+INSERT_ATTACHMENT = """
+INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status,
+                         telegram_file_id, storage_key, operator_id)
+VALUES (%(id)s, %(tenant_id)s, %(message_id)s, %(source)s, %(kind)s, %(mime_type)s, %(file_name)s, %(size)s,
+        %(status)s, %(telegram_file_id)s, %(storage_key)s, %(operator_id)s)
+RETURNING id, kind, mime_type, file_name, size, status, storage_key, created_at
+"""
+
+ENQUEUE_DOWNLOAD = """
+INSERT INTO media_jobs (tenant_id, attachment_id) VALUES (%(tenant_id)s, %(attachment_id)s)
+"""
+
+# What a download needs: the file's Telegram id and the tenant's bot.
+FOR_DOWNLOAD = """
+SELECT a.id, a.tenant_id, a.kind, a.mime_type, a.size, a.status, a.telegram_file_id, a.storage_key,
+       t.telegram_bot_token_ref
+  FROM attachments a
+  JOIN tenants t ON t.id = a.tenant_id
+ WHERE a.id = %(attachment_id)s
+"""
+
+# The download settled (ready, too_large, failed): the appeal counts as changed (updated_at), so that
+# anything polling appeals for changes shows the attachment's new state.
+MARK = """
+WITH attachment AS (
+    UPDATE attachments
+       SET status = %(status)s, size = COALESCE(%(size)s, size), updated_at = now()
+     WHERE id = %(attachment_id)s AND status = 'pending'
+ RETURNING tenant_id, message_id
+)
+UPDATE appeals a SET updated_at = now()
+  FROM attachment, appeal_messages m
+ WHERE m.id = attachment.message_id AND m.tenant_id = attachment.tenant_id
+   AND a.id = m.appeal_id AND a.tenant_id = m.tenant_id
+"""
+
+# Operator uploads of the tenant, by id (any of them missing: another tenant's or unknown).
+FIND_UPLOADS = """
+SELECT id, kind, mime_type, file_name, size, status, storage_key, message_id
+  FROM attachments
+ WHERE tenant_id = %(tenant_id)s AND source = 'upload' AND id = ANY(%(ids)s)
+"""
+
+LINK_UPLOADS = """
+UPDATE attachments SET message_id = %(message_id)s, status = 'ready', updated_at = now()
+ WHERE tenant_id = %(tenant_id)s AND source = 'upload' AND id = ANY(%(ids)s) AND message_id IS NULL
+"""
+
+OF_MESSAGE = """
+SELECT id, kind, mime_type, file_name, size, status, storage_key, telegram_message_id
+  FROM attachments
+ WHERE tenant_id = %(tenant_id)s AND message_id = %(message_id)s
+ ORDER BY created_at, id
+"""
+
+
+def insert_attachment(
+    conn: Connection,
+    *,
+    id: UUID,
+    tenant_id: UUID,
+    source: str,
+    kind: str,
+    mime_type: str | None,
+    file_name: str | None,
+    status: str,
+    storage_key: str,
+    size: int | None = None,
+    message_id: UUID | None = None,
+    telegram_file_id: str | None = None,
+    operator_id: UUID | None = None,
+) -> None:
+    execute(
+        conn,
+        INSERT_ATTACHMENT,
+        id=id,
+        tenant_id=tenant_id,
+        message_id=message_id,
+        source=source,
+        kind=kind,
+        mime_type=mime_type,
+        file_name=file_name,
+        size=size,
+        status=status,
+        telegram_file_id=telegram_file_id,
+        storage_key=storage_key,
+        operator_id=operator_id,
+    )
+
+
+def enqueue_download(conn: Connection, tenant_id: UUID, attachment_id: UUID) -> None:
+    execute(conn, ENQUEUE_DOWNLOAD, tenant_id=tenant_id, attachment_id=attachment_id)
+
+
+def for_download(conn: Connection, attachment_id: UUID) -> DownloadRow | None:
+    return fetch_one(conn, DownloadRow, FOR_DOWNLOAD, attachment_id=attachment_id)
+
+
+def mark(conn: Connection, attachment_id: UUID, status: str, size: int | None = None) -> None:
+    execute(conn, MARK, attachment_id=attachment_id, status=status, size=size)
+
+
+def find_uploads(conn: Connection, tenant_id: UUID, ids: Sequence[UUID]) -> list[UploadRow]:
+    return fetch_all(conn, UploadRow, FIND_UPLOADS, tenant_id=tenant_id, ids=list(ids))
+
+
+def link_uploads(conn: Connection, tenant_id: UUID, message_id: UUID, ids: Sequence[UUID]) -> int:
+    return execute(conn, LINK_UPLOADS, tenant_id=tenant_id, message_id=message_id, ids=list(ids))
+
+
+def of_message(conn: Connection, tenant_id: UUID, message_id: UUID) -> list[AttachmentRow]:
+    return fetch_all(conn, AttachmentRow, OF_MESSAGE, tenant_id=tenant_id, message_id=message_id)
+
+
+MARK_SENT = """
+UPDATE attachments SET telegram_message_id = %(telegram_message_id)s, updated_at = now()
+ WHERE tenant_id = %(tenant_id)s AND id = %(attachment_id)s
+"""
+
+
+def mark_sent(conn: Connection, tenant_id: UUID, attachment_id: UUID, telegram_message_id: int) -> None:
+    """The attachment went out as that Telegram message (a retry of its answer skips it)."""
+    execute(conn, MARK_SENT, tenant_id=tenant_id, attachment_id=attachment_id, telegram_message_id=telegram_message_id)

@@ -1,0 +1,1 @@
+"""The operator's team: colleagues, promos, quick replies, their SQL and models."""
