@@ -22,6 +22,7 @@ from shared.core import jobs_sql as queue
 from shared.core.errors import ApiError
 from shared.core.observability import logger
 from shared.core.settings import Settings, get_settings
+from shared.media import safety
 from shared.media import sql as repo
 from shared.media import store as media_store
 
@@ -83,7 +84,7 @@ def _run(job: repo.MediaJobRow, settings: Settings) -> str:
         if size is not None and size > settings.media_max_bytes:
             raise telegram_files.FileError("getFile: larger than the limit", too_large=True)
         data = telegram_files.download(token, path, settings.media_max_bytes)
-        content_type = attachment.mime_type or "application/octet-stream"
+        content_type = safety.clean_mime_type(attachment.mime_type)
         media_store.store().put(attachment.storage_key, data, content_type)
     except telegram_files.FileError as exc:
         if exc.too_large:

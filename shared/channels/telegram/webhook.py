@@ -41,11 +41,13 @@ from shared.core.errors import ApiError, InvalidRequest, Unauthorized
 from shared.core.observability import logger, mask
 from shared.core.settings import get_settings
 from shared.media import downloads as media
+from shared.media import safety
 
 PREVIEW_CHARS = 200
 _UNMATCHABLE = "\x00no-secret-configured\x00"  # compared against when the slug is unknown: same timing
 BIGINT_MAX = 2**63 - 1
-MEDIA_KINDS = ("photo", "document", "voice", "audio", "video", "video_note", "animation", "sticker")
+# A GIF comes with both ``animation`` and ``document`` (the same file): animation is looked at first.
+MEDIA_KINDS = ("photo", "animation", "document", "voice", "audio", "video", "video_note", "sticker")
 LABELS = KIND_LABELS
 DEFAULT_MIME = {"photo": "image/jpeg", "voice": "audio/ogg", "video_note": "video/mp4", "sticker": "image/webp"}
 _START = re.compile(r"^/start(@\w+)?(\s|$)")
@@ -163,6 +165,8 @@ def _message(tenant: tenants.WebhookTenantRow, update_id: int, message: Telegram
             contact=content.contact,
             attachment=_attachment(tenant.id, content, settings.media_max_bytes),
             reopen_window_hours=settings.reopen_window_hours,
+            idle_mobile=settings.idle_lifetime("mobile"),
+            idle_desktop=settings.idle_lifetime("desktop"),
         )
     )
     if row is None:
@@ -197,8 +201,8 @@ def _attachment(tenant_id: Any, content: Content, max_bytes: int) -> repo.NewAtt
     too_large = file.file_size is not None and file.file_size > max_bytes
     return repo.NewAttachment(
         id=attachment_id,
-        mime_type=clean(file.mime_type) if file.mime_type else DEFAULT_MIME.get(content.kind),
-        file_name=clean(file.file_name) if file.file_name else None,
+        mime_type=safety.clean_mime_type(file.mime_type) if file.mime_type else DEFAULT_MIME.get(content.kind),
+        file_name=safety.clean_file_name(file.file_name),
         size=file.file_size,
         status="too_large" if too_large else "pending",
         file_id=file.file_id,

@@ -3,13 +3,14 @@ edits, reachability."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from shared.core.db import Connection
-from shared.core.sql import execute, fetch_one
+from shared.core.sql import LIVE_SESSION, execute, fetch_one
 
 
 class NewAttachment(NamedTuple):
@@ -54,7 +55,8 @@ class ReceivedRow(NamedTuple):
 # The push, one per message: new_appeal to every live phone of the tenant for a new appeal or one
 # reopened without a holder; appeal_message otherwise, to the holder's phones (everyone's when
 # nobody holds it). No row back: the update was already processed.
-RECEIVE = """
+RECEIVE = (
+    """
 WITH seen AS (
     INSERT INTO telegram_updates (tenant_id, update_id) VALUES (%(tenant_id)s, %(update_id)s)
     ON CONFLICT DO NOTHING
@@ -148,7 +150,9 @@ WITH seen AS (
       JOIN operators o ON o.id = d.operator_id AND o.is_active
      WHERE d.device_type = 'mobile'
        AND d.fcm_token IS NOT NULL
-       AND d.expires_at > now()
+       AND """  # noqa: S608 - LIVE_SESSION is a constant: no input is put into the text
+    + LIVE_SESSION
+    + """
        AND (appeal.assigned_operator_id IS NULL OR d.operator_id = appeal.assigned_operator_id)
  RETURNING id
 )
@@ -156,6 +160,7 @@ SELECT appeal.id AS appeal_id, appeal.created, appeal.reopened, message.id AS me
        (SELECT count(*) FROM job) AS jobs, (SELECT count(*) FROM push) AS pushes
   FROM appeal, message
 """
+)
 
 # The client's incoming message with that Telegram id (in any of their appeals).
 EDIT_MESSAGE = """
@@ -191,6 +196,8 @@ def receive(
     contact: dict[str, Any] | None,
     attachment: NewAttachment | None,
     reopen_window_hours: int,
+    idle_mobile: timedelta,
+    idle_desktop: timedelta,
 ) -> ReceivedRow | None:
     """Record a client's message (see RECEIVE); None when the update was already processed."""
     return fetch_one(
@@ -217,6 +224,8 @@ def receive(
         file_id=attachment.file_id if attachment else None,
         storage_key=attachment.storage_key if attachment else None,
         window_hours=reopen_window_hours,
+        idle_mobile=idle_mobile,
+        idle_desktop=idle_desktop,
     )
 
 
