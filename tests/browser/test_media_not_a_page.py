@@ -11,7 +11,7 @@ from playwright.sync_api import Error, Page, expect
 
 from shared.media import downloads as media
 from tests.browser.conftest import Pages
-from tests.browser.test_console import appeals, sign_in
+from tests.browser.test_console import sign_in
 from tests.helpers import Api, Factory
 from tests.integration.test_appeals_webhook import post, update
 
@@ -58,7 +58,7 @@ def test_a_clients_html_or_svg_opened_in_the_signed_in_browser_runs_no_script(
     op = factory.operator(tenant)
     page = pages.open()
     sign_in(page, op)
-    expect(appeals(page)).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
     assert page.evaluate(f"localStorage.getItem('{TOKEN_KEY}')")
     stolen: list[str] = []
     page.context.on("request", lambda request: stolen.append(request.url) if "/stolen" in request.url else None)
