@@ -101,14 +101,15 @@ def _fix(session: Session, row: repo.UploadRow) -> None:
     """Check the upload's bytes against its declared type and copy them to its final key."""
     store = media_store.store()
     final_key = f"{session.tenant_id}/sent/{row.id}"
+    if row.storage_key == final_key:  # checked and fixed by an earlier try of this answer
+        return
     try:
         data = store.get(row.storage_key)
         if not safety.sniff_matches(data, row.mime_type):
             raise InvalidRequest(
                 f"Invalid field: attachment_ids (upload {row.id} is not a {row.mime_type}: its bytes say otherwise)."
             )
-        if row.storage_key != final_key:
-            store.put(final_key, data, row.mime_type or safety.OCTET_STREAM)
+        store.put(final_key, data, row.mime_type or safety.OCTET_STREAM)
     except media_store.MediaMissing:
         raise InvalidRequest(
             f"Invalid field: attachment_ids (upload {row.id} has no file yet: PUT it first)."
