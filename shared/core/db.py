@@ -51,19 +51,14 @@ class PoolerCursor(psycopg.ClientCursor[dict[str, Any]]):
 
     def execute(
         self, query: Query, params: Params | None = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Self:
-        timeout = sql.SQL("SELECT set_config('statement_timeout', {}, false); ").format(
-            sql.Literal(str(get_settings().db_statement_timeout_ms))
-        )
+    ) -> Self:  # prepare and binary: never with client-side binding
         if isinstance(query, bytes):
             query = query.decode()
-        if isinstance(query, str):
-            statement = sql.Composed([timeout, sql.SQL(query)])
-        elif isinstance(query, sql.Composable):
-            statement = sql.Composed([timeout, query])
-        else:
+        if not isinstance(query, str | sql.Composable):
             raise TypeError("a query as text or composed SQL")
-        super().execute(statement, params, prepare=prepare, binary=binary)
+        text = query if isinstance(query, str) else query.as_string(self.connection)
+        timeout = int(get_settings().db_statement_timeout_ms)  # an int: safe to put in the text
+        super().execute(f"SELECT set_config('statement_timeout', '{timeout}', false); {text}", params)
         self.nextset()  # past set_config's row: the caller reads its own statement's result
         return self
 
