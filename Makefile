@@ -93,7 +93,7 @@ bench: install  ## prints its table (no access log, no metrics); writes bench/re
 	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench $(if $(QUICK),--quick,)
 	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_METRICS_DISABLED=true $(PY) -m bench.lifecycle $(if $(QUICK),--quick,)
 
-bench-readme: install  ## rewrite the README's benchmark section from bench/results/latest.json
+bench-readme: install  ## rewrite docs/performance.md's benchmark section from bench/results/latest.json
 	$(PY) -m bench.readme
 
 .PHONY: fuzz

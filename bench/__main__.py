@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from bench import baseline, coldstart, setup
+from bench import baseline, coldstart, setup, vk_webhook
 from bench import media as media_bench
 from bench.measure import Figure, median, run_clients, timed
 from devtools.gateway import Gateway
@@ -282,6 +282,7 @@ def main() -> None:
         }
         media_webhooks, media_ready = media_bench.figures(fake, quick)  # the webhook with a photo, -> ready
         endpoints += media_webhooks
+        endpoints += vk_webhook.figures(quick)  # VK's webhook beside Telegram's
         cleaned = cleanup_run(url, 10_000 if quick else 100_000)
         load = sustained_load(data.token, 3 if quick else 10)
     against_bare = baseline.compare(url, data.token, str(data.appeal_id), quick)

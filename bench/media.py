@@ -90,8 +90,8 @@ def _status(telegram_message_id: int) -> str:
     row = db.run(
         lambda c: c.execute(
             "SELECT a.status FROM attachments a JOIN appeal_messages m ON m.id = a.message_id "
-            "WHERE m.telegram_message_id = %s",
-            (telegram_message_id,),
+            "WHERE m.external_message_id = %s",
+            (str(telegram_message_id),),
         ).fetchone()
     )
     return str(row["status"]) if row else "pending"

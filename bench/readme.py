@@ -1,7 +1,8 @@
-"""`make bench-readme`: rewrite the README's benchmark figures (between the ``bench:start`` and
-``bench:end`` markers) from bench/results/latest.json, so they always match the last full run.
+"""`make bench-readme`: rewrite the benchmark figures of docs/performance.md (between the
+``bench:start`` and ``bench:end`` markers) from bench/results/latest.json, so they always match the
+last full run.
 
-    python -m bench.readme [--results bench/results/latest.json] [--readme README.md]
+    python -m bench.readme [--results bench/results/latest.json] [--readme docs/performance.md]
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ def rewrite(readme: str, report: dict[str, Any]) -> str:
     before, start, rest = readme.partition(START)
     _, end, after = rest.partition(END)
     if not start or not end:
-        raise ValueError(f"the README has no {START} ... {END} section")
+        raise ValueError(f"the page has no {START} ... {END} section")
     return before + section(report) + after
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results" / "latest.json")
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--readme", type=Path, default=ROOT / "docs" / "performance.md", help="the page to rewrite")
     args = parser.parse_args(argv)
     if not args.results.exists():
         print(f"error: {args.results} does not exist: run `make bench` first", file=sys.stderr)

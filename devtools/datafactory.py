@@ -126,21 +126,26 @@ def client(
     conn: Conn,
     tenant_id: UUID,
     *,
-    telegram_id: int,
+    telegram_id: int | None,
     name: str | None,
     phone: str | None = None,
     phone_verified: bool = False,
     age_min: float | None = None,
+    channel: str = "telegram",
+    external_id: str | None = None,  # the client's id on another channel (Telegram's is telegram_id)
 ) -> UUID:
     return _id(
         conn,
-        "INSERT INTO clients (tenant_id, telegram_id, name, phone, phone_verified, created_at, updated_at) "
-        "VALUES (%(tenant)s, %(telegram_id)s, %(name)s, %(phone)s, %(verified)s, "
+        "INSERT INTO clients (tenant_id, channel, external_id, telegram_id, name, phone, phone_verified, created_at,"
+        " updated_at) VALUES (%(tenant)s, %(channel)s, %(external_id)s, %(telegram_id)s, %(name)s, %(phone)s,"
+        " %(verified)s, "
         "COALESCE(now() - %(age)s::float8 * interval '1 minute', now()), "
         "COALESCE(now() - %(age)s::float8 * interval '1 minute', now())) RETURNING id",
         {
             "tenant": tenant_id,
             "telegram_id": telegram_id,
+            "channel": channel,
+            "external_id": external_id,
             "name": name,
             "phone": phone,
             "verified": phone_verified,
@@ -184,8 +189,9 @@ def appeal(
     incoming = [m.text or KIND_LABELS.get(m.kind, "") for m in messages if m.direction == "in"]
     appeal_id = _id(
         conn,
-        "INSERT INTO appeals (tenant_id, client_id, status, assigned_operator_id, preview, reject_reason, normalized,"
-        " created_at, updated_at) VALUES (%(tenant)s, %(client)s, %(status)s, %(holder)s, %(preview)s, %(reason)s,"
+        "INSERT INTO appeals (tenant_id, client_id, channel, status, assigned_operator_id, preview, reject_reason,"
+        " normalized, created_at, updated_at) VALUES (%(tenant)s, %(client)s,"
+        " (SELECT channel FROM clients WHERE id = %(client)s), %(status)s, %(holder)s, %(preview)s, %(reason)s,"
         " %(normalized)s, COALESCE(%(created_at)s::timestamptz, now() - %(age)s::float8 * interval '1 minute',"
         " clock_timestamp()), COALESCE(now() - %(updated_age)s::float8 * interval '1 minute', now())) RETURNING id",
         {
@@ -278,13 +284,13 @@ def attachment(
     file_name: str | None,
     size: int,
     storage_key: str,
-    telegram_file_id: str,
+    file_ref: str,
 ) -> UUID:
     """A client's file that has been downloaded into the media store (status ready)."""
     return _id(
         conn,
         "INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status,"
-        " telegram_file_id, storage_key) VALUES (%(id)s, %(tenant)s, %(message)s, 'telegram', %(kind)s, %(mime)s,"
+        " file_ref, storage_key) VALUES (%(id)s, %(tenant)s, %(message)s, 'telegram', %(kind)s, %(mime)s,"
         " %(file_name)s, %(size)s, 'ready', %(file_id)s, %(key)s) RETURNING id",
         {
             "id": attachment_id,
@@ -294,7 +300,7 @@ def attachment(
             "mime": mime_type,
             "file_name": file_name,
             "size": size,
-            "file_id": telegram_file_id,
+            "file_id": file_ref,
             "key": storage_key,
         },
     )
@@ -317,4 +323,15 @@ def quick_reply(conn: Conn, tenant_id: UUID, *, title: str, text: str) -> UUID:
         conn,
         "INSERT INTO quick_replies (tenant_id, title, text) VALUES (%(tenant)s, %(title)s, %(text)s) RETURNING id",
         {"tenant": tenant_id, "title": title, "text": text},
+    )
+
+
+def channel_account(
+    conn: Conn, tenant_id: UUID, channel: str, *, secret: str, token_ref: str | None, settings: dict[str, str]
+) -> None:
+    """A tenant's VK or MAX account (as the admin tool's set-vk / set-max leave it)."""
+    conn.execute(
+        "INSERT INTO tenant_channels (tenant_id, channel, secret, token_ref, settings) "
+        "VALUES (%(tenant)s, %(channel)s, %(secret)s, %(ref)s, %(settings)s)",
+        {"tenant": tenant_id, "channel": channel, "secret": secret, "ref": token_ref, "settings": Jsonb(settings)},
     )

@@ -31,7 +31,7 @@ from shared.core.db import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"SAMPLE-[A-Z]+(?:-[A-Z]+)*")
-DEMO_LOGIN = "boris@demo.test"  # not anna: the README's walk-throughs sign her in and out
+DEMO_LOGIN = "boris@demo.test"  # not anna: the tutorial's blocks sign her in and out
 
 
 def functions() -> list[str]:

@@ -60,6 +60,10 @@ def _declare_security_and_ids(path: str, operation: dict[str, Any]) -> None:
     """Who may call the operation, and ``format: uuid`` for the ids in its path."""
     if path.startswith("/webhook/telegram/"):
         operation["security"] = [{"telegramSecret": []}]
+    elif path.startswith("/webhook/vk/"):  # VK proves itself in the body (secret, group_id): no header
+        operation["security"] = []
+        plain = {"text/plain": {"schema": {"type": "string"}, "example": "ok"}}
+        operation["responses"]["200"] = {"description": "`ok`, or the confirmation string", "content": plain}
     elif path in PUBLIC_PATHS:
         operation["security"] = []
     else:

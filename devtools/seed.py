@@ -29,7 +29,7 @@ class DemoAppeal:
     """An appeal ``age_min`` minutes old; ``holder`` is an operator's login; ``messages`` are
     (direction, text) with 'out' ones sent by the holder."""
 
-    client: tuple[int, str, str | None]  # telegram_id, name, phone
+    client: tuple[int, str, str | None]  # the client's id on the channel (Telegram: telegram_id), name, phone
     status: str
     age_min: int
     messages: tuple[tuple[str, str], ...]
@@ -38,6 +38,7 @@ class DemoAppeal:
     normalized: dict[str, str] | None = None
     notes: tuple[str, ...] = ()  # internal notes by the holder
     read_by: tuple[tuple[str, int], ...] = ()  # (login, how many client messages they have read)
+    channel: str = "telegram"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,13 @@ DEMO_TENANTS = (
                 "new",
                 42,
                 (("in", "Машина не заводится, можно приехать на диагностику?"),),
+            ),
+            DemoAppeal(  # from VK; the same phone as Sergey's Telegram appeal: the detail links them
+                (512000001, "Ольга Смирнова", "+79161234567"),
+                "new",
+                25,
+                (("in", "Добрый день! Есть в наличии аккумулятор 60 Ач на Ладу Весту?"),),
+                channel="vk",
             ),
             DemoAppeal(
                 (700000004, "Olga K", None),
@@ -234,15 +242,31 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
                 datafactory.read_mark(conn, tenant_id, appeal_id, operator_ids[login], seq)
         if tenant.slug == "demo":
             seed_media.load(conn, tenant_id)  # a photo, a voice message and a contact
+            datafactory.channel_account(  # VK (a demo community, not a real one)
+                conn,
+                tenant_id,
+                "vk",
+                secret="demo-vk-secret",  # noqa: S106  (demo values, not secrets)
+                token_ref="plain:demo-vk-token",  # noqa: S106
+                settings={"group_id": "229000111", "confirmation": "demo-vk-confirm"},
+            )
     return tenant_ids
 
 
 def _load_appeal(
     conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID, appeal: DemoAppeal, holder: UUID | None
 ) -> UUID:
-    telegram_id, name, phone = appeal.client
+    user_id, name, phone = appeal.client
+    telegram = appeal.channel == "telegram"
     client_id = datafactory.client(
-        conn, tenant_id, telegram_id=telegram_id, name=name, phone=phone, age_min=appeal.age_min
+        conn,
+        tenant_id,
+        telegram_id=user_id if telegram else None,
+        name=name,
+        phone=phone,
+        age_min=appeal.age_min,
+        channel=appeal.channel,
+        external_id=None if telegram else str(user_id),
     )
     messages = [
         datafactory.Message(direction, text, age_min=appeal.age_min - i)

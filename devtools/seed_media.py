@@ -74,5 +74,5 @@ def load(conn: psycopg.Connection[tuple[object, ...]], tenant_id: UUID) -> None:
             file_name=file_name,
             size=len(data),
             storage_key=key,
-            telegram_file_id=f"demo-{kind}",
+            file_ref=f"demo-{kind}",
         )

@@ -12,6 +12,8 @@ DATABASE_SECRET_ARN with AWS credentials):
     python -m ops.admin set-webhook SLUG PUBLIC_BASE_URL   # Telegram's setWebhook for /webhook/telegram/SLUG
     python -m ops.admin webhook-info SLUG               # Telegram's getWebhookInfo: pending, last error
     python -m ops.admin set-welcome-text SLUG "Text" | --clear   # the bot's answer to /start
+    python -m ops.admin set-vk SLUG GROUP_ID CONFIRMATION TOKEN_REF [--secret S]   # a VK community
+    python -m ops.admin channels SLUG [PUBLIC_BASE_URL]   # each channel's webhook URL to paste
 
 From a checkout, run it as `make admin ARGS="..."` or `.venv/bin/python -m ops.admin ...`.
 
@@ -28,7 +30,7 @@ import sys
 
 import psycopg
 
-from ops import admin_telegram
+from ops import admin_channels, admin_telegram
 from shared.auth import my_sessions, password_change, passwords
 from shared.auth import operators_sql as operators
 from shared.auth import sessions_sql as session_repo
@@ -168,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
     welcome.add_argument("--clear", action="store_true", help="answer /start with nothing")
     welcome.set_defaults(run=set_welcome_text)
     admin_telegram.add_commands(commands)
+    admin_channels.add_commands(commands)
     return root
 
 
@@ -218,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(args.run(args))
         _warn_about_plain_bot_tokens()
-    except (AdminError, admin_telegram.TelegramAdminError) as exc:
+    except (AdminError, admin_telegram.TelegramAdminError, admin_channels.ChannelAdminError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except psycopg.errors.UniqueViolation:

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from shared.auth import attempts_sql as login_attempts
 from shared.auth import sessions_sql as repo
-from shared.channels.telegram import updates_sql as telegram_updates
+from shared.channels import receive_sql
 from shared.core import db
 from shared.core import jobs_sql as jobs
 from shared.core.observability import logger
@@ -50,7 +50,7 @@ def run() -> dict[str, int]:
             batch,
         ),
         "telegram_updates_trimmed": _in_batches(
-            lambda conn: telegram_updates.trim(conn, timedelta(days=settings.telegram_updates_retention_days), batch),
+            lambda conn: receive_sql.trim(conn, timedelta(days=settings.telegram_updates_retention_days), batch),
             batch,
         ),
     }

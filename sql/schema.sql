@@ -6,12 +6,12 @@
 -- column appeal_messages.delivery_status text NOT NULL
 -- column appeal_messages.direction text NOT NULL
 -- column appeal_messages.edited_at timestamp with time zone
+-- column appeal_messages.external_message_id text
 -- column appeal_messages.id uuid NOT NULL DEFAULT gen_random_uuid()
 -- column appeal_messages.kind text NOT NULL DEFAULT 'text'::text
 -- column appeal_messages.location jsonb
 -- column appeal_messages.operator_id uuid
 -- column appeal_messages.promo_id uuid
--- column appeal_messages.telegram_message_id bigint
 -- column appeal_messages.tenant_id uuid NOT NULL
 -- column appeal_messages.text text NOT NULL
 -- column appeal_messages.updated_at timestamp with time zone NOT NULL DEFAULT clock_timestamp()
@@ -37,7 +37,9 @@
 -- column appeals.tenant_id uuid NOT NULL
 -- column appeals.updated_at timestamp with time zone NOT NULL DEFAULT now()
 -- column attachments.created_at timestamp with time zone NOT NULL DEFAULT now()
+-- column attachments.external_message_id text
 -- column attachments.file_name text
+-- column attachments.file_ref text
 -- column attachments.id uuid NOT NULL DEFAULT gen_random_uuid()
 -- column attachments.kind text NOT NULL
 -- column attachments.message_id uuid
@@ -47,11 +49,15 @@
 -- column attachments.source text NOT NULL
 -- column attachments.status text NOT NULL DEFAULT 'pending'::text
 -- column attachments.storage_key text NOT NULL
--- column attachments.telegram_file_id text
--- column attachments.telegram_message_id bigint
 -- column attachments.tenant_id uuid NOT NULL
 -- column attachments.updated_at timestamp with time zone NOT NULL DEFAULT now()
+-- column channel_updates.channel text NOT NULL
+-- column channel_updates.received_at timestamp with time zone NOT NULL DEFAULT now()
+-- column channel_updates.tenant_id uuid NOT NULL
+-- column channel_updates.update_id text NOT NULL
+-- column clients.channel text NOT NULL DEFAULT 'telegram'::text
 -- column clients.created_at timestamp with time zone NOT NULL DEFAULT now()
+-- column clients.external_id text
 -- column clients.id uuid NOT NULL DEFAULT gen_random_uuid()
 -- column clients.name text
 -- column clients.phone text
@@ -130,9 +136,12 @@
 -- column session_history.operator_id uuid NOT NULL
 -- column session_history.tenant_id uuid NOT NULL
 -- column session_history.token_hash bytea NOT NULL
--- column telegram_updates.received_at timestamp with time zone NOT NULL DEFAULT now()
--- column telegram_updates.tenant_id uuid NOT NULL
--- column telegram_updates.update_id bigint NOT NULL
+-- column tenant_channels.channel text NOT NULL
+-- column tenant_channels.secret text NOT NULL
+-- column tenant_channels.settings jsonb NOT NULL DEFAULT '{}'::jsonb
+-- column tenant_channels.tenant_id uuid NOT NULL
+-- column tenant_channels.token_ref text
+-- column tenant_channels.updated_at timestamp with time zone NOT NULL DEFAULT now()
 -- column tenants.created_at timestamp with time zone NOT NULL DEFAULT now()
 -- column tenants.id uuid NOT NULL DEFAULT gen_random_uuid()
 -- column tenants.name text NOT NULL
@@ -156,21 +165,26 @@
 -- constraint appeal_reads appeal_reads_read_seq_check CHECK ((read_seq >= 0))
 -- constraint appeal_reads appeal_reads_tenant_id_appeal_id_fkey FOREIGN KEY (tenant_id, appeal_id) REFERENCES appeals(tenant_id, id) ON DELETE CASCADE
 -- constraint appeals appeals_assigned_operator_id_fkey FOREIGN KEY (assigned_operator_id) REFERENCES operators(id) ON DELETE SET NULL
--- constraint appeals appeals_channel_check CHECK ((channel = 'telegram'::text))
+-- constraint appeals appeals_channel_check CHECK ((channel = ANY (ARRAY['telegram'::text, 'vk'::text, 'max'::text])))
 -- constraint appeals appeals_pkey PRIMARY KEY (id)
 -- constraint appeals appeals_status_check CHECK ((status = ANY (ARRAY['new'::text, 'in_progress'::text, 'closed'::text, 'rejected'::text])))
 -- constraint appeals appeals_tenant_id_client_id_fkey FOREIGN KEY (tenant_id, client_id) REFERENCES clients(tenant_id, id) ON DELETE CASCADE
 -- constraint appeals appeals_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint appeals appeals_tenant_id_id_key UNIQUE (tenant_id, id)
--- constraint attachments attachments_check CHECK (((source = 'telegram'::text) = (telegram_file_id IS NOT NULL)))
+-- constraint attachments attachments_check CHECK (((source = 'upload'::text) = (file_ref IS NULL)))
 -- constraint attachments attachments_message_id_fkey FOREIGN KEY (message_id) REFERENCES appeal_messages(id) ON DELETE CASCADE
 -- constraint attachments attachments_operator_id_fkey FOREIGN KEY (operator_id) REFERENCES operators(id) ON DELETE SET NULL
 -- constraint attachments attachments_pkey PRIMARY KEY (id)
 -- constraint attachments attachments_size_check CHECK ((size >= 0))
--- constraint attachments attachments_source_check CHECK ((source = ANY (ARRAY['telegram'::text, 'upload'::text])))
+-- constraint attachments attachments_source_check CHECK ((source = ANY (ARRAY['telegram'::text, 'vk'::text, 'max'::text, 'upload'::text])))
 -- constraint attachments attachments_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'ready'::text, 'too_large'::text, 'failed'::text])))
 -- constraint attachments attachments_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
+-- constraint channel_updates channel_updates_channel_check CHECK ((channel = ANY (ARRAY['telegram'::text, 'vk'::text, 'max'::text])))
+-- constraint channel_updates channel_updates_pkey PRIMARY KEY (tenant_id, channel, update_id)
+-- constraint channel_updates channel_updates_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
+-- constraint clients clients_channel_check CHECK ((channel = ANY (ARRAY['telegram'::text, 'vk'::text, 'max'::text])))
 -- constraint clients clients_pkey PRIMARY KEY (id)
+-- constraint clients clients_tenant_id_channel_external_id_key UNIQUE (tenant_id, channel, external_id)
 -- constraint clients clients_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint clients clients_tenant_id_id_key UNIQUE (tenant_id, id)
 -- constraint clients clients_tenant_id_telegram_id_key UNIQUE (tenant_id, telegram_id)
@@ -205,11 +219,12 @@
 -- constraint session_history session_history_operator_id_fkey FOREIGN KEY (operator_id) REFERENCES operators(id) ON DELETE CASCADE
 -- constraint session_history session_history_pkey PRIMARY KEY (id)
 -- constraint session_history session_history_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id)
--- constraint telegram_updates telegram_updates_pkey PRIMARY KEY (tenant_id, update_id)
--- constraint telegram_updates telegram_updates_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
+-- constraint tenant_channels tenant_channels_channel_check CHECK ((channel = ANY (ARRAY['vk'::text, 'max'::text])))
+-- constraint tenant_channels tenant_channels_pkey PRIMARY KEY (tenant_id, channel)
+-- constraint tenant_channels tenant_channels_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint tenants tenants_pkey PRIMARY KEY (id)
 -- index CREATE INDEX appeal_messages_appeal_idx ON public.appeal_messages USING btree (appeal_id, created_at, id)
--- index CREATE INDEX appeal_messages_telegram_idx ON public.appeal_messages USING btree (appeal_id, telegram_message_id) WHERE (telegram_message_id IS NOT NULL)
+-- index CREATE INDEX appeal_messages_external_idx ON public.appeal_messages USING btree (appeal_id, external_message_id) WHERE (external_message_id IS NOT NULL)
 -- index CREATE INDEX appeal_messages_text_trgm_idx ON public.appeal_messages USING gin (text gin_trgm_ops)
 -- index CREATE INDEX appeal_reads_operator_idx ON public.appeal_reads USING btree (operator_id)
 -- index CREATE INDEX appeals_activity_idx ON public.appeals USING btree (tenant_id, COALESCE(last_message_at, created_at) DESC, id DESC)
@@ -220,8 +235,10 @@
 -- index CREATE INDEX appeals_open_activity_idx ON public.appeals USING btree (tenant_id, COALESCE(last_message_at, created_at) DESC, id DESC) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
 -- index CREATE INDEX appeals_open_list_idx ON public.appeals USING btree (tenant_id, created_at DESC, id DESC) WHERE (status = ANY (ARRAY['new'::text, 'in_progress'::text]))
 -- index CREATE INDEX attachments_message_idx ON public.attachments USING btree (message_id) WHERE (message_id IS NOT NULL)
+-- index CREATE INDEX channel_updates_received_idx ON public.channel_updates USING btree (received_at)
 -- index CREATE INDEX clients_name_trgm_idx ON public.clients USING gin (name gin_trgm_ops)
 -- index CREATE INDEX clients_phone_digits_trgm_idx ON public.clients USING gin (regexp_replace(COALESCE(phone, ''::text), '[^0-9]'::text, ''::text, 'g'::text) gin_trgm_ops)
+-- index CREATE INDEX clients_phone_idx ON public.clients USING btree (tenant_id, phone) WHERE (phone IS NOT NULL)
 -- index CREATE INDEX clients_username_trgm_idx ON public.clients USING gin (username gin_trgm_ops)
 -- index CREATE INDEX login_attempts_account_idx ON public.login_attempts USING btree (login_key, created_at)
 -- index CREATE INDEX login_attempts_created_idx ON public.login_attempts USING btree (created_at)
@@ -237,7 +254,6 @@
 -- index CREATE INDEX quick_replies_tenant_idx ON public.quick_replies USING btree (tenant_id, created_at, id)
 -- index CREATE INDEX session_history_ended_idx ON public.session_history USING btree (ended_at) WHERE (ended_at IS NOT NULL)
 -- index CREATE INDEX session_history_operator_idx ON public.session_history USING btree (operator_id)
--- index CREATE INDEX telegram_updates_received_idx ON public.telegram_updates USING btree (received_at)
 -- index CREATE UNIQUE INDEX appeal_messages_appeal_id_client_message_id_key ON public.appeal_messages USING btree (appeal_id, client_message_id)
 -- index CREATE UNIQUE INDEX appeal_messages_pkey ON public.appeal_messages USING btree (id)
 -- index CREATE UNIQUE INDEX appeal_reads_pkey ON public.appeal_reads USING btree (appeal_id, operator_id)
@@ -245,7 +261,9 @@
 -- index CREATE UNIQUE INDEX appeals_pkey ON public.appeals USING btree (id)
 -- index CREATE UNIQUE INDEX appeals_tenant_id_id_key ON public.appeals USING btree (tenant_id, id)
 -- index CREATE UNIQUE INDEX attachments_pkey ON public.attachments USING btree (id)
+-- index CREATE UNIQUE INDEX channel_updates_pkey ON public.channel_updates USING btree (tenant_id, channel, update_id)
 -- index CREATE UNIQUE INDEX clients_pkey ON public.clients USING btree (id)
+-- index CREATE UNIQUE INDEX clients_tenant_id_channel_external_id_key ON public.clients USING btree (tenant_id, channel, external_id)
 -- index CREATE UNIQUE INDEX clients_tenant_id_id_key ON public.clients USING btree (tenant_id, id)
 -- index CREATE UNIQUE INDEX clients_tenant_id_telegram_id_key ON public.clients USING btree (tenant_id, telegram_id)
 -- index CREATE UNIQUE INDEX login_attempts_pkey ON public.login_attempts USING btree (id)
@@ -262,6 +280,6 @@
 -- index CREATE UNIQUE INDEX schema_migrations_pkey ON public.schema_migrations USING btree (version)
 -- index CREATE UNIQUE INDEX session_history_pkey ON public.session_history USING btree (id)
 -- index CREATE UNIQUE INDEX session_history_token_hash_key ON public.session_history USING btree (token_hash)
--- index CREATE UNIQUE INDEX telegram_updates_pkey ON public.telegram_updates USING btree (tenant_id, update_id)
+-- index CREATE UNIQUE INDEX tenant_channels_pkey ON public.tenant_channels USING btree (tenant_id, channel)
 -- index CREATE UNIQUE INDEX tenants_pkey ON public.tenants USING btree (id)
 -- index CREATE UNIQUE INDEX tenants_slug_key ON public.tenants USING btree (slug)

@@ -43,6 +43,16 @@ class Reply:
         return None
 
 
+def _decoded(body: str | bytes | None) -> Any:
+    """A JSON body as its value; a plain text one (VK's ``ok``) as its text."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode() if isinstance(body, bytes) else body
+
+
 Sender = Callable[[str, str, dict[str, str], bytes, str, str], Reply]
 
 
@@ -58,9 +68,7 @@ class Api:
     def in_process(cls, gateway: Any) -> Api:
         def send(method: str, path: str, headers: dict[str, str], body: bytes, query: str, ip: str) -> Reply:
             status, out_headers, out_body = gateway.invoke(method, path, headers, body, query, ip)
-            return Reply(
-                status, json.loads(out_body) if out_body else None, {k.lower(): v for k, v in out_headers.items()}
-            )
+            return Reply(status, _decoded(out_body), {k.lower(): v for k, v in out_headers.items()})
 
         return cls(send)
 
@@ -71,7 +79,7 @@ class Api:
         def send(method: str, path: str, headers: dict[str, str], body: bytes, query: str, ip: str) -> Reply:
             url = f"{path}?{query}" if query else path
             response = client.request(method, url, headers=headers, content=body)
-            return Reply(response.status_code, response.json() if response.content else None, dict(response.headers))
+            return Reply(response.status_code, _decoded(response.content), dict(response.headers))
 
         return cls(send, client.close)
 

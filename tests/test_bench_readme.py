@@ -1,4 +1,4 @@
-"""`make bench-readme` rewrites the README's figures from the last run; `make bench` stays quiet."""
+"""`make bench-readme` rewrites docs/performance.md's figures from the last run; `make bench` stays quiet."""
 
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ def test_the_section_between_the_markers_is_rewritten_and_nothing_else(tmp_path:
     assert page.read_text().count("BatteryCRM bench") == 1
 
 
-def test_the_project_readme_shows_the_committed_results() -> None:
+def test_the_performance_page_shows_the_committed_results() -> None:
     report = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
-    assert readme.section(report) in (ROOT / "README.md").read_text()
+    assert readme.section(report) in (ROOT / "docs" / "performance.md").read_text()
 
 
 def test_no_markers_or_no_results_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

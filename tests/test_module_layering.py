@@ -162,3 +162,18 @@ def test_the_layer_ships_no_operator_tooling() -> None:
     assert not (SHARED / "admin_telegram.py").exists()
     source = (SHARED / "core" / "migrations.py").read_text()
     assert "argparse" not in source and "def main(" not in source
+
+
+PLATFORMS = ("shared.channels.telegram", "shared.channels.vk", "shared.channels.max")
+
+
+def test_only_a_channels_own_package_knows_its_platform() -> None:
+    """The rest of the code talks to clients through ``shared.channels.base`` and the registry,
+    which imports a platform's package by name on first use."""
+    outside = [
+        f"{module} imports {imported}"
+        for module, imports in top_level_graph().items()
+        for imported in sorted(imports)
+        if imported.startswith(PLATFORMS) and not module.startswith(".".join(imported.split(".")[:3]))
+    ]
+    assert outside == []

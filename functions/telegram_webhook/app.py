@@ -1,6 +1,6 @@
 """POST /webhook/telegram/{tenant_slug} — Telegram delivers a tenant bot's updates here."""
 
-from shared.channels.telegram import webhook
+from shared.channels import receive
 from shared.core.models import Success
 from shared.http.resolver import create_app, lambda_entry
 
@@ -22,7 +22,7 @@ app = create_app()
 )
 def telegram_webhook(tenant_slug: str) -> Success:
     event = app.current_event
-    webhook.receive_telegram(tenant_slug, event.headers.get("x-telegram-bot-api-secret-token"), event.decoded_body)
+    receive.receive("telegram", tenant_slug, dict(event.headers), event.decoded_body)
     return Success()
 
 

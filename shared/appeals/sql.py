@@ -98,10 +98,13 @@ class LockedAppealRow(NamedTuple):
     status: AppealStatus
     assigned_operator_id: UUID | None
     client_id: UUID
-    telegram_id: int | None
+    channel: str
+    external_id: str | None  # the client's id on the channel
     reachable: bool
     phone_region: str
-    telegram_bot_token_ref: str | None
+    slug: str
+    token_ref: str | None  # the tenant's token on the channel (a reference)
+    settings: dict[str, Any] | None  # and what else the channel needs (VK: group_id)
 
 
 class NormalizedRow(NamedTuple):
@@ -118,7 +121,7 @@ class OutgoingMessageRow(NamedTuple):
     created_at: datetime
     operator_id: UUID | None
     delivery_status: DeliveryStatus
-    telegram_message_id: int | None
+    external_message_id: str | None
     updated_at: datetime
 
 
@@ -201,7 +204,16 @@ SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operato
        a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r
                              WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0) AS unread_count,
        json_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'telegram_id', c.telegram_id,
-                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client,
+                         'reachable', c.reachable, 'phone_verified', c.phone_verified,
+                         'channel', c.channel, 'external_id', c.external_id,
+                         'other_appeals', COALESCE((
+                             SELECT json_agg(json_build_object('id', o.id, 'channel', o.channel, 'status', o.status,
+                                                               'created_at', o.created_at)
+                                             ORDER BY o.created_at DESC, o.id DESC)
+                               FROM clients oc
+                               JOIN appeals o ON o.client_id = oc.id AND o.tenant_id = oc.tenant_id
+                              WHERE oc.tenant_id = a.tenant_id AND oc.phone = c.phone AND oc.id <> c.id), '[]'))
+           AS client,
        COALESCE((SELECT json_agg(json_build_object(
                             'id', m.id, 'direction', m.direction, 'kind', m.kind, 'text', m.text,
                             'created_at', m.created_at, 'operator_id', m.operator_id,
@@ -282,11 +294,13 @@ SELECT status, assigned_operator_id FROM appeals WHERE id = %(appeal_id)s AND te
 
 # The appeal locked for a change, with what normalizing and sending need to know.
 LOCK_FOR_UPDATE = """
-SELECT a.id, a.status, a.assigned_operator_id, a.client_id, c.telegram_id, c.reachable,
-       t.phone_region, t.telegram_bot_token_ref
+SELECT a.id, a.status, a.assigned_operator_id, a.client_id, a.channel, c.external_id, c.reachable,
+       t.phone_region, t.slug,
+       ca.token_ref, ca.settings
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
   JOIN tenants t ON t.id = a.tenant_id
+  LEFT JOIN channel_accounts ca ON ca.tenant_id = a.tenant_id AND ca.channel = a.channel
  WHERE a.id = %(appeal_id)s AND a.tenant_id = %(tenant_id)s
    FOR UPDATE OF a
 """
@@ -325,11 +339,11 @@ INSERT INTO appeal_messages
 VALUES (%(tenant_id)s, %(appeal_id)s, 'out', %(kind)s, %(text)s, %(operator_id)s, %(promo_id)s, 'pending',
         %(client_message_id)s)
 ON CONFLICT (appeal_id, client_message_id) DO NOTHING
-RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, telegram_message_id, updated_at
+RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at
 """
 
 FIND_BY_CLIENT_MESSAGE_ID = """
-SELECT id, direction, kind, text, created_at, operator_id, delivery_status, telegram_message_id, updated_at
+SELECT id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at
   FROM appeal_messages
  WHERE appeal_id = %(appeal_id)s AND tenant_id = %(tenant_id)s AND client_message_id = %(client_message_id)s
 """
@@ -342,15 +356,15 @@ UPDATE appeal_messages
  WHERE id = %(message_id)s AND tenant_id = %(tenant_id)s
    AND (delivery_status = 'failed'
         OR (delivery_status = 'pending' AND updated_at < clock_timestamp() - %(stale_after)s::interval))
-RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, telegram_message_id, updated_at
+RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at
 """
 
 MARK_DELIVERY = """
 UPDATE appeal_messages
-   SET delivery_status = %(delivery_status)s, telegram_message_id = %(telegram_message_id)s,
+   SET delivery_status = %(delivery_status)s, external_message_id = %(external_message_id)s,
        updated_at = clock_timestamp()
  WHERE id = %(message_id)s AND tenant_id = %(tenant_id)s
-RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, telegram_message_id, updated_at
+RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at
 """
 
 # The activity an inserted message brings to its appeal: last_message_at/preview follow every
@@ -505,7 +519,7 @@ def claim_for_retry(
 
 
 def mark_delivery(
-    conn: Connection, tenant_id: UUID, message_id: UUID, delivery_status: str, telegram_message_id: int | None
+    conn: Connection, tenant_id: UUID, message_id: UUID, delivery_status: str, external_message_id: str | None
 ) -> OutgoingMessageRow:
     row = fetch_one(
         conn,
@@ -514,7 +528,7 @@ def mark_delivery(
         tenant_id=tenant_id,
         message_id=message_id,
         delivery_status=delivery_status,
-        telegram_message_id=telegram_message_id,
+        external_message_id=external_message_id,
     )
     assert row is not None
     return row

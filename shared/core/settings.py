@@ -55,6 +55,11 @@ class Settings:
     telegram_max_wait_s: float = 3.0  # a 429 whose retry_after is at most this is waited out and sent once more
     reopen_window_hours: int = 72  # a client writing this soon after a close reopens it
 
+    # --- VK channel (community messages) ---
+    vk_api_base_url: str = "https://api.vk.com"  # VK API base URL (a fake in tests)
+    vk_api_version: str = "5.199"
+    vk_flood_wait_s: float = 1.0  # the wait before the one retry of a VK flood-control error (6, 9)
+
     # --- login throttling, session cleanup ---
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 30
@@ -63,7 +68,7 @@ class Settings:
     session_history_retention_days: int = 90
     login_attempts_retention_days: int = 7
     push_outbox_retention_days: int = 7
-    telegram_updates_retention_days: int = 3
+    telegram_updates_retention_days: int = 3  # every channel's delivery ids (channel_updates)
 
     # --- push (FCM) ---
     # The dispatcher Lambda to kick (async invoke) after a commit that queued pushes
@@ -127,6 +132,7 @@ AT_LEAST: dict[str, float] = {
     "argon2_parallelism": 1,
     "max_body_bytes": 1024,
     "telegram_max_wait_s": 0,
+    "vk_flood_wait_s": 0,
     "reopen_window_hours": 0,
     "login_max_failures_per_account": 1,
     "login_max_failures_per_ip": 1,

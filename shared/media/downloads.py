@@ -1,10 +1,11 @@
 """Media downloads as durable jobs (``media_jobs``, on the job machinery of ``shared.core.jobs``).
 
 The webhook records a client's file as a ``pending`` attachment with one job, in the message's
-transaction, and kicks this worker after commit. The worker claims due jobs with a lease, asks
-Telegram where the file is (``getFile``), downloads it, puts it in the media store and marks the
-attachment ``ready``. Over the 20 MB limit (Telegram's ``file_size`` or ``getFile``'s answer):
-``too_large``. Any other failure (Telegram, the network, the store) is retried with backoff; after
+transaction, and kicks this worker after commit. The worker claims due jobs with a lease, has the
+file's channel fetch it (``Channel.download``: Telegram's ``getFile`` then the file; VK's and
+MAX's URLs), puts it in the media store and marks the attachment ``ready``. Over the 20 MB limit
+(the platform's stated size, or the bytes): ``too_large``. Any other failure (the platform, the
+network, the store) is retried with backoff; after
 ``MEDIA_MAX_ATTEMPTS`` the attachment is ``failed`` and the job kept as dead with its reason.
 A worker that dies mid-download leaves the job to be claimed again when its lease runs out.
 The message itself is committed before any of this: it is never lost.
@@ -15,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.channels.telegram import bot as telegram_bot
-from shared.channels.telegram import files as telegram_files
+from shared.channels import registry
+from shared.channels.base import Account, FetchError, SendError
 from shared.core import db, jobs, metrics
 from shared.core import jobs_sql as queue
 from shared.core.errors import ApiError
@@ -79,14 +80,11 @@ def _run(job: repo.MediaJobRow, settings: Settings) -> str:
         logger.info("TELEGRAM_DRY_RUN: media not fetched", extra=log)
         return "failed"
     try:
-        token = telegram_bot.bot_token(attachment.telegram_bot_token_ref)
-        path, size = telegram_files.get_file(token, attachment.telegram_file_id or "")  # set on every Telegram file
-        if size is not None and size > settings.media_max_bytes:
-            raise telegram_files.FileError("getFile: larger than the limit", too_large=True)
-        data = telegram_files.download(token, path, settings.media_max_bytes)
+        channel = registry.get(attachment.source)
+        data = channel.download(_account(attachment), attachment.file_ref or "", settings.media_max_bytes)
         content_type = safety.clean_mime_type(attachment.mime_type)
         media_store.store().put(attachment.storage_key, data, content_type)
-    except telegram_files.FileError as exc:
+    except FetchError as exc:
         if exc.too_large:
             _finish(job, attachment, "too_large", None, exc.reason)
             logger.info("media too large", extra=log)
@@ -94,11 +92,20 @@ def _run(job: repo.MediaJobRow, settings: Settings) -> str:
         return _retry_or_fail(job, attachment, exc.reason, settings, log)
     except media_store.StoreUnavailable as exc:
         return _retry_or_fail(job, attachment, f"store unavailable: {exc}", settings, log)
-    except ApiError as exc:  # no bot token: retried (the tenant may configure one), then failed
-        return _retry_or_fail(job, attachment, f"telegram: {exc.code}", settings, log)
+    except ApiError as exc:  # no token: retried (the tenant may configure one), then failed
+        return _retry_or_fail(job, attachment, f"{attachment.source}: {exc.code}", settings, log)
+    except SendError as exc:
+        return _retry_or_fail(job, attachment, f"{attachment.source}: {exc}", settings, log)
     _finish(job, attachment, "ready", len(data), None)
     logger.info("media stored", extra={**log, "size": len(data)})
     return "ready"
+
+
+def _account(attachment: repo.DownloadRow) -> Account:
+    """The tenant's account on the channel the file came from (what the channel fetches it with)."""
+    extra = {str(k): str(v) for k, v in (attachment.settings or {}).items()}
+    channel = attachment.source
+    return Account(attachment.tenant_id, attachment.slug, channel, None, attachment.token_ref, extra)  # type: ignore[arg-type]
 
 
 def _finish(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from shared.appeals.statuses import AttachmentStatus
@@ -22,7 +22,7 @@ class AttachmentRow(NamedTuple):
     size: int | None
     status: AttachmentStatus
     storage_key: str
-    telegram_message_id: int | None
+    external_message_id: str | None  # an operator's file: the platform message it went out as
 
 
 class UploadRow(NamedTuple):
@@ -39,17 +39,20 @@ class UploadRow(NamedTuple):
 
 
 class DownloadRow(NamedTuple):
-    """What a media download needs: the file's Telegram id and the tenant's bot."""
+    """What a media download needs: the file's channel and reference, and the tenant's account there."""
 
     id: UUID
     tenant_id: UUID
+    slug: str
+    source: str  # the channel it came from
     kind: str
     mime_type: str | None
     size: int | None
     status: AttachmentStatus
-    telegram_file_id: str | None
+    file_ref: str | None
     storage_key: str
-    telegram_bot_token_ref: str | None
+    token_ref: str | None
+    settings: dict[str, Any] | None
 
 
 class MediaJobRow(NamedTuple):
@@ -68,9 +71,9 @@ class MediaJobRow(NamedTuple):
 
 INSERT_ATTACHMENT = """
 INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status,
-                         telegram_file_id, storage_key, operator_id)
+                         file_ref, storage_key, operator_id)
 VALUES (%(id)s, %(tenant_id)s, %(message_id)s, %(source)s, %(kind)s, %(mime_type)s, %(file_name)s, %(size)s,
-        %(status)s, %(telegram_file_id)s, %(storage_key)s, %(operator_id)s)
+        %(status)s, %(file_ref)s, %(storage_key)s, %(operator_id)s)
 RETURNING id, kind, mime_type, file_name, size, status, storage_key, created_at
 """
 
@@ -78,12 +81,13 @@ ENQUEUE_DOWNLOAD = """
 INSERT INTO media_jobs (tenant_id, attachment_id) VALUES (%(tenant_id)s, %(attachment_id)s)
 """
 
-# What a download needs: the file's Telegram id and the tenant's bot.
+# What a download needs: the file's channel and reference, the tenant's token there.
 FOR_DOWNLOAD = """
-SELECT a.id, a.tenant_id, a.kind, a.mime_type, a.size, a.status, a.telegram_file_id, a.storage_key,
-       t.telegram_bot_token_ref
+SELECT a.id, a.tenant_id, t.slug, a.source, a.kind, a.mime_type, a.size, a.status, a.file_ref, a.storage_key,
+       c.token_ref, c.settings
   FROM attachments a
   JOIN tenants t ON t.id = a.tenant_id
+  LEFT JOIN channel_accounts c ON c.tenant_id = a.tenant_id AND c.channel = a.source
  WHERE a.id = %(attachment_id)s
 """
 
@@ -115,7 +119,7 @@ UPDATE attachments SET message_id = %(message_id)s, status = 'ready', updated_at
 """
 
 OF_MESSAGE = """
-SELECT id, kind, mime_type, file_name, size, status, storage_key, telegram_message_id
+SELECT id, kind, mime_type, file_name, size, status, storage_key, external_message_id
   FROM attachments
  WHERE tenant_id = %(tenant_id)s AND message_id = %(message_id)s
  ORDER BY created_at, id
@@ -135,7 +139,7 @@ def insert_attachment(
     storage_key: str,
     size: int | None = None,
     message_id: UUID | None = None,
-    telegram_file_id: str | None = None,
+    file_ref: str | None = None,
     operator_id: UUID | None = None,
 ) -> None:
     execute(
@@ -150,7 +154,7 @@ def insert_attachment(
         file_name=file_name,
         size=size,
         status=status,
-        telegram_file_id=telegram_file_id,
+        file_ref=file_ref,
         storage_key=storage_key,
         operator_id=operator_id,
     )
@@ -192,11 +196,11 @@ def of_message(conn: Connection, tenant_id: UUID, message_id: UUID) -> list[Atta
 
 
 MARK_SENT = """
-UPDATE attachments SET telegram_message_id = %(telegram_message_id)s, updated_at = now()
+UPDATE attachments SET external_message_id = %(external_message_id)s, updated_at = now()
  WHERE tenant_id = %(tenant_id)s AND id = %(attachment_id)s
 """
 
 
-def mark_sent(conn: Connection, tenant_id: UUID, attachment_id: UUID, telegram_message_id: int) -> None:
-    """The attachment went out as that Telegram message (a retry of its answer skips it)."""
-    execute(conn, MARK_SENT, tenant_id=tenant_id, attachment_id=attachment_id, telegram_message_id=telegram_message_id)
+def mark_sent(conn: Connection, tenant_id: UUID, attachment_id: UUID, external_message_id: str) -> None:
+    """The attachment went out as that platform message (a retry of its answer skips it)."""
+    execute(conn, MARK_SENT, tenant_id=tenant_id, attachment_id=attachment_id, external_message_id=external_message_id)

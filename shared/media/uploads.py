@@ -20,7 +20,7 @@ from uuid import UUID
 
 from shared.appeals.message_models import AttachmentOut
 from shared.auth.sessions import Session
-from shared.channels.telegram import files as telegram_files
+from shared.channels.base import Account, Channel, OutgoingFile
 from shared.core import db
 from shared.core.errors import ChannelUnavailable, InvalidRequest, NotFound
 from shared.core.observability import logger
@@ -125,14 +125,15 @@ def link(conn: db.Connection, session: Session, message_id: UUID, ids: Sequence[
         raise InvalidRequest("Invalid field: attachment_ids (an upload was already sent with another answer).")
 
 
-def send(tenant_id: UUID, token: str, chat_id: int, message_id: UUID, text: str) -> int:
-    """The message's files to the client (text as the first caption); Telegram's first message id."""
+def send(tenant_id: UUID, channel: Channel, account: Account, external_id: str, message_id: UUID, text: str) -> str:
+    """The message's files to the client over its channel (text as the first caption); the
+    platform's id of the first. Raises the channel's send errors."""
     attachments = db.run(lambda conn: repo.of_message(conn, tenant_id, message_id))
     store = media_store.store()
-    first: int | None = None
+    first: str | None = None
     for index, attachment in enumerate(attachments):
-        if attachment.telegram_message_id is not None:  # went out before this retry: never twice
-            first = attachment.telegram_message_id if first is None else first
+        if attachment.external_message_id is not None:  # went out before this retry: never twice
+            first = attachment.external_message_id if first is None else first
             continue
         try:
             data = store.get(attachment.storage_key)
@@ -140,12 +141,11 @@ def send(tenant_id: UUID, token: str, chat_id: int, message_id: UUID, text: str)
             logger.error("attachment unreadable", extra={"attachment_id": str(attachment.id)})
             raise ChannelUnavailable("The attachment could not be read. Retry shortly.") from exc
         caption = text if index == 0 and text else None
-        sent = telegram_files.send_file(
-            token, chat_id, data, attachment.file_name or "file", attachment.mime_type or "", caption
-        )
+        file = OutgoingFile(data, attachment.file_name or "file", attachment.mime_type or "", attachment.kind)
+        sent = channel.send_file(account, external_id, file, caption, f"{message_id}:{attachment.id}")
         db.run(
             functools.partial(
-                repo.mark_sent, tenant_id=tenant_id, attachment_id=attachment.id, telegram_message_id=sent
+                repo.mark_sent, tenant_id=tenant_id, attachment_id=attachment.id, external_message_id=sent
             )
         )
         first = sent if first is None else first

@@ -50,7 +50,7 @@ def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str,
 class FakeTelegram(FakeServer):
     def __init__(self, port: int = 0, sample_file: bytes | None = None) -> None:
         super().__init__(port)
-        self.sample_file = sample_file  # served for any unknown file_id (the README's walk-through)
+        self.sample_file = sample_file  # served for any unknown file_id (docs/tutorial.md's media block)
         self.calls: list[Call] = []
         self.method_modes: dict[str, str] = {}  # per Bot API method, over ``mode``
         self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang

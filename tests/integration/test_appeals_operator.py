@@ -149,6 +149,9 @@ def test_detail_has_the_client_and_the_messages_in_order(api: Api, factory: Fact
         "telegram_id": 555000111,
         "reachable": True,
         "phone_verified": False,
+        "channel": "telegram",
+        "external_id": "555000111",
+        "other_appeals": [],  # no phone: nothing to link
     }
     messages = detail["messages"]
     assert [(m["direction"], m["text"], m["delivery_status"]) for m in messages] == [

@@ -29,7 +29,7 @@ def shop(factory: Factory, telegram_id: int = 424242) -> tuple[Tenant, Operator,
 
 def messages(factory: Factory, appeal: uuid.UUID) -> list[dict[str, Any]]:
     return factory.query(
-        "SELECT text, kind, delivery_status, telegram_message_id, operator_id, client_message_id "
+        "SELECT text, kind, delivery_status, external_message_id, operator_id, client_message_id "
         "FROM appeal_messages WHERE appeal_id = %s AND direction = 'out' ORDER BY created_at",
         appeal,
     )
@@ -55,7 +55,7 @@ def test_response_is_sent_recorded_and_takes_the_appeal(
     detail = api.get(f"{APPEALS}/{appeal}", token=token).body["appeal"]
     assert detail["status"] == "in_progress" and detail["assigned_operator_id"] == str(op.id)
     assert detail["messages"][-1] == message
-    assert messages(factory, appeal)[0]["telegram_message_id"] is not None
+    assert messages(factory, appeal)[0]["external_message_id"] is not None
 
 
 def test_a_retry_with_the_same_client_message_id_sends_nothing_again(

@@ -139,8 +139,8 @@ def test_delivered_pushes_and_old_update_ids_are_trimmed_but_pending_pushes_neve
             age,
         )
     factory.execute(
-        "INSERT INTO telegram_updates (tenant_id, update_id, received_at) VALUES"
-        " (%s, 1, now() - interval '4 days'), (%s, 2, now() - interval '1 day')",
+        "INSERT INTO channel_updates (tenant_id, channel, update_id, received_at) VALUES"
+        " (%s, 'telegram', '1', now() - interval '4 days'), (%s, 'vk', 'e2', now() - interval '1 day')",
         tenant.id,
         tenant.id,
     )
@@ -149,5 +149,5 @@ def test_delivered_pushes_and_old_update_ids_are_trimmed_but_pending_pushes_neve
     # Then only the old delivered or given-up pushes and the old update id are gone
     left = factory.query("SELECT status FROM push_outbox WHERE tenant_id = %s ORDER BY status", tenant.id)
     assert left == [{"status": "pending"}, {"status": "sent"}]
-    ids = factory.query("SELECT update_id FROM telegram_updates WHERE tenant_id = %s", tenant.id)
-    assert ids == [{"update_id": 2}]
+    ids = factory.query("SELECT update_id FROM channel_updates WHERE tenant_id = %s", tenant.id)
+    assert ids == [{"update_id": "e2"}]

@@ -56,6 +56,8 @@ EXPECTED_STATUS: dict[str, int] = {
 }
 # Functions that answer with files rather than JSON: the content type of their sample's answer.
 EXPECTED_FILES: dict[str, str] = {"console": "text/html; charset=utf-8"}
+# Functions that answer a platform in plain text (VK's Callback API wants exactly "ok").
+EXPECTED_TEXT: dict[str, str] = {"vk_webhook": "ok"}
 # Functions that are not behind the HTTP API (schedules, async invokes) return a summary dict.
 EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
@@ -139,6 +141,10 @@ def test_every_function_answers_its_sample_event(
     if function in EXPECTED_FILES:
         result = load_function(function).lambda_handler(load_event(function, ""), LambdaContext(function))
         assert (result["statusCode"], result["headers"]["content-type"]) == (200, EXPECTED_FILES[function])
+        return
+    if function in EXPECTED_TEXT:
+        result = load_function(function).lambda_handler(load_event(function, ""), LambdaContext(function))
+        assert (result["statusCode"], result["body"]) == (200, EXPECTED_TEXT[function])
         return
     assert function in EXPECTED_STATUS, f"add events/{function}.json and its expected status here"
     configure(telegram_dry_run="true")  # the demo tenants' bot is not a real one

@@ -56,7 +56,11 @@ def only_appeal(api: Api, token: str) -> dict[str, Any]:
 
 
 def seen(factory: Factory, tenant: Tenant, update_id: int) -> bool:
-    rows = factory.query("SELECT 1 FROM telegram_updates WHERE tenant_id = %s AND update_id = %s", tenant.id, update_id)
+    rows = factory.query(
+        "SELECT 1 FROM channel_updates WHERE tenant_id = %s AND channel = 'telegram' AND update_id = %s",
+        tenant.id,
+        str(update_id),
+    )
     return bool(rows)
 
 
@@ -103,8 +107,8 @@ def test_a_photo_keeps_its_largest_size_and_its_caption(api: Api, factory: Facto
     [msg] = only_appeal(api, token)["messages"]
     assert (msg["kind"], msg["text"]) == ("photo", "Label of my battery")
     assert [(a["size"], a["mime_type"]) for a in msg["attachments"]] == [(90_000, "image/jpeg")]
-    telegram_file = factory.one("SELECT telegram_file_id FROM attachments WHERE id = %s", msg["attachments"][0]["id"])
-    assert telegram_file == {"telegram_file_id": "large"}
+    telegram_file = factory.one("SELECT file_ref FROM attachments WHERE id = %s", msg["attachments"][0]["id"])
+    assert telegram_file == {"file_ref": "large"}
 
 
 def test_a_text_message_has_no_attachments_and_null_extras(api: Api, factory: Factory) -> None:

@@ -136,4 +136,7 @@ def test_every_http_sample_answers_with_success_once_its_placeholders_are_filled
                 (passwords.hash_password("demo-pass-boris"),),
             )
     assert status == (201 if function in ("quick_reply_create", "operator_upload") else 200), body
+    if function == "vk_webhook":  # VK's Callback API wants exactly "ok"
+        assert body == "ok"
+        return
     assert isinstance(body, dict) and body["success"] is True

@@ -270,7 +270,7 @@ def test_the_cleanup_trims_old_finished_jobs_never_pending_ones(
     factory.execute("UPDATE media_jobs SET created_at = now() - interval '30 days' WHERE tenant_id = %s", tenant.id)
     factory.execute(
         "UPDATE media_jobs SET next_attempt_at = now() + interval '1 hour' WHERE attachment_id = "
-        "(SELECT id FROM attachments WHERE telegram_file_id = 'waiting' AND tenant_id = %s)",
+        "(SELECT id FROM attachments WHERE file_ref = 'waiting' AND tenant_id = %s)",
         tenant.id,
     )
     assert media.dispatch()["ready"] == 1

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from shared.appeals import clients_sql as clients
+from shared.channels import receive_sql
 from shared.core import db
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import Api, Factory, Operator, Tenant
@@ -149,7 +150,7 @@ def test_unreachability_is_per_client_and_per_tenant(api: Api, factory: Factory)
     tenant, other = factory.tenant(), factory.tenant()
     mine = factory.client(tenant, telegram_id=5550001)
     theirs = factory.client(other, telegram_id=5550001)
-    # When one shop marks its client unreachable (by our id, and by Telegram id with the other tenant's id)
+    # When one shop marks its client unreachable (by our id, and by its channel id with the other tenant's id)
     assert db.run(lambda conn: clients.mark_reachable(conn, tenant.id, mine, False), transaction=True) is True
     assert db.run(lambda conn: clients.mark_reachable(conn, other.id, mine, True), transaction=True) is False
     # Then only that client changed; marking again changes nothing
@@ -158,10 +159,7 @@ def test_unreachability_is_per_client_and_per_tenant(api: Api, factory: Factory)
     }
     assert flags == {mine: False, theirs: True}
     assert db.run(lambda conn: clients.mark_reachable(conn, tenant.id, mine, False), transaction=True) is False
-    assert (
-        db.run(lambda conn: clients.mark_reachable_by_telegram_id(conn, tenant.id, 5550001, True), transaction=True)
-        is True
-    )
+    assert db.run(lambda conn: receive_sql.set_reachable(conn, tenant.id, "telegram", "5550001", True)) == 1
     assert factory.one("SELECT reachable FROM clients WHERE id = %s", mine)["reachable"] is True
 
 

@@ -53,13 +53,13 @@ def load(name: str) -> dict[str, Any]:
     return update
 
 
-def message_of(factory: Factory, tenant: Tenant, telegram_message_id: int) -> list[dict[str, Any]]:
+def message_of(factory: Factory, tenant: Tenant, message_id: int) -> list[dict[str, Any]]:
     return factory.query(
-        "SELECT m.kind, m.text, m.location, m.contact, a.telegram_file_id, a.mime_type, a.file_name"
+        "SELECT m.kind, m.text, m.location, m.contact, a.file_ref, a.mime_type, a.file_name"
         "  FROM appeal_messages m LEFT JOIN attachments a ON a.message_id = m.id"
-        " WHERE m.tenant_id = %s AND m.telegram_message_id = %s",
+        " WHERE m.tenant_id = %s AND m.external_message_id = %s",
         tenant.id,
-        telegram_message_id,
+        str(message_id),
     )
 
 
@@ -74,7 +74,7 @@ def test_every_kind_replayed_through_the_webhook_lands_as_it_should(api: Api, fa
         reply = post(api, tenant, update)
         assert (reply.status, reply.body) == (200, {"success": True}), name
         assert factory.query(
-            "SELECT 1 FROM telegram_updates WHERE tenant_id = %s AND update_id = %s", tenant.id, update["update_id"]
+            "SELECT 1 FROM channel_updates WHERE tenant_id = %s AND update_id = %s", tenant.id, str(update["update_id"])
         ), name
         [body] = [v for k, v in update.items() if k != "update_id"]
         stored = message_of(factory, tenant, body["message_id"]) if "message_id" in body else []
@@ -84,7 +84,7 @@ def test_every_kind_replayed_through_the_webhook_lands_as_it_should(api: Api, fa
         kind, source = expected
         [row] = stored
         assert (row["kind"], row["text"]) == (kind, body.get("text") or body.get("caption") or ""), name
-        got = (row["telegram_file_id"], row["mime_type"], row["file_name"]) if row["telegram_file_id"] else None
+        got = (row["file_ref"], row["mime_type"], row["file_name"]) if row["file_ref"] else None
         if source is None:
             assert got is None, name
         else:

@@ -9,21 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.channels.base import FetchError
 from shared.channels.telegram import bot as telegram_bot
 from shared.core.observability import mask
 from shared.core.settings import get_settings
 
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto's limit; larger images go as documents
-
-
-class FileError(Exception):
-    """A file could not be fetched. ``reason`` is safe to log and store (no URL, no token)."""
-
-    def __init__(self, reason: str, *, too_large: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.too_large = too_large
 
 
 def _base(token: str) -> str:
@@ -38,39 +30,39 @@ def get_file(token: str, file_id: str) -> tuple[str, int | None]:
     try:
         response = telegram_bot._http().post(f"{_base(token)}/bot{token}/getFile", json={"file_id": file_id})
     except httpx.HTTPError as exc:
-        raise FileError(f"getFile: {type(exc).__name__}") from None
+        raise FetchError(f"getFile: {type(exc).__name__}") from None
     body = telegram_bot._json(response)
     result = body.get("result")
     if response.status_code != 200 or not body.get("ok") or not isinstance(result, dict):
         description = str(body.get("description", ""))[:200]
         too_large = "too big" in description.lower()
-        raise FileError(f"getFile: HTTP {response.status_code} {description}".strip(), too_large=too_large)
+        raise FetchError(f"getFile: HTTP {response.status_code} {description}".strip(), too_large=too_large)
     path = result.get("file_path")
     if not isinstance(path, str) or not path:
-        raise FileError("getFile: no file_path (file too large for the Bot API?)", too_large=True)
+        raise FetchError("getFile: no file_path (file too large for the Bot API?)", too_large=True)
     size = result.get("file_size")
     return path, size if isinstance(size, int) else None
 
 
 def download(token: str, file_path: str, max_bytes: int) -> bytes:
-    """The file's bytes, refusing more than ``max_bytes`` (``FileError`` with ``too_large``)."""
+    """The file's bytes, refusing more than ``max_bytes`` (``FetchError`` with ``too_large``)."""
     import httpx
 
     url = f"{_base(token)}/file/bot{token}/{file_path.lstrip('/')}"
     try:
         with telegram_bot._http().stream("GET", url) as response:
             if response.status_code != 200:
-                raise FileError(f"download: HTTP {response.status_code}")
+                raise FetchError(f"download: HTTP {response.status_code}")
             chunks: list[bytes] = []
             received = 0
             for chunk in response.iter_bytes():
                 received += len(chunk)
                 if received > max_bytes:
-                    raise FileError("download: larger than the limit", too_large=True)
+                    raise FetchError("download: larger than the limit", too_large=True)
                 chunks.append(chunk)
             return b"".join(chunks)
     except httpx.HTTPError as exc:
-        raise FileError(f"download: {type(exc).__name__}") from None
+        raise FetchError(f"download: {type(exc).__name__}") from None
 
 
 def send_file(token: str, chat_id: int, data: bytes, file_name: str, mime_type: str, caption: str | None) -> int:

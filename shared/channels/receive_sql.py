@@ -1,5 +1,5 @@
-"""The Telegram webhook's writes: a client's message with everything it implies (one statement),
-edits, reachability."""
+"""The shared receive path's writes, for every channel: a client's message with everything it
+implies (one statement), the deliveries seen (dedup), edits, reachability, a client's name."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from shared.core.sql import LIVE_SESSION, execute, fetch_one
 
 
 class NewAttachment(NamedTuple):
-    """The file a client's message brings: pending (a media job fetches it) or too_large."""
+    """A file a client's message brings: pending (a media job fetches it) or too_large."""
 
     id: UUID
+    kind: str
     mime_type: str | None
     file_name: str | None
     size: int | None
     status: str
-    file_id: str
+    ref: str  # the platform's file id or URL
     storage_key: str
 
 
@@ -34,13 +35,15 @@ class ReceivedRow(NamedTuple):
     message_id: UUID
     jobs: int  # media jobs queued
     pushes: int  # pushes queued
+    nameless: bool  # the client has no name yet (the channel may look it up: VK's users.get)
+    client_id: UUID
 
 
-# A client's message, in ONE statement (one round trip, atomic without BEGIN/COMMIT): the update
+# A client's message, in ONE statement (one round trip, atomic without BEGIN/COMMIT): the delivery
 # id (nothing else happens for a repeated one: every step hangs off ``seen``), the client by
-# telegram_id (reachable again, since they wrote; their own shared contact gives them a verified
-# phone when they have none), the appeal the message belongs to, the message, its attachment
-# (pending with a media job, or too_large), and the push.
+# (channel, external_id) (reachable again, since they wrote; their own shared contact gives them a
+# verified phone when they have none), the appeal the message belongs to, the message, its
+# attachments (each pending with a media job, or too_large), and the push.
 #
 # The appeal: the client's latest appeal reopened when it was closed less than the window ago and
 # they have no open one (back to its holder as in_progress, else new); otherwise their open appeal
@@ -54,20 +57,21 @@ class ReceivedRow(NamedTuple):
 #
 # The push, one per message: new_appeal to every live phone of the tenant for a new appeal or one
 # reopened without a holder; appeal_message otherwise, to the holder's phones (everyone's when
-# nobody holds it). No row back: the update was already processed.
+# nobody holds it). No row back: the delivery was already processed.
 RECEIVE = (
     """
 WITH seen AS (
-    INSERT INTO telegram_updates (tenant_id, update_id) VALUES (%(tenant_id)s, %(update_id)s)
+    INSERT INTO channel_updates (tenant_id, channel, update_id) VALUES (%(tenant_id)s, %(channel)s, %(update_id)s)
     ON CONFLICT DO NOTHING
  RETURNING tenant_id
 ), t AS (
     SELECT clock_timestamp() AS at
 ), client AS (
-    INSERT INTO clients (tenant_id, telegram_id, name, username, phone, phone_verified)
-    SELECT seen.tenant_id, %(telegram_id)s, %(name)s, %(username)s, %(own_phone)s::text, %(own_phone)s::text IS NOT NULL
+    INSERT INTO clients (tenant_id, channel, external_id, telegram_id, name, username, phone, phone_verified)
+    SELECT seen.tenant_id, %(channel)s, %(external_id)s, %(telegram_id)s, %(name)s, %(username)s, %(own_phone)s::text,
+           %(own_phone)s::text IS NOT NULL
       FROM seen
-    ON CONFLICT (tenant_id, telegram_id) DO UPDATE
+    ON CONFLICT (tenant_id, channel, external_id) DO UPDATE
        SET username = EXCLUDED.username,
            name = COALESCE(clients.name, EXCLUDED.name),
            phone = COALESCE(clients.phone, EXCLUDED.phone),
@@ -76,7 +80,7 @@ WITH seen AS (
                                 AND COALESCE(clients.phone, EXCLUDED.phone) = EXCLUDED.phone),
            reachable = true,
            updated_at = now()
- RETURNING id
+ RETURNING id, name IS NULL AS nameless
 ), reopened AS (
     UPDATE appeals a
        SET status = CASE WHEN a.assigned_operator_id IS NULL THEN 'new' ELSE 'in_progress' END,
@@ -95,8 +99,8 @@ WITH seen AS (
        AND NOT EXISTS (SELECT 1 FROM appeals o WHERE o.client_id = client.id AND o.status IN ('new', 'in_progress'))
  RETURNING a.id, false AS created, true AS reopened, a.assigned_operator_id
 ), opened AS (
-    INSERT INTO appeals (tenant_id, client_id, preview, in_seq, last_message_at, last_message_preview)
-    SELECT %(tenant_id)s, client.id, %(preview)s, 1, t.at, %(preview)s
+    INSERT INTO appeals (tenant_id, client_id, channel, preview, in_seq, last_message_at, last_message_preview)
+    SELECT %(tenant_id)s, client.id, %(channel)s, %(preview)s, 1, t.at, %(preview)s
       FROM client, t
      WHERE NOT EXISTS (SELECT 1 FROM reopened)
     ON CONFLICT (client_id) WHERE status IN ('new', 'in_progress') DO UPDATE
@@ -113,19 +117,21 @@ WITH seen AS (
     SELECT * FROM opened
 ), message AS (
     INSERT INTO appeal_messages
-           (tenant_id, appeal_id, direction, kind, text, location, contact, delivery_status, telegram_message_id,
+           (tenant_id, appeal_id, direction, kind, text, location, contact, delivery_status, external_message_id,
             created_at)
     SELECT %(tenant_id)s, appeal.id, 'in', %(kind)s, %(text)s, %(location)s, %(contact)s, 'received',
-           %(telegram_message_id)s, t.at
+           %(external_message_id)s, t.at
       FROM appeal, t
  RETURNING id
 ), attachment AS (
-    INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status,
-                             telegram_file_id, storage_key)
-    SELECT %(attachment_id)s, %(tenant_id)s, message.id, 'telegram', %(kind)s, %(mime_type)s, %(file_name)s,
-           %(size)s, %(attachment_status)s, %(file_id)s, %(storage_key)s
-      FROM message
-     WHERE %(file_id)s::text IS NOT NULL
+    INSERT INTO attachments (id, tenant_id, message_id, source, kind, mime_type, file_name, size, status, file_ref,
+                             storage_key)
+    SELECT f.id, %(tenant_id)s, message.id, %(channel)s, f.kind, f.mime_type, f.file_name, f.size, f.status, f.ref,
+           f.storage_key
+      FROM message,
+           unnest(%(file_ids)s::uuid[], %(file_kinds)s::text[], %(file_mime_types)s::text[],
+                  %(file_names)s::text[], %(file_sizes)s::bigint[], %(file_statuses)s::text[], %(file_refs)s::text[],
+                  %(file_keys)s::text[]) AS f(id, kind, mime_type, file_name, size, status, ref, storage_key)
  RETURNING id, status
 ), job AS (
     INSERT INTO media_jobs (tenant_id, attachment_id)
@@ -157,25 +163,47 @@ WITH seen AS (
  RETURNING id
 )
 SELECT appeal.id AS appeal_id, appeal.created, appeal.reopened, message.id AS message_id,
-       (SELECT count(*) FROM job) AS jobs, (SELECT count(*) FROM push) AS pushes
+       (SELECT count(*) FROM job) AS jobs, (SELECT count(*) FROM push) AS pushes,
+       (SELECT nameless FROM client) AS nameless, (SELECT id FROM client) AS client_id
   FROM appeal, message
 """
 )
 
-# The client's incoming message with that Telegram id (in any of their appeals).
+# True the first time a delivery id is seen for the tenant's channel; a repeated one inserts nothing.
+RECORD = """
+INSERT INTO channel_updates (tenant_id, channel, update_id) VALUES (%(tenant_id)s, %(channel)s, %(update_id)s)
+ON CONFLICT DO NOTHING
+RETURNING update_id
+"""
+
+# Platforms redeliver for at most a day: older ids need not be remembered.
+TRIM = """
+DELETE FROM channel_updates
+ WHERE (tenant_id, channel, update_id) IN (SELECT tenant_id, channel, update_id FROM channel_updates
+                                            WHERE received_at < now() - %(retention)s::interval
+                                            LIMIT %(batch)s FOR UPDATE SKIP LOCKED)
+"""
+
+# The client's incoming message with that platform id (in any of their appeals).
 EDIT_MESSAGE = """
 UPDATE appeal_messages m
    SET text = %(text)s, edited_at = now(), updated_at = clock_timestamp()
   FROM appeals a, clients c
- WHERE c.tenant_id = %(tenant_id)s AND c.telegram_id = %(telegram_id)s
+ WHERE c.tenant_id = %(tenant_id)s AND c.channel = %(channel)s AND c.external_id = %(external_id)s
    AND a.tenant_id = c.tenant_id AND a.client_id = c.id
    AND m.appeal_id = a.id AND m.tenant_id = a.tenant_id
-   AND m.direction = 'in' AND m.telegram_message_id = %(telegram_message_id)s
+   AND m.direction = 'in' AND m.external_message_id = %(external_message_id)s
 """
 
 SET_REACHABLE = """
 UPDATE clients SET reachable = %(reachable)s, updated_at = now()
- WHERE tenant_id = %(tenant_id)s AND telegram_id = %(telegram_id)s AND reachable IS DISTINCT FROM %(reachable)s
+ WHERE tenant_id = %(tenant_id)s AND channel = %(channel)s AND external_id = %(external_id)s
+   AND reachable IS DISTINCT FROM %(reachable)s
+"""
+
+SET_NAME = """
+UPDATE clients SET name = %(name)s, updated_at = now()
+ WHERE tenant_id = %(tenant_id)s AND id = %(client_id)s AND name IS NULL
 """
 
 
@@ -183,62 +211,83 @@ def receive(
     conn: Connection,
     *,
     tenant_id: UUID,
-    update_id: int,
-    telegram_id: int,
+    channel: str,
+    update_id: str,
+    external_id: str,
     name: str | None,
     username: str | None,
     own_phone: str | None,
     kind: str,
     text: str,
     preview: str,
-    telegram_message_id: int,
+    external_message_id: str | None,
     location: dict[str, Any] | None,
     contact: dict[str, Any] | None,
-    attachment: NewAttachment | None,
+    files: list[NewAttachment],
     reopen_window_hours: int,
     idle_mobile: timedelta,
     idle_desktop: timedelta,
 ) -> ReceivedRow | None:
-    """Record a client's message (see RECEIVE); None when the update was already processed."""
+    """Record a client's message (see RECEIVE); None when the delivery was already processed."""
     return fetch_one(
         conn,
         ReceivedRow,
         RECEIVE,
         tenant_id=tenant_id,
+        channel=channel,
         update_id=update_id,
-        telegram_id=telegram_id,
+        external_id=external_id,
+        telegram_id=int(external_id) if channel == "telegram" else None,  # the API's client.telegram_id
         name=name,
         username=username,
         own_phone=own_phone,
         kind=kind,
         text=text,
         preview=preview,
-        telegram_message_id=telegram_message_id,
+        external_message_id=external_message_id,
         location=Jsonb(location) if location is not None else None,
         contact=Jsonb(contact) if contact is not None else None,
-        attachment_id=attachment.id if attachment else None,
-        mime_type=attachment.mime_type if attachment else None,
-        file_name=attachment.file_name if attachment else None,
-        size=attachment.size if attachment else None,
-        attachment_status=attachment.status if attachment else None,
-        file_id=attachment.file_id if attachment else None,
-        storage_key=attachment.storage_key if attachment else None,
+        file_ids=[f.id for f in files],
+        file_kinds=[f.kind for f in files],
+        file_mime_types=[f.mime_type for f in files],
+        file_names=[f.file_name for f in files],
+        file_sizes=[f.size for f in files],
+        file_statuses=[f.status for f in files],
+        file_refs=[f.ref for f in files],
+        file_keys=[f.storage_key for f in files],
         window_hours=reopen_window_hours,
         idle_mobile=idle_mobile,
         idle_desktop=idle_desktop,
     )
 
 
-def edit_message(conn: Connection, tenant_id: UUID, telegram_id: int, telegram_message_id: int, text: str) -> int:
+def record(conn: Connection, tenant_id: UUID, channel: str, update_id: str) -> bool:
+    return execute(conn, RECORD, tenant_id=tenant_id, channel=channel, update_id=update_id) > 0
+
+
+def trim(conn: Connection, retention: timedelta, batch: int) -> int:
+    return execute(conn, TRIM, retention=retention, batch=batch)
+
+
+def edit_message(
+    conn: Connection, tenant_id: UUID, channel: str, external_id: str, external_message_id: str, text: str
+) -> int:
     return execute(
         conn,
         EDIT_MESSAGE,
         tenant_id=tenant_id,
-        telegram_id=telegram_id,
-        telegram_message_id=telegram_message_id,
+        channel=channel,
+        external_id=external_id,
+        external_message_id=external_message_id,
         text=text,
     )
 
 
-def set_reachable(conn: Connection, tenant_id: UUID, telegram_id: int, reachable: bool) -> int:
-    return execute(conn, SET_REACHABLE, tenant_id=tenant_id, telegram_id=telegram_id, reachable=reachable)
+def set_reachable(conn: Connection, tenant_id: UUID, channel: str, external_id: str, reachable: bool) -> int:
+    return execute(
+        conn, SET_REACHABLE, tenant_id=tenant_id, channel=channel, external_id=external_id, reachable=reachable
+    )
+
+
+def set_name(conn: Connection, tenant_id: UUID, client_id: UUID, name: str) -> int:
+    return execute(conn, SET_NAME, tenant_id=tenant_id, client_id=client_id, name=name)

@@ -1,0 +1,230 @@
+"""The one channel interface: what every messaging platform (Telegram, VK, MAX) implements, and the
+only vocabulary the rest of the code uses to talk to a client.
+
+A channel lives in ``shared/channels/<name>/`` and exposes ``CHANNEL``, an object satisfying
+``Channel``: it verifies its webhook, parses a delivery into neutral ``Inbound`` events (or a
+``DirectReply`` the platform wants as the whole answer: VK's confirmation), sends text and files
+with the platform's idempotency, raising the typed send errors below, and downloads an
+incoming file for the media jobs. ``shared.channels.registry.get(name)`` imports a channel's module
+only when it is first asked for, so a function pays only for the channel it uses.
+
+Plain dataclasses and NamedTuples, no pydantic: this module is imported by every webhook and sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple, Protocol, get_args
+from uuid import UUID
+
+ChannelName = Literal["telegram", "vk", "max"]
+CHANNEL_NAMES: tuple[ChannelName, ...] = ("telegram", "vk", "max")
+
+FileKind = Literal["photo", "document", "voice", "video", "audio", "sticker", "animation", "video_note"]
+FILE_KINDS: tuple[FileKind, ...] = get_args(FileKind)
+# An appeal message's kind: a file kind, or text / location / contact (promo is outgoing only).
+InboundKind = Literal[
+    "text", "photo", "document", "voice", "video", "audio", "sticker", "animation", "video_note", "location", "contact"
+]
+
+# message: a client's new message; edit: they changed one (text/caption); reachable / unreachable:
+# they (un)blocked the shop; start: they opened the dialog (Telegram /start, MAX bot_started);
+# ignored: acknowledged and remembered, nothing else (groups, service messages, unknown updates).
+EventType = Literal["message", "edit", "reachable", "unreachable", "start", "ignored"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can do, so the API refuses (409 ``channel_cannot``) before the platform would."""
+
+    edits: bool  # the client's edits reach us (``edit`` events)
+    max_text: int  # characters of one outgoing text message
+    send_kinds: frozenset[str]  # outgoing file kinds (of an operator's uploads: photo, document)
+    max_file_bytes: int  # one outgoing file
+    max_caption: int = 1024  # characters of a file's caption
+
+    def cannot(self, kind: str, text: str, file_sizes: tuple[int, ...] = ()) -> str | None:
+        """Why the channel cannot send this answer (a sentence for the operator), or None."""
+        if kind in FILE_KINDS and kind not in self.send_kinds:
+            return f"This channel cannot send a {kind}."
+        limit, what = (self.max_caption, "a caption") if kind in FILE_KINDS else (self.max_text, "a message")
+        if len(text) > limit:
+            return f"This channel sends at most {limit} characters in {what}."
+        if any(size > self.max_file_bytes for size in file_sizes):
+            return f"This channel sends files of at most {self.max_file_bytes // (1024 * 1024)} MB."
+        return None
+
+
+@dataclass(frozen=True)
+class Account:
+    """A tenant's settings for one channel (``shared.channels.accounts`` loads them by slug).
+
+    ``token_ref`` is a secret *reference* (``secretsmanager:<id>``, or ``plain:<token>`` locally),
+    resolved by ``shared.channels.secrets.token``; ``secret`` is the webhook secret the platform
+    sends back (Telegram's header, VK's body ``secret``, MAX's header); ``extra`` holds what else a
+    platform needs (VK: ``group_id``, ``confirmation``)."""
+
+    tenant_id: UUID
+    slug: str
+    channel: ChannelName
+    secret: str | None
+    token_ref: str | None
+    extra: Mapping[str, str] = field(default_factory=dict)
+    phone_region: str = "RU"
+    welcome_text: str | None = None
+
+
+class WebhookRequest(NamedTuple):
+    """One delivery to ``POST /webhook/<channel>/{tenant_slug}``."""
+
+    headers: Mapping[str, str]  # names in lower case
+    body: str | None
+
+
+class DirectReply(NamedTuple):
+    """The whole answer the platform expects instead of the usual one (VK's confirmation string)."""
+
+    body: str
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a client sent, to be fetched by a media job with ``Channel.download(account, ref)``.
+    ``mime_type`` and ``file_name`` are already cleaned (``shared.channels.cleaning``)."""
+
+    kind: FileKind
+    ref: str  # a URL or the platform's file id
+    mime_type: str | None = None
+    file_name: str | None = None
+    size: int | None = None  # as the platform states it (over the limit: too_large without a fetch)
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    title: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"latitude": self.latitude, "longitude": self.longitude, "title": self.title}
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str | None  # E.164 when it parses, else as sent
+    name: str | None
+    own: bool  # the client's own number (then it becomes their verified phone)
+
+    def as_json(self) -> dict[str, object]:
+        return {"phone": self.phone, "name": self.name, "own": self.own}
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One event of a webhook delivery, in our terms (see ``EventType``)."""
+
+    event: EventType
+    dedup_id: str  # the platform's id of the delivery (Telegram update_id, VK event_id, MAX mid)
+    external_id: str | None = None  # the client's platform user id, as a string
+    name: str | None = None
+    username: str | None = None
+    message_id: str | None = None  # the platform's id of the client's message (edits find it by this)
+    kind: InboundKind = "text"
+    text: str = ""  # the text, or the caption of a file
+    attachments: tuple[Attachment, ...] = ()
+    location: Location | None = None
+    contact: Contact | None = None
+    own_phone: str | None = None  # the client shared their own number (E.164): their verified phone
+    reply_to: str | None = None  # the platform message id it answers
+    forwarded: bool = False
+    why: str = ""  # for ``ignored``: why (logged; never the client's text)
+
+
+class SendError(Exception):
+    """A send the platform refused; the sender maps each to the API's answer."""
+
+
+class Unreachable(SendError):
+    """The client blocked the shop or never allowed messages: 409 ``client_unreachable``."""
+
+
+class RateLimited(SendError):
+    """The platform throttles the shop (after the channel's own one retry): 502 with Retry-After."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"rate limited for {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+class Unavailable(SendError):
+    """The platform failed or refused for another reason: 502 ``channel_unavailable``. ``reason``
+    is safe to log (no token, no URL); ``message``, when given, is what the operator is told."""
+
+    def __init__(self, reason: str = "unavailable", message: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message
+
+
+class Cannot(SendError):
+    """The channel cannot do this at all: 409 ``channel_cannot`` with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FetchError(Exception):
+    """An incoming file could not be fetched. ``reason`` is safe to log and store."""
+
+    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.too_large = too_large
+
+
+class OutgoingFile(NamedTuple):
+    data: bytes
+    file_name: str
+    mime_type: str
+    kind: str  # photo | document (an operator upload's kind)
+
+
+class Channel(Protocol):
+    """What ``shared/channels/<name>/`` provides as its module-level ``CHANNEL``."""
+
+    name: ChannelName
+    capabilities: Capabilities
+
+    def verify(self, request: WebhookRequest, account: Account) -> bool:
+        """Whether the delivery comes from the platform for this account (constant-time compares).
+        Called for an unknown slug too, with an account whose secret matches nothing."""
+        ...
+
+    def parse(self, request: WebhookRequest, account: Account) -> list[Inbound] | DirectReply:
+        """The delivery's events (a malformed one: ``[Inbound("ignored", ...)]`` or ``[]``, never an
+        exception), or the platform's handshake answer."""
+        ...
+
+    def send_text(self, account: Account, external_id: str, text: str, idempotency_key: str) -> str:
+        """Send ``text``; the platform's message id. ``idempotency_key`` is the same on every retry
+        of one outgoing message (VK's random_id is derived from it). Raises ``SendError``."""
+        ...
+
+    def send_file(
+        self, account: Account, external_id: str, file: OutgoingFile, caption: str | None, idempotency_key: str
+    ) -> str:
+        """Upload and send one file (the caption under it); the platform's message id."""
+        ...
+
+    def download(self, account: Account, ref: str, max_bytes: int) -> bytes:
+        """An incoming attachment's bytes (``Attachment.ref``); ``FetchError`` (too_large over
+        ``max_bytes``)."""
+        ...
+
+    def name_of(self, account: Account, external_id: str) -> str | None:
+        """The client's display name when the platform's updates carry none (VK: ``users.get``);
+        called once per new client without a name. None when the updates already name them."""
+        ...
