@@ -1,8 +1,8 @@
 """The baselines our handlers are measured against, in the same run: the plainest Python that does
 the same work (a bare psycopg function doing the same token lookup and the same list/detail SQL,
 answering JSON), in-process and behind a minimal ThreadingHTTPServer; our handler behind that same
-server; the local gateway. The servers run in their own processes (``python -m bench.baseline``) so
-the load generator does not share their interpreter lock."""
+server. The servers run in their own processes (``python -m bench.baseline``) so the load generator
+does not share their interpreter lock. The local gateway is not raced: it is a development tool."""
 
 from __future__ import annotations
 
@@ -145,15 +145,11 @@ def minimal_server(mode: str, url: str, port: int = 0) -> ThreadingHTTPServer:
 
 
 class Server:
-    """One of the servers in its own process: ``bare``, ``ours`` (minimal server) or ``gateway``."""
+    """One of the servers in its own process: ``bare`` or ``ours`` (the same minimal server)."""
 
     def __init__(self, mode: str, url: str) -> None:
         env = {**os.environ, "DATABASE_URL": url, "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-        command = (
-            [sys.executable, "-m", "devtools.gateway", "--port", "0"]
-            if mode == "gateway"
-            else [sys.executable, "-m", "bench.baseline", mode]
-        )
+        command = [sys.executable, "-m", "bench.baseline", mode]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
@@ -280,7 +276,7 @@ if __name__ == "__main__":
     main()
 
 
-TARGETS = {"in_process_p50": 1.5, "http_p50": 1.15, "http_rps": 0.75, "gateway_rps": 0.60, "sql_server": 1.3}
+TARGETS = {"in_process_p50": 1.5, "http_p50": 1.15, "http_rps": 0.75, "sql_server": 1.3}
 
 
 def compare(url: str, token: str, appeal_id: str, quick: bool) -> dict[str, Any]:
@@ -301,7 +297,7 @@ def compare(url: str, token: str, appeal_id: str, quick: bool) -> dict[str, Any]
         assert matched is not None
         handlers = {"bare": bare.lambda_handler, "ours": gateway._handler(matched[0])}
         result["cases"][name] = {"in_process_ms": in_process(handlers, path, token, query, runs)}
-    servers = {mode: Server(mode, url) for mode in ("bare", "ours", "gateway")}
+    servers = {mode: Server(mode, url) for mode in ("bare", "ours")}
     try:
         for name, path, query in cases:
             full = path + (f"?{query}" if query else "")
@@ -350,22 +346,19 @@ def lines(result: dict[str, Any]) -> list[str]:
 
     out = [
         "against the bare baseline (same lookups, plain psycopg + json.dumps), this run:",
-        f"{'':<16}{'in-process p50':>22}{'HTTP p50 (same server)':>28}{'req/s at 8 conn':>30}{'gateway req/s':>22}",
+        f"{'':<16}{'in-process p50':>22}{'HTTP p50 (same server)':>28}{'req/s at 8 conn':>30}",
     ]
     for name, case in result["cases"].items():
         ip, hp, rps = case["in_process_ms"], case["http_p50_ms"], case["rps_8"]
         ip_ratio, hp_ratio = ip["ours"] / ip["bare"], hp["ours"] / hp["bare"]
-        rps_ratio, gw_ratio = rps["ours"] / max(rps["bare"], 1), rps["gateway"] / max(rps["bare"], 1)
+        rps_ratio = rps["ours"] / max(rps["bare"], 1)
         out.append(
             f"{name:<16}"
             f"{ip['ours']:>7.3f}/{ip['bare']:.3f} {ip_ratio:4.2f}x {verdict(ip_ratio <= TARGETS['in_process_p50']):>6}"
             f"{hp['ours']:>8.3f}/{hp['bare']:.3f} {hp_ratio:4.2f}x {verdict(hp_ratio <= TARGETS['http_p50']):>6}"
             f"{rps['ours']:>8}/{rps['bare']:<5} {rps_ratio:4.2f}x {verdict(rps_ratio >= TARGETS['http_rps']):>6}"
-            f"{rps['gateway']:>7} {gw_ratio:4.2f}x {verdict(gw_ratio >= TARGETS['gateway_rps']):>6}"
         )
-    out.append(
-        "  targets: in-process <= 1.5x, HTTP p50 <= 1.15x, req/s >= 0.75x of bare; gateway req/s >= 0.60x of bare"
-    )
+    out.append("  targets: in-process <= 1.5x, HTTP p50 <= 1.15x, req/s >= 0.75x of bare")
     sql = result["sql"]
     out.append(
         f"token validation SQL: {sql['validate_ms']:.3f} ms round trip vs primary-key lookup {sql['pk_lookup_ms']:.3f} "

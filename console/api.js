@@ -24,8 +24,8 @@ export class ApiError extends Error {
 
 let sessionEndedListener = () => {};
 // feature -> whether the server has it. Features not listed are assumed present until a 404;
-// these two are hidden until probeFeatures() has asked (so no control shows, then vanishes).
-const features = { lifecycle: false, uploads: false };
+// the lifecycle is hidden until probeFeatures() has asked (so no control shows, then vanishes).
+const features = { lifecycle: false };
 const listeners = new Set();
 
 /** Called with "replaced" | "revoked" | "expired" | "disabled" | "invalid" when any call finds the session gone. */
@@ -42,6 +42,7 @@ export function savedSession() {
 }
 
 function saveSession(session) {
+  colleaguesAsked = null; // another operator may sign in next, maybe of another shop
   if (session) localStorage.setItem(TOKEN_KEY, JSON.stringify(session));
   else localStorage.removeItem(TOKEN_KEY);
 }
@@ -145,7 +146,8 @@ export const api = {
   changes: (since, etag) => call("GET", `${A}/changes`, { query: { since }, etag, feature: "changes" }),
   take: (id) => call("POST", `${A}/appeals/${id}/take`, { body: {} }),
   reject: (id, reason) => call("POST", `${A}/appeals/${id}/reject`, { body: reason ? { reason } : {} }),
-  close: (id) => call("POST", `${A}/appeals/${id}/close`, { body: {}, feature: "lifecycle" }),
+  close: (id, resolution) =>
+    call("POST", `${A}/appeals/${id}/close`, { body: resolution ? { resolution } : {}, feature: "lifecycle" }),
   release: (id) => call("POST", `${A}/appeals/${id}/release`, { body: {}, feature: "lifecycle" }),
   transfer: (id, operatorId) =>
     call("POST", `${A}/appeals/${id}/transfer`, { body: { operator_id: operatorId }, feature: "lifecycle" }),
@@ -156,7 +158,7 @@ export const api = {
   promo: (id, promoId) =>
     call("POST", `${A}/appeals/${id}/promo`, { body: { promo_id: promoId, client_message_id: crypto.randomUUID() } }),
   promos: () => call("GET", `${A}/promos`, { feature: "promos" }),
-  colleagues: () => call("GET", `${A}/colleagues`, { feature: "lifecycle" }),
+  colleagues: () => colleaguesOnce(),
   quickReplies: () => call("GET", `${A}/quick-replies`, { feature: "quick_replies" }),
   upload: (file) =>
     call("POST", `${A}/uploads`, {
@@ -170,26 +172,35 @@ export const api = {
     call("POST", `${A}/password`, { body: { current_password: current, new_password: next } }),
 };
 
+let colleaguesAsked = null;
+let colleaguesAt = 0;
+
+/** The colleagues list (every operator's name, who is online), asked again after a minute. */
+function colleaguesOnce() {
+  if (!colleaguesAsked || Date.now() - colleaguesAt > 60_000) {
+    colleaguesAt = Date.now();
+    colleaguesAsked = call("GET", `${A}/colleagues`, { feature: "lifecycle" });
+    colleaguesAsked.catch(() => {
+      colleaguesAsked = null; // asked again next time
+    });
+  }
+  return colleaguesAsked;
+}
+
 let probed = false;
 
-/** Asks once which optional features the server has: the colleagues list (the appeal lifecycle:
- * close, release, transfer, notes, read marks) and uploads (an empty upload request is 400 where
- * the endpoint exists, 404 where it does not; nothing is created). */
+/** Asks once whether the server has the appeal lifecycle (close, release, transfer, notes, read
+ * marks): its colleagues list answers. Uploads are assumed present and hidden after a 404, rather
+ * than probed with a request the server must refuse. */
 export async function probeFeatures() {
   if (probed) return;
   probed = true;
-  const ask = async (feature, request) => {
-    try {
-      await request();
-      mark(feature, true);
-    } catch (err) {
-      mark(feature, !(err instanceof ApiError && (err.status === 404 || err.status === 405)) && err.code !== "network");
-    }
-  };
-  await Promise.all([
-    ask("lifecycle", () => call("GET", `${A}/colleagues`)),
-    ask("uploads", () => call("POST", `${A}/uploads`, { body: {} })),
-  ]);
+  try {
+    await colleaguesOnce();
+    mark("lifecycle", true);
+  } catch (err) {
+    mark("lifecycle", !(err instanceof ApiError && (err.status === 404 || err.status === 405)) && err.code !== "network");
+  }
 }
 
 /** PUT a file's bytes where an upload answer says (S3 presigned, or the local store). */

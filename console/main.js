@@ -10,11 +10,18 @@ import { SignIn } from "./views/signin.js";
 import { Inbox } from "./views/inbox.js";
 import { Devices } from "./views/devices.js";
 
+// Every view with a link in the top bar: `#/<path>` shows it. `show` says who gets the link (and
+// the view); the first one is where `#/` and unknown paths land.
+const VIEWS = [
+  { path: "", label: "inbox", show: () => true, render: (props) => html`<${Inbox} ...${props} />` },
+  { path: "devices", label: "devices", show: () => true, render: () => html`<${Devices} />` },
+];
+
 function route() {
   const hash = location.hash.replace(/^#\/?/, "");
-  if (hash === "devices") return { view: "devices" };
   const appeal = hash.match(/^appeals\/([0-9a-f-]{36})$/i);
-  return { view: "inbox", appealId: appeal ? appeal[1] : null };
+  if (appeal) return { path: "", appealId: appeal[1] };
+  return { path: hash, appealId: null };
 }
 
 function App() {
@@ -32,11 +39,8 @@ function App() {
     return () => removeEventListener("hashchange", follow);
   }, []);
 
-  useEffect(() => {
-    document.title = session ? `${t("app_name")} — ${session.operator.name}` : t("app_name");
-  }, [session]);
-
   if (!session) {
+    document.title = t("app_name");
     return html`<${SignIn}
       notice=${ended && t(`ended_${ended}`)}
       onSignedIn=${(s) => {
@@ -55,19 +59,23 @@ function App() {
     setSession(null);
   };
 
+  const me = session.operator;
+  const views = VIEWS.filter((v) => v.show(me));
+  const current = views.find((v) => v.path === where.path) || views[0];
+  if (current !== views[0]) document.title = `${t(current.label)} — ${t("app_name")}`;
+
   return html`
     <header class="top">
       <span class="brand">${t("app_name")}</span>
       <nav aria-label=${t("main_nav")}>
-        <a href="#/" aria-current=${where.view === "inbox" ? "page" : undefined}>${t("inbox")}</a>
-        <a href="#/devices" aria-current=${where.view === "devices" ? "page" : undefined}>${t("devices")}</a>
+        ${views.map(
+          (v) => html`<a href=${`#/${v.path}`} aria-current=${v === current ? "page" : undefined}>${t(v.label)}</a>`,
+        )}
       </nav>
-      <span class="who">${session.operator.name}</span>
+      <span class="who">${me.name}</span>
       <button type="button" class="quiet" onClick=${logOut}>${t("log_out")}</button>
     </header>
-    ${where.view === "devices"
-      ? html`<${Devices} />`
-      : html`<${Inbox} appealId=${where.appealId} me=${session.operator} />`}
+    ${current.render({ appealId: where.appealId, me })}
   `;
 }
 

@@ -68,6 +68,7 @@ SUCCESS_EXAMPLES: dict[str, Any] = {
     "get /webhook/api/operator/session": {"success": True, "session": _SESSION},
     "post /webhook/android/logout": {"success": True},
     "post /webhook/telegram/{tenant_slug}": {"success": True},
+    "post /webhook/max/{tenant_slug}": {"success": True},
 }
 
 _PATH_PARAMETER = re.compile(r"\{[^}]+\}")
@@ -104,13 +105,13 @@ _ERROR_EXAMPLES: dict[str, tuple[str, str, str, Callable[[str], bool]]] = {
         "unauthorized",
         "Not authorized.",
         "401: wrong webhook secret or unknown tenant",
-        lambda path: path.startswith("/webhook/telegram/"),
+        lambda path: path.startswith(("/webhook/telegram/", "/webhook/max/")),
     ),
     "not_found": (
         "not_found",
         "Not found.",
         "404: no such id in the caller's tenant",
-        lambda path: "/{" in path and not path.startswith("/webhook/telegram/"),
+        lambda path: "/{" in path and not path.startswith(("/webhook/telegram/", "/webhook/max/")),
     ),
     "appeal_already_taken": (
         "appeal_already_taken",

@@ -1,4 +1,5 @@
-"""`make screenshots`: PNGs of the console's main screens into docs/screenshots/, from the demo data.
+"""`make screenshots`: PNGs of the console's main screens into docs/screenshots/, from the demo data,
+at 1366x768 (an office PC's screen) and one narrow window.
 
 Uses a throwaway database on the PostgreSQL server (DATABASE_URL, else the embedded one), the local
 gateway on a free port and Debian's Chromium through Playwright (as the browser tests do).
@@ -14,7 +15,9 @@ import io
 import os
 import secrets
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -22,9 +25,13 @@ from psycopg.conninfo import make_conninfo
 from devtools import seed
 from shared.core import migrations, settings
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+WIDE: ViewportSize = {"width": 1366, "height": 768}
 
 
 def server_url() -> str:
@@ -36,6 +43,41 @@ def server_url() -> str:
     return embedded_pg.ensure_running()
 
 
+@contextlib.contextmanager
+def demo_console() -> Iterator[str]:
+    """The console with the demo data behind the local gateway: yields its base URL. The database
+    is dropped afterwards; the gateway's line per request is shown only when something failed."""
+    server = server_url()
+    name = f"bcrm_console_{secrets.token_hex(3)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_conninfo(server, dbname=name)
+        migrations.apply(url)
+        seed.seed(url)
+        os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("TELEGRAM_DRY_RUN", "true")
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        settings.reset()
+        from devtools.gateway import Gateway
+        from shared.core import db
+
+        base_url, stop = Gateway(ROOT / "template.yaml").start_background()
+        access_log = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(access_log):
+                yield base_url
+        except BaseException:
+            sys.stderr.write(access_log.getvalue())
+            raise
+        finally:
+            stop()
+            db.close()
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def shoot(base_url: str, out: Path) -> list[Path]:
     from playwright.sync_api import expect, sync_playwright
 
@@ -44,7 +86,7 @@ def shoot(base_url: str, out: Path) -> list[Path]:
     demo = seed.DEMO_TENANTS[0].operators[0]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(base_url=base_url, locale="en-US", viewport={"width": 1280, "height": 800})
+        context = browser.new_context(base_url=base_url, locale="en-US", viewport=WIDE)
         page = context.new_page()
 
         def save(name: str) -> None:
@@ -58,10 +100,36 @@ def shoot(base_url: str, out: Path) -> list[Path]:
         page.get_by_role("textbox", name="Login").fill(demo.login)
         page.get_by_role("textbox", name="Password").fill(demo.password)
         page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Not now").click()  # the notifications prompt, shown once
         appeals = page.get_by_role("list", name="Appeals")
         appeals.get_by_role("listitem").filter(has_text="Olga K").get_by_role("link").click()
-        expect(page.get_by_role("region", name="Conversation")).to_contain_text("Bosch")
+        conversation = page.get_by_role("region", name="Conversation")
+        expect(conversation).to_contain_text("Bosch")
+        expect(appeals.get_by_role("listitem").filter(has_text="Olga K")).not_to_contain_text("unread")
+        expect(conversation.get_by_role("region", name="The client's other appeals")).to_be_visible()
         save("inbox-conversation")
+
+        reply = conversation.get_by_role("textbox", name="Reply")
+        reply.click()
+        reply.press("/")
+        reply.press("ArrowDown")
+        expect(page.get_by_role("listbox", name="Quick replies")).to_be_visible()
+        save("quick-replies")
+        reply.press("Escape")
+        reply.fill("")
+
+        conversation.get_by_role("button", name="Reject").click()
+        dialog = page.get_by_role("dialog", name="Reject the appeal?")
+        dialog.get_by_role("textbox", name="Reason").fill("Asked for a battery we do not sell")
+        save("reject-dialog")
+        dialog.get_by_role("button", name="Cancel").click()
+
+        page.get_by_role("heading", name="Appeals", exact=True).click()
+        page.keyboard.press("?")
+        expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+        save("keyboard-shortcuts")
+        page.keyboard.press("Escape")
+
         page.get_by_role("link", name="Devices").click()
         expect(page.get_by_role("list", name="Sessions").get_by_role("listitem")).to_have_count(1)
         save("devices")
@@ -77,38 +145,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
-
-    server = server_url()
-    name = f"bcrm_screens_{secrets.token_hex(3)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = make_conninfo(server, dbname=name)
-        migrations.apply(url)
-        seed.seed(url)
-        os.environ["DATABASE_URL"] = url
-        os.environ.setdefault("TELEGRAM_DRY_RUN", "true")
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-        settings.reset()
-        from devtools.gateway import Gateway
-        from shared.core import db
-
-        base_url, stop = Gateway(ROOT / "template.yaml").start_background()
-        access_log = io.StringIO()  # the gateway's line per request: shown only when something failed
-        try:
-            with contextlib.redirect_stderr(access_log):
-                written = shoot(base_url, args.out)
-        except BaseException:
-            sys.stderr.write(access_log.getvalue())
-            raise
-        finally:
-            stop()
-            db.close()
-        for path in written:
-            print(f"wrote {path.relative_to(ROOT)}")
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with demo_console() as base_url:
+        written = shoot(base_url, args.out.resolve())
+    for path in written:
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 if __name__ == "__main__":

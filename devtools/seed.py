@@ -91,6 +91,13 @@ DEMO_TENANTS = (
                 (("in", "Добрый день! Есть в наличии аккумулятор 60 Ач на Ладу Весту?"),),
                 channel="vk",
             ),
+            DemoAppeal(  # from MAX (the bot's dialog)
+                (71000001, "Ирина Соколова", None),
+                "new",
+                8,
+                (("in", "Здравствуйте! Нужен аккумулятор на Lada Granta, есть 60 Ач? Подъеду сегодня после шести."),),
+                channel="max",
+            ),
             DemoAppeal(
                 (700000004, "Olga K", None),
                 "in_progress",
@@ -249,6 +256,14 @@ def load(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, UUID]:
                 secret="demo-vk-secret",  # noqa: S106  (demo values, not secrets)
                 token_ref="plain:demo-vk-token",  # noqa: S106
                 settings={"group_id": "229000111", "confirmation": "demo-vk-confirm"},
+            )
+            datafactory.channel_account(  # MAX (a demo bot, not a real one)
+                conn,
+                tenant_id,
+                "max",
+                secret="demo-max-secret",  # noqa: S106  (demo values, not secrets)
+                token_ref="plain:demo-max-token",  # noqa: S106
+                settings={},
             )
     return tenant_ids
 

@@ -13,6 +13,7 @@ DATABASE_SECRET_ARN with AWS credentials):
     python -m ops.admin webhook-info SLUG               # Telegram's getWebhookInfo: pending, last error
     python -m ops.admin set-welcome-text SLUG "Text" | --clear   # the bot's answer to /start
     python -m ops.admin set-vk SLUG GROUP_ID CONFIRMATION TOKEN_REF [--secret S]   # a VK community
+    python -m ops.admin set-max SLUG TOKEN_REF [--secret S] [--register PUBLIC_BASE_URL]   # a MAX bot
     python -m ops.admin channels SLUG [PUBLIC_BASE_URL]   # each channel's webhook URL to paste
 
 From a checkout, run it as `make admin ARGS="..."` or `.venv/bin/python -m ops.admin ...`.
@@ -30,7 +31,7 @@ import sys
 
 import psycopg
 
-from ops import admin_channels, admin_telegram
+from ops import admin_channels, admin_max, admin_telegram
 from shared.auth import my_sessions, password_change, passwords
 from shared.auth import operators_sql as operators
 from shared.auth import sessions_sql as session_repo
@@ -171,6 +172,7 @@ def parser() -> argparse.ArgumentParser:
     welcome.set_defaults(run=set_welcome_text)
     admin_telegram.add_commands(commands)
     admin_channels.add_commands(commands)
+    admin_max.add_commands(commands)
     return root
 
 

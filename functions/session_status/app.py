@@ -1,6 +1,5 @@
 """GET /webhook/api/operator/session — the calling session's status."""
 
-from shared.auth import sessions
 from shared.auth.models import SessionOut, SessionStatusResponse
 from shared.http.resolver import create_app, lambda_entry
 
@@ -9,8 +8,7 @@ app = create_app()
 
 @app.get("/webhook/api/operator/session", summary="Status of the calling session", tags=["sessions"])
 def session_status() -> SessionStatusResponse:
-    session = sessions.authenticate(app.current_event)
-    return SessionStatusResponse(session=SessionOut.model_validate(session, from_attributes=True))
+    return SessionStatusResponse(session=SessionOut.model_validate(app.session, from_attributes=True))
 
 
 lambda_handler = lambda_entry(app)

@@ -34,8 +34,9 @@ from shared.core.settings import get_settings
 T = TypeVar("T")
 Connection = psycopg.Connection[dict[str, Any]]
 
-# Thread-local rather than module-global so the local gateway's worker threads each behave like
-# their own Lambda container; in Lambda there is only one thread.
+# Thread-local: in Lambda there is one thread, but under `make run` and in the tests the push and
+# media dispatchers run as threads (devtools/push_worker.py) beside the requests served in the same
+# process, and a connection must never carry two units of work at once.
 _local = threading.local()
 
 

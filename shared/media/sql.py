@@ -77,10 +77,6 @@ VALUES (%(id)s, %(tenant_id)s, %(message_id)s, %(source)s, %(kind)s, %(mime_type
 RETURNING id, kind, mime_type, file_name, size, status, storage_key, created_at
 """
 
-ENQUEUE_DOWNLOAD = """
-INSERT INTO media_jobs (tenant_id, attachment_id) VALUES (%(tenant_id)s, %(attachment_id)s)
-"""
-
 # What a download needs: the file's channel and reference, the tenant's token there.
 FOR_DOWNLOAD = """
 SELECT a.id, a.tenant_id, t.slug, a.source, a.kind, a.mime_type, a.size, a.status, a.file_ref, a.storage_key,
@@ -158,10 +154,6 @@ def insert_attachment(
         storage_key=storage_key,
         operator_id=operator_id,
     )
-
-
-def enqueue_download(conn: Connection, tenant_id: UUID, attachment_id: UUID) -> None:
-    execute(conn, ENQUEUE_DOWNLOAD, tenant_id=tenant_id, attachment_id=attachment_id)
 
 
 def for_download(conn: Connection, attachment_id: UUID) -> DownloadRow | None:

@@ -33,6 +33,7 @@ def test_sign_in_with_a_wrong_password_then_the_right_one(pages: Pages, factory:
     op = factory.operator(tenant, name="Anna Operator")
     factory.appeal(tenant, client=factory.client(tenant, name="Pavel Client"), text="Need a 60Ah battery")
     page = pages.open()
+    pages.allow(401, "/auth/login")  # the wrong password's answer
 
     sign_in(page, op, "not-the-password")
     expect(page.get_by_role("alert")).to_have_text("Wrong login or password.")
@@ -91,6 +92,7 @@ def test_open_take_reply_seen_in_the_thread_and_at_telegram(
     conversation.get_by_role("button", name="Send").click()
     thread = conversation.get_by_role("list", name="Messages")
     expect(thread.get_by_role("listitem").last).to_contain_text("Yes, 7,500 ₽, come by today.")
+    expect(thread.get_by_role("listitem").last).to_contain_text("sent")
     expect(conversation.get_by_role("textbox", name="Reply")).to_have_value("")
     sent = fake_telegram.sent_messages()
     assert [(c.body["chat_id"], c.body["text"]) for c in sent] == [(880002, "Yes, 7,500 ₽, come by today.")]
@@ -119,10 +121,13 @@ def test_close_an_appeal(pages: Pages, factory: Factory) -> None:
     conversation = page.get_by_role("region", name="Conversation")
     conversation.get_by_role("button", name="Take").click()
     conversation.get_by_role("button", name="Close").click()
+    page.get_by_role("dialog", name="Close the appeal").get_by_role("button", name="Close appeal").click()
     expect(conversation).to_contain_text("Closed")
     expect(conversation.get_by_role("textbox", name="Reply")).to_have_count(0)
     expect(conversation.get_by_role("button", name="Close")).to_have_count(0)
     item = appeals(page).get_by_role("listitem").filter(has_text="Closing Client")
+    expect(item).to_have_count(0)  # the list shows the open appeals unless asked for all
+    page.get_by_role("button", name="All (with closed)").click()
     expect(item).to_contain_text("Closed")
 
 
@@ -152,6 +157,7 @@ def test_a_newer_desktop_sign_in_elsewhere_ends_this_one_and_says_why(
 ) -> None:
     op = factory.operator()
     page = pages.open()
+    pages.allow(401)  # the ended session's answer to the next call
     sign_in(page, op)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
@@ -199,6 +205,7 @@ def test_a_photo_is_shown(
 def test_signed_out_from_the_phone_says_so(pages: Pages, factory: Factory, http_api: Api) -> None:
     op = factory.operator()
     page = pages.open()
+    pages.allow(401)  # the ended session's answer to the next call
     sign_in(page, op)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
@@ -227,6 +234,7 @@ def test_a_narrow_window_shows_one_pane_at_a_time(pages: Pages, factory: Factory
 def test_a_disabled_account_is_told_so(pages: Pages, factory: Factory) -> None:
     op = factory.operator()
     page = pages.open()
+    pages.allow(403)  # the disabled account's answer to the next call
     sign_in(page, op)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 

@@ -84,6 +84,18 @@ def test_a_phone_stored_as_typed_is_found_too(api: Api, factory: Factory, shop: 
     assert ids(api.get(APPEALS, token=token, query={"q": q})) == [str(shop["olga"])]
 
 
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [("8 912 345", "ivan"), ("+7 912 345", "ivan"), ("8 903 111", "olga"), ("+7 903 111", "olga"), ("2233", "olga")],
+)
+def test_the_beginning_of_a_phone_typed_with_8_or_plus_7_is_found(
+    api: Api, factory: Factory, shop: dict[str, Any], q: str, found: str
+) -> None:
+    # the Russian 8 (and +7) in front of a number not yet typed in full: E.164 and as-typed phones
+    token = api.login(factory.operator(shop["tenant"]))
+    assert ids(api.get(APPEALS, token=token, query={"q": q})) == [str(shop[found])]
+
+
 @pytest.mark.parametrize("q", ["a", " b ", "x" * 101])
 def test_q_outside_2_to_100_chars_is_400(api: Api, factory: Factory, q: str) -> None:
     token = api.login(factory.operator())

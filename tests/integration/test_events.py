@@ -37,6 +37,7 @@ EXPECTED_STATUS: dict[str, int] = {
     "appeal_response": 200,
     "appeal_promo": 200,
     "telegram_webhook": 200,
+    "max_webhook": 200,
     "sessions_list": 200,
     "session_revoke": 200,
     "sessions_revoke_others": 200,
