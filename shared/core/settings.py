@@ -28,6 +28,7 @@ class Settings:
 
     database_url: str | None = None
     database_secret_arn: str | None = None  # Secrets Manager secret with the database URL
+    app_database_secret_arn: str | None = None  # migrate: the app's secret, whose user it grants (sql/0015)
     database_pooler: bool = False  # RDS Proxy / PgBouncer in front: no prepared statements
     db_statement_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 3
