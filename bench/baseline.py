@@ -27,12 +27,23 @@ from psycopg.rows import dict_row
 from bench.measure import percentile
 from shared.appeals.sql import DETAIL, LIST_QUERIES
 from shared.auth.sessions_sql import VALIDATE
+from shared.core.settings import get_settings
 
 LIST_OPEN = LIST_QUERIES[("created", "open", "none")]  # the default list, as the handler runs it
 ROOT = Path(__file__).resolve().parent.parent
 STATUS = "/webhook/api/operator/session"
 LIST = "/webhook/api/operator/appeals"
 INFINITY_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+
+
+def validate_params(token_hash: bytes) -> dict[str, Any]:
+    """VALIDATE's parameters: the token's hash and the idle lifetimes its ``live`` column needs."""
+    settings = get_settings()
+    return {
+        "token_hash": token_hash,
+        "idle_mobile": settings.idle_lifetime("mobile"),
+        "idle_desktop": settings.idle_lifetime("desktop"),
+    }
 
 
 class Bare:
@@ -52,7 +63,7 @@ class Bare:
     def handle(self, path: str, headers: dict[str, str], query: str = "") -> tuple[int, bytes]:
         token = headers.get("authorization", "")[7:]
         conn = self._conn()
-        row = conn.execute(VALIDATE, {"token_hash": hashlib.sha256(token.encode()).digest()}).fetchone()
+        row = conn.execute(VALIDATE, validate_params(hashlib.sha256(token.encode()).digest())).fetchone()
         if row is None:
             return 401, b'{"success":false}'
         if path == STATUS:
@@ -311,7 +322,7 @@ def sql_server_time(url: str, token: str, runs: int) -> dict[str, float]:
         statements: dict[str, Callable[[], Any]] = {
             "select1": lambda: conn.execute("SELECT 1").fetchone(),
             "pk": lambda: conn.execute("SELECT * FROM operator_devices WHERE id = %s", session_id).fetchone(),
-            "validate": lambda: conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone(),
+            "validate": lambda: conn.execute(VALIDATE, validate_params(token_hash)).fetchone(),
         }
         samples: dict[str, list[float]] = {name: [] for name in statements}
         for i in range(runs * 2 + 50):

@@ -168,6 +168,17 @@ def find_uploads(conn: Connection, tenant_id: UUID, ids: Sequence[UUID]) -> list
     return fetch_all(conn, UploadRow, FIND_UPLOADS, tenant_id=tenant_id, ids=list(ids))
 
 
+SET_STORAGE_KEY = """
+UPDATE attachments SET storage_key = %(storage_key)s, updated_at = now()
+ WHERE tenant_id = %(tenant_id)s AND id = %(id)s AND source = 'upload' AND message_id IS NULL
+"""
+
+
+def set_storage_key(conn: Connection, tenant_id: UUID, attachment_id: UUID, storage_key: str) -> None:
+    """An upload not yet carried by an answer now lives at ``storage_key``."""
+    execute(conn, SET_STORAGE_KEY, tenant_id=tenant_id, id=attachment_id, storage_key=storage_key)
+
+
 def link_uploads(conn: Connection, tenant_id: UUID, message_id: UUID, ids: Sequence[UUID]) -> int:
     return execute(conn, LINK_UPLOADS, tenant_id=tenant_id, message_id=message_id, ids=list(ids))
 
