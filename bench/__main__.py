@@ -1,6 +1,7 @@
 """`make bench` (`python -m bench [--quick]`): the floor, token validation, every API function
-invoked in-process with a real API Gateway event, cold starts, scale, cleanup and sustained load.
-Prints a table, writes bench/results/latest.json and latest.png."""
+invoked in-process with a real API Gateway event, cold starts (measured from outside), scale and
+cleanup. The local gateway's throughput is no figure here: it is a development tool, not what
+Lambda runs. Prints a table, writes bench/results/latest.json and latest.png."""
 
 from __future__ import annotations
 
@@ -8,20 +9,15 @@ import argparse
 import json
 import os
 import platform
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bench import baseline, coldstart, max_webhook, setup, vk_webhook
 from bench import media as media_bench
-from bench.measure import Figure, median, run_clients, timed
+from bench.measure import Figure, timed
 from devtools.gateway import Gateway
 from shared import cleanup
 from shared.auth import sessions
@@ -29,7 +25,7 @@ from shared.core import db, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-TARGETS = {"validation_p50": 1.5, "read_p50": 5.0, "read_p99": 15.0, "read_round_trips": 2, "cold_start_ms": 250}
+TARGETS = {"validation_p50": 1.5, "read_p50": 5.0, "read_p99": 15.0, "read_round_trips": 2}
 
 
 class Api:
@@ -96,33 +92,6 @@ def validation(token: str, runs: int, name: str = "token validation") -> Figure:
     return timed(name, lambda i: sessions.validate(token), runs, warmup=20)
 
 
-def cold_starts(quick: bool) -> dict[str, Any]:
-    """Import each function's module and build its handler in a fresh interpreter."""
-    probe = (
-        "import importlib.util, sys, time; sys.path.insert(0, {root!r}); t = time.perf_counter(); "
-        "s = importlib.util.spec_from_file_location('app', {path!r}); m = importlib.util.module_from_spec(s); "
-        "s.loader.exec_module(m); m.lambda_handler; print((time.perf_counter() - t) * 1000)"
-    )
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
-    out: dict[str, Any] = {}
-    for app in sorted((ROOT / "functions").glob("*/app.py")):
-        code = probe.format(root=str(ROOT), path=str(app))
-        runs = [
-            float(
-                subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
-            )
-            for _ in range(1 if quick else 5)
-        ]
-        entry: dict[str, Any] = {"median_ms": round(median(runs), 1)}
-        if not quick:
-            trace = subprocess.run(
-                [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env, check=True
-            ).stderr
-            entry["top_imports"] = top_imports(trace)
-        out[app.parent.name] = entry
-    return out
-
-
 def first_call_events(data: setup.BenchData) -> dict[str, dict[str, Any]]:
     """Real API Gateway events for the read functions' first invocation in a fresh interpreter."""
     from devtools.gateway import build_event
@@ -139,44 +108,6 @@ def first_call_events(data: setup.BenchData) -> dict[str, dict[str, Any]]:
             route_key="GET /webhook/api/operator/appeals/{id}",
             path_parameters={"id": str(data.appeal_id)},
         ),
-    }
-
-
-def top_imports(trace: str, n: int = 4) -> list[str]:
-    """Where the import time goes, from `python -X importtime`: each module's own (self) time,
-    summed by top-level package, so a package's cost is not hidden inside whoever imported it."""
-    cost: dict[str, int] = {}
-    for line in trace.splitlines():
-        found = re.match(r"import time:\s+(\d+) \|\s+\d+ \| *(\S+)", line)
-        if found:
-            package = found.group(2).split(".")[0]
-            cost[package] = cost.get(package, 0) + int(found.group(1))
-    return [f"{p} {us / 1000:.0f}ms" for p, us in sorted(cost.items(), key=lambda kv: -kv[1])[:n]]
-
-
-def sustained_load(token: str, seconds: float, clients: int = 8) -> dict[str, Any]:
-    base_url, stop = Gateway(ROOT / "template.yaml").start_background(port=0, workers=clients, access_log=False)
-    ok, errors = [0] * clients, [0] * clients
-    deadline = time.monotonic() + seconds
-
-    def client(k: int) -> None:
-        with httpx.Client(base_url=base_url, headers={"authorization": f"Bearer {token}"}, timeout=10) as http:
-            while time.monotonic() < deadline:
-                try:
-                    good = http.get("/webhook/api/operator/session").status_code == 200
-                except httpx.HTTPError:
-                    good = False
-                ok[k] += good
-                errors[k] += not good
-
-    elapsed = run_clients(client, clients)
-    stop()
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "requests": sum(ok) + sum(errors),
-        "rps": round((sum(ok) + sum(errors)) / elapsed),
-        "errors": sum(errors),
     }
 
 
@@ -285,10 +216,11 @@ def main() -> None:
         endpoints += vk_webhook.figures(quick)  # VK's webhook beside Telegram's
         endpoints += max_webhook.figures(quick)  # and MAX's
         cleaned = cleanup_run(url, 10_000 if quick else 100_000)
-        load = sustained_load(data.token, 3 if quick else 10)
     against_bare = baseline.compare(url, data.token, str(data.appeal_id), quick)
-    colds = cold_starts(quick)
-    cold_over_libs = coldstart.measure(url, first_call_events(data), data.token, 2 if quick else 5)
+    first_calls = {name: coldstart.same_event(event) for name, event in first_call_events(data).items()}
+    cold = coldstart.measure(url, {"this": ROOT}, first_calls, 2 if quick else 5)
+    functions = [] if quick else coldstart.api_functions()
+    imports = {name: coldstart.imports_beyond_floor(name) for name in functions}
 
     lines = [
         f"BatteryCRM bench {'(quick) ' if quick else ''}- {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -329,16 +261,8 @@ def main() -> None:
         f"longest lock {cleaned['longest_lock_ms']} ms (batches of {cleaned['batch_size']})",
         f"media: webhook -> ready for a {media_ready['photo_bytes']:,}-byte photo through the local store: "
         f"median {media_ready['median_ms']} ms, max {media_ready['max_ms']} ms ({media_ready['runs']} runs)",
-        f"load: {load['clients']} clients over HTTP for {load['seconds']} s: {load['rps']} req/s, "
-        f"{load['errors']} errors",
-        "cold start (import + handler, median ms; target <= 250):",
     ]
-    for name, cold in colds.items():
-        imports = ", ".join(cold.get("top_imports", []))
-        lines.append(
-            f"  {name:<24}{cold['median_ms']:>8.1f}  {'met' if cold['median_ms'] <= 250 else 'MISSED'}  {imports}"
-        )
-    lines += ["", *baseline.lines(against_bare), *coldstart.lines(cold_over_libs)]
+    lines += ["", *baseline.lines(against_bare), *coldstart.lines(cold, imports)]
     lines.append(f"(took {time.monotonic() - started:.0f} s)")
     print("\n".join(lines))
 
@@ -351,10 +275,8 @@ def main() -> None:
         "scale": scale,
         "cleanup": cleaned,
         "media_ready": media_ready,
-        "load": load,
-        "cold_start": colds,
+        "cold_start": cold,
         "against_bare": against_bare,
-        "cold_start_over_libs": cold_over_libs,
         "table": lines,
     }
     RESULTS.mkdir(exist_ok=True)

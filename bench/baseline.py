@@ -1,8 +1,8 @@
 """The baselines our handlers are measured against, in the same run: the plainest Python that does
 the same work (a bare psycopg function doing the same token lookup and the same list/detail SQL,
 answering JSON), in-process and behind a minimal ThreadingHTTPServer; our handler behind that same
-server; the local gateway. The servers run in their own processes (``python -m bench.baseline``) so
-the load generator does not share their interpreter lock."""
+server. The servers run in their own processes (``python -m bench.baseline``) so the load generator
+does not share their interpreter lock. The local gateway is not raced: it is a development tool."""
 
 from __future__ import annotations
 
@@ -27,12 +27,23 @@ from psycopg.rows import dict_row
 from bench.measure import percentile
 from shared.appeals.sql import DETAIL, LIST_QUERIES
 from shared.auth.sessions_sql import VALIDATE
+from shared.core.settings import get_settings
 
 LIST_OPEN = LIST_QUERIES[("created", "open", "none")]  # the default list, as the handler runs it
 ROOT = Path(__file__).resolve().parent.parent
 STATUS = "/webhook/api/operator/session"
 LIST = "/webhook/api/operator/appeals"
 INFINITY_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+
+
+def validate_params(token_hash: bytes) -> dict[str, Any]:
+    """VALIDATE's parameters: the token's hash and the idle lifetimes its ``live`` column needs."""
+    settings = get_settings()
+    return {
+        "token_hash": token_hash,
+        "idle_mobile": settings.idle_lifetime("mobile"),
+        "idle_desktop": settings.idle_lifetime("desktop"),
+    }
 
 
 class Bare:
@@ -52,7 +63,7 @@ class Bare:
     def handle(self, path: str, headers: dict[str, str], query: str = "") -> tuple[int, bytes]:
         token = headers.get("authorization", "")[7:]
         conn = self._conn()
-        row = conn.execute(VALIDATE, {"token_hash": hashlib.sha256(token.encode()).digest()}).fetchone()
+        row = conn.execute(VALIDATE, validate_params(hashlib.sha256(token.encode()).digest())).fetchone()
         if row is None:
             return 401, b'{"success":false}'
         if path == STATUS:
@@ -134,15 +145,11 @@ def minimal_server(mode: str, url: str, port: int = 0) -> ThreadingHTTPServer:
 
 
 class Server:
-    """One of the servers in its own process: ``bare``, ``ours`` (minimal server) or ``gateway``."""
+    """One of the servers in its own process: ``bare`` or ``ours`` (the same minimal server)."""
 
     def __init__(self, mode: str, url: str) -> None:
         env = {**os.environ, "DATABASE_URL": url, "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-        command = (
-            [sys.executable, "-m", "devtools.gateway", "--port", "0"]
-            if mode == "gateway"
-            else [sys.executable, "-m", "bench.baseline", mode]
-        )
+        command = [sys.executable, "-m", "bench.baseline", mode]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
@@ -269,7 +276,7 @@ if __name__ == "__main__":
     main()
 
 
-TARGETS = {"in_process_p50": 1.5, "http_p50": 1.15, "http_rps": 0.75, "gateway_rps": 0.60, "sql_server": 1.3}
+TARGETS = {"in_process_p50": 1.5, "http_p50": 1.15, "http_rps": 0.75, "sql_server": 1.3}
 
 
 def compare(url: str, token: str, appeal_id: str, quick: bool) -> dict[str, Any]:
@@ -290,7 +297,7 @@ def compare(url: str, token: str, appeal_id: str, quick: bool) -> dict[str, Any]
         assert matched is not None
         handlers = {"bare": bare.lambda_handler, "ours": gateway._handler(matched[0])}
         result["cases"][name] = {"in_process_ms": in_process(handlers, path, token, query, runs)}
-    servers = {mode: Server(mode, url) for mode in ("bare", "ours", "gateway")}
+    servers = {mode: Server(mode, url) for mode in ("bare", "ours")}
     try:
         for name, path, query in cases:
             full = path + (f"?{query}" if query else "")
@@ -315,7 +322,7 @@ def sql_server_time(url: str, token: str, runs: int) -> dict[str, float]:
         statements: dict[str, Callable[[], Any]] = {
             "select1": lambda: conn.execute("SELECT 1").fetchone(),
             "pk": lambda: conn.execute("SELECT * FROM operator_devices WHERE id = %s", session_id).fetchone(),
-            "validate": lambda: conn.execute(VALIDATE, {"token_hash": token_hash}).fetchone(),
+            "validate": lambda: conn.execute(VALIDATE, validate_params(token_hash)).fetchone(),
         }
         samples: dict[str, list[float]] = {name: [] for name in statements}
         for i in range(runs * 2 + 50):
@@ -339,22 +346,19 @@ def lines(result: dict[str, Any]) -> list[str]:
 
     out = [
         "against the bare baseline (same lookups, plain psycopg + json.dumps), this run:",
-        f"{'':<16}{'in-process p50':>22}{'HTTP p50 (same server)':>28}{'req/s at 8 conn':>30}{'gateway req/s':>22}",
+        f"{'':<16}{'in-process p50':>22}{'HTTP p50 (same server)':>28}{'req/s at 8 conn':>30}",
     ]
     for name, case in result["cases"].items():
         ip, hp, rps = case["in_process_ms"], case["http_p50_ms"], case["rps_8"]
         ip_ratio, hp_ratio = ip["ours"] / ip["bare"], hp["ours"] / hp["bare"]
-        rps_ratio, gw_ratio = rps["ours"] / max(rps["bare"], 1), rps["gateway"] / max(rps["bare"], 1)
+        rps_ratio = rps["ours"] / max(rps["bare"], 1)
         out.append(
             f"{name:<16}"
             f"{ip['ours']:>7.3f}/{ip['bare']:.3f} {ip_ratio:4.2f}x {verdict(ip_ratio <= TARGETS['in_process_p50']):>6}"
             f"{hp['ours']:>8.3f}/{hp['bare']:.3f} {hp_ratio:4.2f}x {verdict(hp_ratio <= TARGETS['http_p50']):>6}"
             f"{rps['ours']:>8}/{rps['bare']:<5} {rps_ratio:4.2f}x {verdict(rps_ratio >= TARGETS['http_rps']):>6}"
-            f"{rps['gateway']:>7} {gw_ratio:4.2f}x {verdict(gw_ratio >= TARGETS['gateway_rps']):>6}"
         )
-    out.append(
-        "  targets: in-process <= 1.5x, HTTP p50 <= 1.15x, req/s >= 0.75x of bare; gateway req/s >= 0.60x of bare"
-    )
+    out.append("  targets: in-process <= 1.5x, HTTP p50 <= 1.15x, req/s >= 0.75x of bare")
     sql = result["sql"]
     out.append(
         f"token validation SQL: {sql['validate_ms']:.3f} ms round trip vs primary-key lookup {sql['pk_lookup_ms']:.3f} "

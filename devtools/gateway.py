@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import base64
-import functools
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -36,6 +34,8 @@ import yaml
 from devtools import docs_site, media_server
 from devtools.lambda_context import LambdaContext, request_id
 from devtools.workers import FunctionFailed, Invocation, PoolClosed, WorkerDied, WorkerPool, default_size, load_handler
+from shared.http.fallback import answer as unrouted
+from shared.http.fallback import route_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERNAL_ERROR = json.dumps(
@@ -100,12 +100,6 @@ def load_routes(template: Path) -> tuple[list[Route], dict[str, Function]]:
                 routes.append(Route(method, spec["Path"], function_id, module_file))
                 functions[function_id] = Function(handler, timeout if isinstance(timeout, int | float) else 3)
     return routes, functions
-
-
-@functools.cache
-def _pattern(path: str) -> re.Pattern[str]:
-    regex = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", re.escape(path))
-    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", regex) + "$")
 
 
 def _specificity(route: Route) -> tuple[bool, int, bool]:
@@ -177,9 +171,8 @@ def build_event(
     return event
 
 
-@functools.lru_cache(maxsize=4)
 def _request_time(second: int) -> str:
-    """API Gateway's requestContext.time, formatted once per second."""
+    """API Gateway's requestContext.time."""
     return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
 
 
@@ -199,6 +192,11 @@ def translate(result: Any) -> Response:
     text = "" if result.get("body") is None else str(result["body"])
     encoded = result.get("isBase64Encoded") in (True, "true", "True")
     return int(result["statusCode"]), headers, base64.b64decode(text) if encoded else text.encode()
+
+
+def _writable(name: str, value: str) -> bool:
+    """A header line that cannot be split or garbled: printable ASCII only (tabs allowed in values)."""
+    return all(" " < c < "\x7f" for c in name) and all(c == "\t" or " " <= c < "\x7f" for c in value)
 
 
 def _error(status: int, body: bytes) -> Response:
@@ -223,7 +221,7 @@ class Gateway:
         """The most specific route for a request, and its path parameters."""
         for route in self.routes:
             if route.method in (method, "ANY"):
-                found = _pattern(route.path).match(path)
+                found = route_pattern(route.path).match(path)
                 if found:
                     return route, found.groupdict()
         return None
@@ -263,8 +261,9 @@ class Gateway:
         if media_server.handles(path):  # the local media store's signed URLs (S3's part in AWS)
             pairs = headers.items() if isinstance(headers, Mapping) else headers
             status, out_headers, out = media_server.serve(method, path, query, dict(pairs), body)
-        elif matched is None and self.default_route is None:
-            status, out_headers, out = self._unrouted(method, path)
+        elif matched is None and self.default_route is None:  # no $default function: what it would answer
+            event = build_event(method, path, headers, body, query, source_ip, route_key=DEFAULT_ROUTE)
+            status, out_headers, out = translate(unrouted(event, [(r.method, r.path) for r in self.routes]))
         else:
             route, params = matched or (self.default_route, {})
             assert route is not None
@@ -294,16 +293,13 @@ class Gateway:
                 else:
                     traceback.print_exc()
                 status, out_headers, out = _error(500, INTERNAL_ERROR)
+        if unwritable := [name for name, value in out_headers.items() if not _writable(name, value)]:
+            # API Gateway refuses such a response (500) rather than split it into two headers
+            print(f"{method} {path}: a response header holds CR, LF or non-ASCII: {unwritable}", file=sys.stderr)
+            status, out_headers, out = _error(500, INTERNAL_ERROR)
         del out_headers["content-length"]
         out_headers["content-length"] = str(len(out))
         return status, out_headers, out
-
-    def _unrouted(self, method: str, path: str) -> Response:
-        """No route and no $default route in the template: 404 / 405 in the envelope all the same."""
-        allowed = sorted({r.method for r in self.routes if _pattern(r.path).match(path)})
-        code, status = ("method_not_allowed", 405) if allowed else ("not_found", 404)
-        message = "This method is not allowed on this path." if allowed else "Not found."
-        return _error(status, json.dumps({"success": False, "error": {"code": code, "message": message}}).encode())
 
     def _server(self, host: str, port: int, workers: int | None) -> _Server:
         server = _Server((host, port), _RequestHandler)

@@ -6,10 +6,11 @@ python -m devtools.openapi --check  # exit 1 if it is out of date
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from devtools import generated, openapi_extras
 
@@ -82,31 +83,35 @@ def _declare_security_and_ids(path: str, operation: dict[str, Any]) -> None:
 
 
 def build() -> dict[str, Any]:
+    """Every API function's schema, merged by Powertools' OpenAPIMerge, with the error envelope,
+    who may call what, the servers and the examples added."""
+    merge = OpenAPIMerge(on_conflict="error")
+    for app_file in sorted((ROOT / "functions").glob("*/app.py")):
+        if "create_app(" in app_file.read_text():  # an API function (the others have no resolver)
+            merge.add_file(app_file)
+    merged = json.loads(merge.get_openapi_json_schema())
+    paths: dict[str, Any] = merged.get("paths", {})
+    for path, operations in paths.items():
+        for operation in operations.values():
+            _use_our_error_envelope(operation["responses"])
+            _declare_security_and_ids(path, operation)
+    schemas = merged.get("components", {}).get("schemas", {})
     spec: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "BatteryCRM Operator API", "version": "1.0.0"},
-        "paths": {},
-        "components": {"schemas": {"ErrorEnvelope": ERROR_ENVELOPE}, "securitySchemes": SECURITY_SCHEMES},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(
+                sorted(
+                    {
+                        "ErrorEnvelope": ERROR_ENVELOPE,
+                        **{k: v for k, v in schemas.items() if k not in ("HTTPValidationError", "ValidationError")},
+                    }.items()
+                )
+            ),
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }
-    for app_file in sorted((ROOT / "functions").glob("*/app.py")):
-        module_spec = importlib.util.spec_from_file_location(f"openapi_{app_file.parent.name}", app_file)
-        assert module_spec is not None and module_spec.loader is not None
-        module = importlib.util.module_from_spec(module_spec)
-        module_spec.loader.exec_module(module)
-        if not hasattr(module, "app"):
-            continue
-        part = json.loads(module.app.get_openapi_json_schema())
-        for path, operations in part.get("paths", {}).items():
-            for operation in operations.values():
-                _use_our_error_envelope(operation["responses"])
-                _declare_security_and_ids(path, operation)
-            spec["paths"].setdefault(path, {}).update(operations)
-        schemas = part.get("components", {}).get("schemas", {})
-        spec["components"]["schemas"].update(
-            {k: v for k, v in schemas.items() if k not in ("HTTPValidationError", "ValidationError")}
-        )
-    spec["paths"] = dict(sorted(spec["paths"].items()))
-    spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
     return openapi_extras.add_servers_and_examples(spec)
 
 

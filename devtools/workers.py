@@ -30,7 +30,6 @@ import importlib.util
 import multiprocessing
 import os
 import pickle
-import queue
 import signal
 import sys
 import threading
@@ -41,24 +40,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
-# Imported once in the forkserver; every worker starts with them loaded.
-PRELOAD = [
-    "shared.http.resolver",
-    "shared.core.db",
-    "shared.push",
-    "shared.auth.login",
-    "shared.auth.devices",
-    "shared.auth.sessions",
-    "shared.auth.my_sessions",
-    "shared.auth.password_change",
-    "shared.appeals.listing",
-    "shared.appeals.detail",
-    "shared.appeals.answers",
-    "shared.appeals.triage",
-    "shared.channels.telegram.webhook",
-    "shared.appeals.lifecycle",
-    "shared.team.lists",
-]
+# Imported once in the forkserver: every worker starts with the libraries loaded, as a Lambda
+# container starts with its runtime; our own modules load on its first invocation (its cold start).
+PRELOAD = ["psycopg", "pydantic", "aws_lambda_powertools.event_handler"]
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -115,16 +99,6 @@ def load_handler(function_id: str, module_file: Path | str, handler: str, module
     return found
 
 
-def _send(conn: Connection, message: Any) -> None:
-    """One message to the other end: plain pickle rather than ``Connection.send``, whose pickler
-    (built to pass handles between processes, which we never do) costs more per message."""
-    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
-
-
-def _recv(conn: Connection) -> Any:
-    return pickle.loads(conn.recv_bytes())  # noqa: S301 - our own worker processes, over our own pipe
-
-
 def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
     """A worker process: invocations in, one at a time, until told to stop or the gateway goes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the gateway, which stops us
@@ -135,11 +109,11 @@ def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
 
     settings.reset()
     for name in jobs.QUEUES:  # a kick after commit (pushes, media downloads) goes to the gateway
-        jobs.set_local_kicker(name, functools.partial(_send, conn, ("kick", name)))
+        jobs.set_local_kicker(name, functools.partial(conn.send, ("kick", name)))
     modules: dict[str, ModuleType] = {}
     while True:
         try:
-            invocation: Invocation | None = _recv(conn)
+            invocation: Invocation | None = conn.recv()
         except (EOFError, OSError):
             break
         if invocation is None:
@@ -151,9 +125,9 @@ def _worker_main(conn: Connection, environment: dict[str, str]) -> None:
         except Exception:
             reply = ("error", traceback.format_exc())  # printed by the gateway, where its output goes
         try:
-            message = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
+            message = pickle.dumps(reply)
         except Exception:  # a result that cannot be pickled
-            message = pickle.dumps(("error", traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
+            message = pickle.dumps(("error", traceback.format_exc()))
         try:
             conn.send_bytes(message)
         except (OSError, ValueError):
@@ -173,12 +147,12 @@ class _Worker:
     def invoke(self, invocation: Invocation, on_kick: Callable[[str], None]) -> Any:
         """Send one invocation, relay its kicks, return the handler's result."""
         try:
-            _send(self.conn, invocation)
+            self.conn.send(invocation)
         except OSError as exc:  # its end of the pipe is closed: it never got the invocation
             raise _WorkerGone from exc
         try:
             while True:
-                kind, value = _recv(self.conn)
+                kind, value = self.conn.recv()
                 if kind == "kick":
                     on_kick(value)
                     continue
@@ -190,7 +164,7 @@ class _Worker:
 
     def stop(self, timeout_s: float = 5) -> None:
         with contextlib.suppress(OSError, ValueError):
-            _send(self.conn, None)
+            self.conn.send(None)
         self.process.join(timeout_s)
         if self.process.is_alive():
             self.process.kill()
@@ -207,10 +181,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
         self._idle: list[_Worker] = []  # the warmest (last used) at the end
-        # One item per invocation that may run now (a semaphore whose wait happens in C).
-        self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
-        for _ in range(self.size):
-            self._slots.put(None)
+        self._slots = threading.BoundedSemaphore(self.size)  # one per invocation that may run now
         self._lock = threading.Lock()
         self._workers: set[_Worker] = set()
         self._closed = False
@@ -219,7 +190,7 @@ class WorkerPool:
         """The handler's result. Raises WorkerDied, PoolClosed, or FunctionFailed (the handler raised)."""
         if self._closed:
             raise PoolClosed
-        self._slots.get()
+        self._slots.acquire()
         try:
             while True:
                 worker = self._checkout()
@@ -240,7 +211,7 @@ class WorkerPool:
                 self._checkin(worker)
                 return result
         finally:
-            self._slots.put(None)
+            self._slots.release()
 
     def _checkout(self) -> _Worker:
         environment = _environment_fingerprint()
@@ -286,12 +257,9 @@ class WorkerPool:
             worker.stop()
 
 
-def _environment_fingerprint() -> Any:
-    """The environment as it is now, to compare with what a worker started with: a copy of
-    ``os.environ``'s own store (undecoded bytes) where CPython has one, a hundred times cheaper than
-    ``dict(os.environ)``, which decodes every variable; every request asks."""
-    data = getattr(os.environ, "_data", None)
-    return dict(data) if isinstance(data, dict) else dict(os.environ)
+def _environment_fingerprint() -> dict[str, str]:
+    """The environment as it is now, to compare with what a worker started with."""
+    return dict(os.environ)
 
 
 def _kick_queue(name: str) -> None:

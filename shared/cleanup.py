@@ -46,7 +46,7 @@ def run() -> dict[str, int]:
             lambda conn: push_outbox.trim_done(conn, timedelta(days=settings.push_outbox_retention_days), batch), batch
         ),
         "media_jobs_trimmed": _in_batches(  # done or dead downloads (the attachment keeps the outcome)
-            lambda conn: jobs.trim_done(conn, "media_jobs", timedelta(days=settings.push_outbox_retention_days), batch),
+            lambda conn: jobs.trim_done(conn, "media_jobs", timedelta(days=settings.media_jobs_retention_days), batch),
             batch,
         ),
         "telegram_updates_trimmed": _in_batches(

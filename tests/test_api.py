@@ -1,7 +1,7 @@
-"""Powertools keeps the event being resolved on the resolver, which is right when a process runs
-one invocation at a time, as a Lambda container does. The local gateway runs functions the same
-way (worker processes), so shared/http/resolver.py needs no thread-safety shim: concurrent requests through
-the gateway never see each other's event."""
+"""The resolver every API function builds (shared/http/resolver.py): Powertools' own, which keeps
+the event being resolved on the resolver - right when a process runs one invocation at a time, as
+a Lambda container does and the local gateway's worker processes do, so concurrent requests never
+see each other's event. Sign-in runs as its middleware, after validation; the body is parsed once."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ import re
 import threading
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+import pytest
+from pydantic import BaseModel
 
 from devtools.gateway import build_event
-from devtools.lambda_context import LambdaContext, request_id
-from shared.http.resolver import JSON_UTF8, _Resolver, _ResponseBuilder, create_app
-from tests.helpers import Api, Factory, Reply
+from devtools.lambda_context import request_id
+from shared.http.resolver import create_app, lambda_entry
+from tests.helpers import Api, Factory, LambdaContext, Reply
 
 
 def test_concurrent_requests_through_the_gateway_each_see_their_own_event(
@@ -51,73 +50,63 @@ def test_concurrent_requests_through_the_gateway_each_see_their_own_event(
     assert got == [(200, sessions[str(op.id)]) for op in operators]
 
 
-def test_the_resolver_overrides_no_powertools_internals_for_concurrency() -> None:
-    # resolve is overridden for speed only (routing by API Gateway's route key, below); the event
-    # and context still live where Powertools keeps them
-    assert not {"current_event", "lambda_context", "_to_proxy_event"} & set(vars(_Resolver))
+class Note(BaseModel):
+    text: str
 
 
-def _items_app() -> tuple[Any, list[str]]:
+def _signed_in_app() -> tuple[Any, list[Any]]:
     app = create_app()
-    searched: list[str] = []  # the paths Powertools' own route search was asked to match
+    seen: list[Any] = []
 
-    @app.get("/items/<item_id>")
-    def item(item_id: str) -> dict[str, str]:
-        return {"item": item_id, "path": app.current_event.raw_path}
+    @app.post("/notes")
+    def add_note(note: Note) -> dict[str, str]:
+        seen.append(app.session)
+        return {"text": note.text}
 
-    @app.get("/items")
-    def items() -> dict[str, str]:
-        return {"items": "all"}
-
-    original = app._resolve
-
-    def counting_resolve() -> Any:
-        searched.append(app.current_event.raw_path)
-        return original()
-
-    app._resolve = counting_resolve  # type: ignore[method-assign]
-    return app, searched
+    return lambda_entry(app), seen
 
 
-def _event(path: str, route_key: str) -> dict[str, Any]:
-    return build_event("GET", path, [("accept", "application/json")], route_key=route_key)
+def _call(handler: Any, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    event = build_event("POST", "/notes", {"content-type": "application/json", **(headers or {})}, body)
+    reply = handler(event, LambdaContext())
+    return reply["statusCode"], json.loads(reply["body"])
 
 
-def test_a_route_is_found_by_api_gateways_route_key_with_its_parameters_from_the_path() -> None:
-    app, searched = _items_app()
-    # API Gateway names the parameter {id}; the handler calls it item_id: the route key still finds it
-    reply = app.resolve(_event("/items/a%2Fb", "GET /items/{id}"), LambdaContext())
-    assert (reply["statusCode"], json.loads(reply["body"])) == (200, {"item": "a%2Fb", "path": "/items/a%2Fb"})
-    assert json.loads(app.resolve(_event("/items", "GET /items"), LambdaContext())["body"]) == {"items": "all"}
-    assert searched == []  # neither request went through the route-by-route search
+def test_a_signed_in_app_refuses_a_caller_without_a_session_before_the_handler_runs() -> None:
+    handler, seen = _signed_in_app()
+    status, body = _call(handler, b'{"text": "hi"}')
+    assert (status, body["error"]["code"]) == (401, "missing_token")
+    assert seen == []
 
 
-def test_an_event_whose_route_key_is_not_ours_is_routed_by_its_path_as_before() -> None:
-    app, searched = _items_app()
-    by_default = app.resolve(_event("/items/7", "$default"), LambdaContext())
-    assert (by_default["statusCode"], json.loads(by_default["body"])["item"]) == (200, "7")
-    unknown = app.resolve(_event("/nothing", "$default"), LambdaContext())
-    assert (unknown["statusCode"], json.loads(unknown["body"])["error"]["code"]) == (404, "not_found")
-    # a route key that names a route whose pattern the path does not fit: routed by the path, too
-    mismatched = app.resolve(_event("/items", "GET /items/{id}"), LambdaContext())
-    assert json.loads(mismatched["body"]) == {"items": "all"}
-    assert searched == ["/items/7", "/nothing", "/items"]
+def test_a_malformed_request_is_400_before_the_session_is_asked_for() -> None:
+    handler, seen = _signed_in_app()
+    status, body = _call(handler, b'{"text": 5}', {"authorization": "Bearer not-a-real-token"})
+    assert (status, body["error"]["code"]) == (400, "invalid_request")
+    assert seen == []
 
 
-def test_a_plain_answer_is_built_as_powertools_would_build_it() -> None:
-    app, _ = _items_app()
-    event = _event("/items/7", "GET /items/{id}")
-    app.resolve(event, LambdaContext())  # warm: the route has its compiled inputs
-    route = app._route_for("GET /items/{id}")
-    assert not (route.compress or route.cors or route.cache_control)  # the case our builder writes itself
-    for headers in ({"X-One": "1"}, {"X-Many": ["a", "b"]}, {}):
-        response = Response(status_code=201, content_type=JSON_UTF8, body='{"ok":true}', headers=headers)
-        ours = _ResponseBuilder(response=response, route=route).build(APIGatewayProxyEventV2(event))
-        response = Response(status_code=201, content_type=JSON_UTF8, body='{"ok":true}', headers=headers)
-        theirs = ResponseBuilder[APIGatewayProxyEventV2](response=response, route=route).build(
-            APIGatewayProxyEventV2(event)
-        )
-        assert ours == theirs
+def test_the_json_body_is_parsed_once_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(public=True)
+
+    @app.post("/notes")
+    def add_note(note: Note) -> dict[str, Any]:
+        return {"text": note.text, "raw": app.current_event.json_body}  # the webhook reads it this way
+
+    handler: Any = lambda_entry(app)
+    parsed: list[str] = []
+    loads = json.loads
+
+    def counting(text: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(text)
+        return loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting)
+    event = build_event("POST", "/notes", {"content-type": "application/json"}, b'{"text": "hi"}')
+    reply = handler(event, LambdaContext())
+    monkeypatch.undo()
+    assert json.loads(reply["body"]) == {"text": "hi", "raw": {"text": "hi"}}
+    assert parsed == ['{"text": "hi"}']
 
 
 def test_local_request_ids_are_shaped_like_lambdas_and_do_not_repeat() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.__main__ import top_imports
+from bench.coldstart import top_imports
 from bench.measure import RoundTrips, percentile, timed
 from shared.core import db
 

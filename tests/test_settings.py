@@ -48,3 +48,27 @@ def test_settings_are_read_only() -> None:
     settings = load({})
     with pytest.raises(AttributeError):
         settings.max_body_bytes = 1
+
+
+def test_a_bound_for_a_setting_that_does_not_exist_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.core import settings
+
+    assert {*settings.AT_LEAST, *settings.ABOVE, *settings.AT_MOST} <= set(settings.Settings.__annotations__)
+    settings._validator.cache_clear()
+    monkeypatch.setitem(settings.AT_LEAST, "push_batch_sise", 1)  # a typo: the bound would silently not apply
+    with pytest.raises(RuntimeError, match="push_batch_sise"):
+        load({})
+    monkeypatch.undo()
+    settings._validator.cache_clear()
+    assert load({"PUSH_BATCH_SIZE": "20"}).push_batch_size == 20
+
+
+def test_tracing_is_decided_from_the_settings_as_powertools_decides() -> None:
+    assert load({}).lambda_task_root is None
+    traced = load({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true", "AWS_SAM_LOCAL": "true"})
+    assert (traced.lambda_task_root, traced.powertools_trace_disabled, traced.aws_sam_local) == (
+        "/var/task",
+        True,
+        True,
+    )
+    assert load({"MEDIA_JOBS_RETENTION_DAYS": "3"}).media_jobs_retention_days == 3

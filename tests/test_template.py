@@ -39,8 +39,10 @@ def test_every_function_folder_is_deployed_and_has_a_sample_event() -> None:
             assert event["version"] == "2.0" and event["requestContext"]["http"]["method"]
         elif kinds:  # scheduled: the EventBridge event shape
             assert kinds == {"ScheduleV2"} and event["detail-type"] == "Scheduled Event", name
-        else:  # invoked directly (migrate: by CloudFormation's custom resource, and by hand)
-            assert name == "migrate" and event == {"action": "status"}, name
+        elif name == "migrate":  # invoked directly: by CloudFormation's custom resource, and by hand
+            assert event == {"action": "status"}, name
+        else:  # the admin function: an ops.admin command line (make admin-remote)
+            assert name == "admin" and isinstance(event["args"], list), name
 
 
 def test_each_sample_event_matches_its_functions_route() -> None:
@@ -123,3 +125,68 @@ def test_make_deploy_runs_without_questions_from_the_committed_samconfig() -> No
     recipe = makefile.split("\ndeploy: ", 1)[1].split("\n\n", 1)[0]
     assert "--guided" not in recipe and "--no-confirm-changeset" in recipe
     assert "samconfig.toml" not in (ROOT / ".gitignore").read_text()
+
+
+def test_every_function_has_an_alarm_on_its_crashes_and_throttles() -> None:
+    """A function that fails or is turned away tells someone (template.yaml's <Name>FailuresAlarm)."""
+    resources = template()["Resources"]
+    for name in functions():
+        alarm = resources.get(name.removesuffix("Function") + "FailuresAlarm")
+        assert alarm is not None and alarm["Type"] == "AWS::CloudWatch::Alarm", f"{name}: add its FailuresAlarm"
+        watched = {
+            m["MetricStat"]["Metric"]["MetricName"]: m["MetricStat"]["Metric"]["Namespace"]
+            for m in alarm["Properties"]["Metrics"]
+            if "MetricStat" in m
+        }
+        assert watched == {"Errors": "AWS/Lambda", "Throttles": "AWS/Lambda"}, name
+        assert alarm["Properties"]["Threshold"] == 1 and alarm["Properties"]["TreatMissingData"] == "notBreaching"
+
+
+def test_the_functions_run_python_3_13_on_arm64_from_globals_and_the_layer_matches() -> None:
+    t = template()
+    globals_ = t["Globals"]["Function"]
+    assert (globals_["Runtime"], globals_["Architectures"], globals_["AutoPublishAlias"]) == (
+        "python3.13",
+        ["arm64"],
+        "live",
+    )
+    layer = t["Resources"]["SharedLayer"]
+    assert layer["Metadata"]["BuildArchitecture"] == "arm64" and layer["Properties"]["CompatibleArchitectures"] == [
+        "arm64"
+    ]
+    for name, fn in functions().items():  # one place: a function that restated them could drift
+        assert not {"Runtime", "Architectures", "AutoPublishAlias"} & set(fn["Properties"]) - (
+            {"AutoPublishAlias"} if name == "MigrateFunction" else set()
+        ), name
+
+
+def test_off_the_request_path_functions_opt_out_of_snapstart() -> None:
+    for name, fn in functions().items():
+        routed = any(e["Type"] == "HttpApi" for e in fn["Properties"].get("Events", {}).values())
+        opted_out = fn["Properties"].get("SnapStart") == {"ApplyOn": "None"}
+        assert opted_out != routed, f"{name}: SnapStart is for the API functions ({'on' if routed else 'off'})"
+
+
+def test_a_deployment_cannot_wait_longer_for_migrate_than_it_runs() -> None:
+    resources = template()["Resources"]
+    timeout = resources["MigrateFunction"]["Properties"]["Timeout"]
+    assert resources["Migrations"]["Properties"]["ServiceTimeout"] == timeout <= 900
+
+
+def test_every_throttled_route_is_a_route_of_the_api() -> None:
+    routes = {
+        f"{e['Properties']['Method']} {e['Properties']['Path']}"
+        for fn in functions().values()
+        for e in fn["Properties"].get("Events", {}).values()
+        if e["Type"] == "HttpApi"
+    }
+    throttled = template()["Resources"]["HttpApi"]["Properties"]["RouteSettings"]
+    assert {"POST /webhook/android/auth/login", "POST /webhook/telegram/{tenant_slug}"} <= set(throttled) <= routes
+
+
+def test_scheduled_functions_send_their_failures_to_the_failed_runs_queue() -> None:
+    for name, fn in functions().items():
+        schedules = [e for e in fn["Properties"].get("Events", {}).values() if e["Type"] == "ScheduleV2"]
+        if schedules:
+            assert "OnFailure" in fn["Properties"]["EventInvokeConfig"]["DestinationConfig"], name
+            assert all("DeadLetterConfig" in s["Properties"] and "Name" in s["Properties"] for s in schedules), name

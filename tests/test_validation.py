@@ -1,6 +1,7 @@
-"""Request validation with each route's compiled pydantic validators (shared/http/validation.py): API.md's
-400 invalid_request naming the fields, defaults and constraints from the same signatures the OpenAPI
-document is built from, and answers as UTF-8 JSON shaped by the declared return type."""
+"""Request validation by Powertools from each handler's signature (``enable_validation``), worded by
+shared/http/validation.py: API.md's 400 invalid_request naming the fields, defaults and constraints
+from the same signatures the OpenAPI document is built from, and answers as UTF-8 JSON shaped by
+the declared return type."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class Internal(Out):
 
 
 def _app() -> Any:
-    app = create_app()
+    app = create_app(public=True)
 
     @app.post("/greet/<shop>")
     def greet(shop: str, request: Greeting) -> Out:
@@ -111,9 +112,9 @@ def test_the_answer_has_only_the_declared_types_fields(handler: Any) -> None:
     assert (status, json.loads(body)) == (200, {"text": "ok"})
 
 
-def test_a_parameter_kind_not_compiled_here_is_still_validated_by_powertools() -> None:
+def test_a_cookie_parameter_is_validated_too() -> None:
 
-    app = create_app()
+    app = create_app(public=True)
 
     @app.get("/theme")
     def theme(theme: Annotated[str, Cookie(min_length=3)]) -> dict[str, str]:

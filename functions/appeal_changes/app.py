@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.appeals import changes
 from shared.appeals.changes_models import ChangesResponse
-from shared.auth import sessions
 from shared.http.resolver import JSON_UTF8, create_app, lambda_entry
 
 app = create_app()
@@ -27,8 +26,7 @@ app = create_app()
     },
 )
 def appeal_changes(since: Annotated[str | None, Query(max_length=64)] = None) -> Response[ChangesResponse]:
-    session = sessions.authenticate(app.current_event)
-    result = changes.changed_since(session, since)
+    result = changes.changed_since(app.session, since)
     headers = {"ETag": result.etag, "Cache-Control": "no-cache"}
     return Response(status_code=200, content_type=JSON_UTF8, body=result.body, headers=headers)
 

@@ -3,7 +3,6 @@
 from shared.appeals import lifecycle
 from shared.appeals.lifecycle_models import CloseRequest
 from shared.appeals.models import AppealResponse
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -18,8 +17,7 @@ app = create_app()
     tags=["lifecycle"],
 )
 def close(appeal_id: str, request: CloseRequest | None = None) -> AppealResponse:
-    session = sessions.authenticate(app.current_event)
-    return AppealResponse(appeal=lifecycle.close(session, appeal_id, request))
+    return AppealResponse(appeal=lifecycle.close(app.session, appeal_id, request))
 
 
 lambda_handler = lambda_entry(app)

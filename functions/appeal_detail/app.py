@@ -2,7 +2,6 @@
 
 from shared.appeals.detail import detail
 from shared.appeals.detail_models import AppealDetailResponse
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -16,8 +15,7 @@ app = create_app()
     tags=["appeals"],
 )
 def appeal_detail(appeal_id: str) -> AppealDetailResponse:
-    session = sessions.authenticate(app.current_event)
-    return AppealDetailResponse(appeal=detail(session, appeal_id))
+    return AppealDetailResponse(appeal=detail(app.session, appeal_id))
 
 
 lambda_handler = lambda_entry(app)

@@ -2,7 +2,6 @@
 
 from shared.appeals import triage
 from shared.appeals.models import NormalizeRequest, NormalizeResponse
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -18,8 +17,7 @@ app = create_app()
     tags=["appeals"],
 )
 def normalize(appeal_id: str, request: NormalizeRequest) -> NormalizeResponse:
-    session = sessions.authenticate(app.current_event)
-    return NormalizeResponse(normalized=triage.normalize(session, appeal_id, request))
+    return NormalizeResponse(normalized=triage.normalize(app.session, appeal_id, request))
 
 
 lambda_handler = lambda_entry(app)

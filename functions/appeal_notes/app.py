@@ -3,7 +3,6 @@
 from shared.appeals import lifecycle
 from shared.appeals.lifecycle_models import NoteRequest
 from shared.appeals.message_models import MessageResponse
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -17,8 +16,7 @@ app = create_app()
     tags=["lifecycle"],
 )
 def add_note(appeal_id: str, request: NoteRequest) -> MessageResponse:
-    session = sessions.authenticate(app.current_event)
-    return lifecycle.add_note(session, appeal_id, request)
+    return lifecycle.add_note(app.session, appeal_id, request)
 
 
 lambda_handler = lambda_entry(app)

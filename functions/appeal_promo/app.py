@@ -2,7 +2,6 @@
 
 from shared.appeals import answers
 from shared.appeals.message_models import MessageResponse, PromoRequest
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -17,8 +16,7 @@ app = create_app()
     tags=["appeals"],
 )
 def send_promo(appeal_id: str, request: PromoRequest) -> MessageResponse:
-    session = sessions.authenticate(app.current_event)
-    return answers.send_promo(session, appeal_id, request)
+    return answers.send_promo(app.session, appeal_id, request)
 
 
 lambda_handler = lambda_entry(app)

@@ -3,7 +3,6 @@
 from shared.appeals import lifecycle
 from shared.appeals.lifecycle_models import ReadRequest
 from shared.appeals.models import AppealResponse
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -18,8 +17,7 @@ app = create_app()
     tags=["lifecycle"],
 )
 def mark_read(appeal_id: str, request: ReadRequest | None = None) -> AppealResponse:
-    session = sessions.authenticate(app.current_event)
-    return AppealResponse(appeal=lifecycle.mark_read(session, appeal_id, request))
+    return AppealResponse(appeal=lifecycle.mark_read(app.session, appeal_id, request))
 
 
 lambda_handler = lambda_entry(app)

@@ -2,7 +2,6 @@
 
 from shared.appeals import triage
 from shared.appeals.models import AppealResponse, RejectRequest
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -17,8 +16,7 @@ app = create_app()
     tags=["appeals"],
 )
 def reject(appeal_id: str, request: RejectRequest | None = None) -> AppealResponse:
-    session = sessions.authenticate(app.current_event)
-    return AppealResponse(appeal=triage.reject(session, appeal_id, request.reason if request else None))
+    return AppealResponse(appeal=triage.reject(app.session, appeal_id, request.reason if request else None))
 
 
 lambda_handler = lambda_entry(app)

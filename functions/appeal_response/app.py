@@ -2,7 +2,6 @@
 
 from shared.appeals import answers
 from shared.appeals.message_models import MessageResponse, ResponseRequest
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -25,8 +24,7 @@ app = create_app()
     tags=["appeals"],
 )
 def respond(appeal_id: str, request: ResponseRequest) -> MessageResponse:
-    session = sessions.authenticate(app.current_event)
-    return answers.respond(session, appeal_id, request)
+    return answers.respond(app.session, appeal_id, request)
 
 
 lambda_handler = lambda_entry(app)

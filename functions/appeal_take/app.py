@@ -2,7 +2,6 @@
 
 from shared.appeals import triage
 from shared.appeals.models import AppealResponse
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -17,8 +16,7 @@ app = create_app()
     tags=["appeals"],
 )
 def take(appeal_id: str) -> AppealResponse:
-    session = sessions.authenticate(app.current_event)
-    return AppealResponse(appeal=triage.take(session, appeal_id))
+    return AppealResponse(appeal=triage.take(app.session, appeal_id))
 
 
 lambda_handler = lambda_entry(app)

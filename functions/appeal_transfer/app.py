@@ -3,7 +3,6 @@
 from shared.appeals import lifecycle
 from shared.appeals.lifecycle_models import TransferRequest
 from shared.appeals.models import AppealResponse
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -18,8 +17,7 @@ app = create_app()
     tags=["lifecycle"],
 )
 def transfer(appeal_id: str, request: TransferRequest) -> AppealResponse:
-    session = sessions.authenticate(app.current_event)
-    return AppealResponse(appeal=lifecycle.transfer(session, appeal_id, request))
+    return AppealResponse(appeal=lifecycle.transfer(app.session, appeal_id, request))
 
 
 lambda_handler = lambda_entry(app)

@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.appeals import listing as appeals
 from shared.appeals.models import AppealsPage, AppealsQuery, AssignedFilter, SortOrder, StatusFilter
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()
@@ -31,9 +30,8 @@ def list_appeals(
     q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     sort: Annotated[SortOrder, Query()] = "created",
 ) -> AppealsPage:
-    session = sessions.authenticate(app.current_event)
     query = AppealsQuery(status=status, assigned=assigned, limit=limit, cursor=cursor, q=q, sort=sort)
-    return appeals.list_appeals(session, query)
+    return appeals.list_appeals(app.session, query)
 
 
 lambda_handler = lambda_entry(app)

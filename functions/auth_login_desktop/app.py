@@ -4,7 +4,7 @@ from shared.auth import login as signing_in
 from shared.auth.models import LoginRequest, LoginResponse
 from shared.http.resolver import create_app, lambda_entry
 
-app = create_app()
+app = create_app(public=True)
 
 
 @app.post("/webhook/desktop/auth/login", summary="Desktop login", tags=["auth"])

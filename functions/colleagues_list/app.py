@@ -1,6 +1,5 @@
 """GET /webhook/api/operator/colleagues — the tenant's active operators, and who is online."""
 
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 from shared.team import lists as team
 from shared.team.models import ColleaguesResponse
@@ -16,7 +15,7 @@ app = create_app()
     tags=["lists"],
 )
 def list_colleagues() -> ColleaguesResponse:
-    return ColleaguesResponse(colleagues=team.list_colleagues(sessions.authenticate(app.current_event)))
+    return ColleaguesResponse(colleagues=team.list_colleagues(app.session))
 
 
 lambda_handler = lambda_entry(app)

@@ -5,7 +5,7 @@ from shared.core.errors import MissingToken
 from shared.core.models import Success
 from shared.http.resolver import create_app, lambda_entry
 
-app = create_app()
+app = create_app(public=True)
 
 
 @app.post("/webhook/android/logout", summary="Log out", tags=["auth"])

@@ -4,7 +4,7 @@ from shared.channels import receive
 from shared.core.models import Success
 from shared.http.resolver import create_app, lambda_entry
 
-app = create_app()
+app = create_app(public=True)
 
 
 @app.post(

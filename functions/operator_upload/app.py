@@ -1,6 +1,5 @@
 """POST /webhook/api/operator/uploads — a signed PUT URL for a file an answer will carry."""
 
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 from shared.media import uploads
 from shared.media.models import UploadRequest, UploadResponse
@@ -19,8 +18,7 @@ app = create_app()
     status_code=201,
 )
 def create_upload(request: UploadRequest) -> UploadResponse:
-    session = sessions.authenticate(app.current_event)
-    return UploadResponse(upload=uploads.create(session, request))
+    return UploadResponse(upload=uploads.create(app.session, request))
 
 
 lambda_handler = lambda_entry(app)

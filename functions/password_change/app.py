@@ -1,6 +1,6 @@
 """POST /webhook/api/operator/password — change the password; every other session is signed out."""
 
-from shared.auth import password_change, sessions
+from shared.auth import password_change
 from shared.auth.session_models import PasswordChangeRequest, RevokedResponse
 from shared.http.resolver import create_app, lambda_entry
 
@@ -17,9 +17,8 @@ app = create_app()
     tags=["sessions"],
 )
 def change_password(request: PasswordChangeRequest) -> RevokedResponse:
-    session = sessions.authenticate(app.current_event)
     source_ip = app.current_event.request_context.http.source_ip
-    return RevokedResponse(revoked=password_change.change_password(session, request, source_ip))
+    return RevokedResponse(revoked=password_change.change_password(app.session, request, source_ip))
 
 
 lambda_handler = lambda_entry(app)

@@ -1,6 +1,5 @@
 """GET /webhook/api/operator/promos — the tenant's active promos."""
 
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 from shared.team import lists as team
 from shared.team.models import PromosResponse
@@ -15,7 +14,7 @@ app = create_app()
     tags=["lists"],
 )
 def list_promos() -> PromosResponse:
-    return PromosResponse(promos=team.list_promos(sessions.authenticate(app.current_event)))
+    return PromosResponse(promos=team.list_promos(app.session))
 
 
 lambda_handler = lambda_entry(app)

@@ -1,6 +1,5 @@
 """GET /webhook/api/operator/quick-replies — the tenant's canned answers."""
 
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 from shared.team import lists as team
 from shared.team.models import QuickRepliesResponse
@@ -15,7 +14,7 @@ app = create_app()
     tags=["lists"],
 )
 def list_quick_replies() -> QuickRepliesResponse:
-    return QuickRepliesResponse(quick_replies=team.list_quick_replies(sessions.authenticate(app.current_event)))
+    return QuickRepliesResponse(quick_replies=team.list_quick_replies(app.session))
 
 
 lambda_handler = lambda_entry(app)

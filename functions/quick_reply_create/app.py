@@ -1,6 +1,5 @@
 """POST /webhook/api/operator/quick-replies — add a canned answer for the whole tenant."""
 
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 from shared.team import lists as team
 from shared.team.models import QuickReplyRequest, QuickReplyResponse
@@ -16,8 +15,7 @@ app = create_app()
     status_code=201,
 )
 def create_quick_reply(request: QuickReplyRequest) -> QuickReplyResponse:
-    session = sessions.authenticate(app.current_event)
-    return QuickReplyResponse(quick_reply=team.create_quick_reply(session, request))
+    return QuickReplyResponse(quick_reply=team.create_quick_reply(app.session, request))
 
 
 lambda_handler = lambda_entry(app)

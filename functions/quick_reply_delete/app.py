@@ -1,6 +1,5 @@
 """DELETE /webhook/api/operator/quick-replies/{id} — remove a canned answer."""
 
-from shared.auth import sessions
 from shared.core.models import Success
 from shared.http.resolver import create_app, lambda_entry
 from shared.team import lists as team
@@ -15,7 +14,7 @@ app = create_app()
     tags=["lists"],
 )
 def delete_quick_reply(quick_reply_id: str) -> Success:
-    team.delete_quick_reply(sessions.authenticate(app.current_event), quick_reply_id)
+    team.delete_quick_reply(app.session, quick_reply_id)
     return Success()
 
 

@@ -5,7 +5,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 from shared.reports import service
 from shared.reports.models import ReportChannel
@@ -29,8 +28,7 @@ def report_csv(
     channel: Annotated[ReportChannel | None, Query()] = None,
     operator_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> Response[str]:
-    session = sessions.authenticate(app.current_event)
-    body = service.export_csv(session, service.ReportQuery(from_, to, channel, operator_id))
+    body = service.export_csv(app.session, service.ReportQuery(from_, to, channel, operator_id))
     return Response(
         status_code=200,
         content_type="text/csv; charset=utf-8",

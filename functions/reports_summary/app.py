@@ -4,7 +4,6 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from shared.auth import sessions
 from shared.http.resolver import create_app, lambda_entry
 from shared.reports import service
 from shared.reports.models import ReportChannel, ReportSummary
@@ -29,8 +28,7 @@ def report_summary(
     channel: Annotated[ReportChannel | None, Query()] = None,
     operator_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> ReportSummary:
-    session = sessions.authenticate(app.current_event)
-    return service.summary(session, service.ReportQuery(from_, to, channel, operator_id))
+    return service.summary(app.session, service.ReportQuery(from_, to, channel, operator_id))
 
 
 lambda_handler = lambda_entry(app)

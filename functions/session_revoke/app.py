@@ -1,6 +1,6 @@
 """DELETE /webhook/api/operator/sessions/{id} — sign one of the caller's own sessions out."""
 
-from shared.auth import my_sessions, sessions
+from shared.auth import my_sessions
 from shared.core.models import Success
 from shared.http.resolver import create_app, lambda_entry
 
@@ -15,7 +15,7 @@ app = create_app()
     tags=["sessions"],
 )
 def revoke(session_id: str) -> Success:
-    my_sessions.revoke(sessions.authenticate(app.current_event), session_id)
+    my_sessions.revoke(app.session, session_id)
     return Success()
 
 

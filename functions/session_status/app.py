@@ -1,6 +1,5 @@
 """GET /webhook/api/operator/session — the calling session's status."""
 
-from shared.auth import sessions
 from shared.auth.models import OperatorOut, SessionOut, SessionStatusResponse
 from shared.http.resolver import create_app, lambda_entry
 
@@ -14,7 +13,7 @@ app = create_app()
     tags=["sessions"],
 )
 def session_status() -> SessionStatusResponse:
-    session = sessions.authenticate(app.current_event)
+    session = app.session
     operator = OperatorOut(
         id=session.operator_id,
         tenant_id=session.tenant_id,

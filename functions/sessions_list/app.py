@@ -1,6 +1,6 @@
 """GET /webhook/api/operator/sessions — the operator's live sessions, the caller's marked current."""
 
-from shared.auth import my_sessions, sessions
+from shared.auth import my_sessions
 from shared.auth.session_models import SessionListResponse
 from shared.http.resolver import create_app, lambda_entry
 
@@ -16,7 +16,7 @@ app = create_app()
     tags=["sessions"],
 )
 def list_sessions() -> SessionListResponse:
-    return SessionListResponse(sessions=my_sessions.list_sessions(sessions.authenticate(app.current_event)))
+    return SessionListResponse(sessions=my_sessions.list_sessions(app.session))
 
 
 lambda_handler = lambda_entry(app)

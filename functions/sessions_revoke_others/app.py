@@ -1,6 +1,6 @@
 """POST /webhook/api/operator/sessions/revoke-others — sign out every session but the caller's."""
 
-from shared.auth import my_sessions, sessions
+from shared.auth import my_sessions
 from shared.auth.session_models import RevokedResponse
 from shared.http.resolver import create_app, lambda_entry
 
@@ -14,7 +14,7 @@ app = create_app()
     tags=["sessions"],
 )
 def revoke_others() -> RevokedResponse:
-    return RevokedResponse(revoked=my_sessions.revoke_others(sessions.authenticate(app.current_event)))
+    return RevokedResponse(revoked=my_sessions.revoke_others(app.session))
 
 
 lambda_handler = lambda_entry(app)

@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler import Response
 from shared.channels import receive
 from shared.http.resolver import create_app, lambda_entry
 
-app = create_app()
+app = create_app(public=True)
 
 
 @app.post(

@@ -22,7 +22,7 @@ from shared.channels import registry
 from shared.channels.accounts import AccountRow, account_of
 from shared.channels.base import SendError
 from shared.core import db, metrics
-from shared.core.errors import ChannelUnavailable, ClientUnreachable, NotFound
+from shared.core.errors import ChannelUnavailable, ClientUnreachable, NotFound, parse_uuid
 from shared.core.observability import logger
 from shared.core.settings import get_settings
 from shared.media import uploads
@@ -39,7 +39,7 @@ class _Outgoing:
 
 
 def respond(session: Session, appeal_id: str, request: ResponseRequest) -> MessageResponse:
-    appeal_uuid = appeal_rules.parse_id(appeal_id)
+    appeal_uuid = parse_uuid(appeal_id, "appeal id")
     files = request.attachment_ids
     kind = uploads.check(session, files) if files else "text"
     answer = _send(session, appeal_uuid, kind, request.text or "", None, request.client_message_id, files)
@@ -49,7 +49,7 @@ def respond(session: Session, appeal_id: str, request: ResponseRequest) -> Messa
 
 
 def send_promo(session: Session, appeal_id: str, request: PromoRequest) -> MessageResponse:
-    appeal_uuid = appeal_rules.parse_id(appeal_id)
+    appeal_uuid = parse_uuid(appeal_id, "appeal id")
     promo = db.run(lambda conn: promos.find_active(conn, session.tenant_id, request.promo_id))
     if promo is None:
         raise NotFound("No such promo.")

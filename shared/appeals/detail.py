@@ -18,5 +18,10 @@ def detail(session: Session, appeal_id: str) -> AppealDetailOut:
         raise NotFound("No such appeal.")
     for message in row.messages:
         for attachment in message.get("attachments") or ():
-            attachment["url"] = media_store.signed_url(attachment["status"], attachment["storage_key"])
+            attachment["url"] = media_store.signed_url(
+                attachment["status"],
+                attachment["storage_key"],
+                attachment.get("mime_type"),
+                attachment.get("file_name"),
+            )
     return AppealDetailOut.model_validate(row, from_attributes=True)

@@ -21,31 +21,21 @@ from shared.appeals import rules as appeal_rules
 from shared.appeals import sql as repo
 from shared.appeals.models import AppealOut, Normalized, NormalizeRequest
 from shared.appeals.normalize import clean_fields
-from shared.appeals.statuses import OPEN_STATUSES
 from shared.auth.sessions import Session
 from shared.core import db
-from shared.core.errors import Conflict, NotFound
+from shared.core.errors import parse_uuid
 from shared.core.observability import logger
 
 # --- take and reject -------------------------------------------------------------------------
 
 
-def _refusal(current: repo.AppealStateRow | None) -> Exception:
-    """Why an appeal could not be changed, from its current state."""
-    if current is None:
-        return NotFound("No such appeal.")
-    if current.status not in OPEN_STATUSES:
-        return Conflict("appeal_closed", f"The appeal is {current.status}.")
-    return Conflict("appeal_already_taken", "Another operator holds this appeal.")
-
-
 def take(session: Session, appeal_id: str) -> AppealOut:
-    appeal_uuid = appeal_rules.parse_id(appeal_id)
+    appeal_uuid = parse_uuid(appeal_id, "appeal id")
 
     def work(conn: db.Connection) -> repo.TakenAppealRow:
         row = repo.take(conn, session.tenant_id, appeal_uuid, session.operator_id)
         if row is None:
-            raise _refusal(repo.state(conn, session.tenant_id, appeal_uuid))
+            appeal_rules.refuse(session, repo.state(conn, session.tenant_id, appeal_uuid))
         if row.newly_taken:
             appeal_rules.announce_taken(conn, session, appeal_uuid)
         return row
@@ -56,12 +46,12 @@ def take(session: Session, appeal_id: str) -> AppealOut:
 
 
 def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
-    appeal_uuid = appeal_rules.parse_id(appeal_id)
+    appeal_uuid = parse_uuid(appeal_id, "appeal id")
 
     def work(conn: db.Connection) -> repo.AppealRow:
         row = repo.reject(conn, session.tenant_id, appeal_uuid, session.operator_id, reason or None)
         if row is None:
-            raise _refusal(repo.state(conn, session.tenant_id, appeal_uuid))
+            appeal_rules.refuse(session, repo.state(conn, session.tenant_id, appeal_uuid))
         return row
 
     row = db.run(work, transaction=True)
@@ -73,7 +63,7 @@ def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
 
 
 def normalize(session: Session, appeal_id: str, request: NormalizeRequest) -> Normalized:
-    appeal_uuid = appeal_rules.parse_id(appeal_id)
+    appeal_uuid = parse_uuid(appeal_id, "appeal id")
     sent = {name: getattr(request, name) for name in request.model_fields_set}
 
     def work(conn: db.Connection) -> dict[str, Any]:

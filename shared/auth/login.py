@@ -26,15 +26,18 @@ T = TypeVar("T")
 
 def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> LoginResponse:
     mask([request.password])
-    throttle.check(request.login, source_ip)
     operator = db.run(lambda conn: operators.find_by_login(conn, request.login))
-    verdict = passwords.verify(operator.password_hash if operator else None, request.password)
+    stored_hash = operator.password_hash if operator else None
+    # Counted under the account's own login, however it was typed
+    verdict = throttle.attempt(
+        operator.login if operator else request.login,
+        source_ip,
+        lambda: passwords.verify(stored_hash, request.password),
+    )
     if operator is None or not verdict.ok:
-        throttle.record(request.login, source_ip, succeeded=False)
         logger.info("login failed", extra={"device_type": device_type, "source_ip": source_ip})
         metrics.login_failed()
         raise InvalidCredentials()
-    throttle.record(request.login, source_ip, succeeded=True)
     if not operator.is_active:
         raise AccountDisabled()
     if verdict.needs_rehash:

@@ -28,7 +28,10 @@ class DeviceInfo(Model):
 
     @model_validator(mode="after")
     def _at_most_4_kib(self) -> DeviceInfo:
-        size = len(json.dumps(self.model_dump(), ensure_ascii=False).encode())
+        try:  # NaN, Infinity and 1e400 (read as infinity) are JSON's to Python, not JSONB's
+            size = len(json.dumps(self.model_dump(), ensure_ascii=False, allow_nan=False).encode())
+        except ValueError:
+            raise ValueError("device_info may not hold NaN or infinite numbers") from None
         if size > DEVICE_INFO_MAX_BYTES:
             raise ValueError(f"device_info is {size} bytes; at most {DEVICE_INFO_MAX_BYTES} are allowed")
         return self

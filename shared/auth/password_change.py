@@ -21,10 +21,13 @@ def change_password(session: Session, request: PasswordChangeRequest, source_ip:
     mask([request.current_password, request.new_password])
     if request.new_password.strip().lower() in (session.login.lower(), request.current_password.lower()):
         raise InvalidRequest("Invalid field: new_password must differ from the login and the current password.")
-    throttle.check(session.login, source_ip)
     operator = db.run(lambda conn: operators.find_by_id(conn, session.operator_id, session.tenant_id))
-    if operator is None or not passwords.verify(operator.password_hash, request.current_password).ok:
-        throttle.record(session.login, source_ip, succeeded=False)
+    stored_hash = operator.password_hash if operator else None
+    # The account's own login: the sign-in's key
+    verdict = throttle.attempt(
+        session.login, source_ip, lambda: passwords.verify(stored_hash, request.current_password)
+    )
+    if operator is None or not verdict.ok:
         raise InvalidCredentials("The current password is wrong.")
     ended = set_password(session.operator_id, request.new_password, keep_session_id=session.id)
     logger.info("password changed", extra={"operator_id": str(session.operator_id), "sessions_ended": ended})

@@ -89,7 +89,8 @@ def authenticate(event: APIGatewayProxyEventV2) -> Session:
 def validate(token: str) -> Session:
     settings = get_settings()
     token_hash = hash_token(token)
-    row = db.run(lambda conn: repo.validate(conn, token_hash))
+    idle_mobile, idle_desktop = settings.idle_lifetime("mobile"), settings.idle_lifetime("desktop")
+    row = db.run(lambda conn: repo.validate(conn, token_hash, idle_mobile=idle_mobile, idle_desktop=idle_desktop))
     if row is None:  # not live: a second statement says why (a dead token's 401 only)
         reason = db.run(lambda conn: repo.end_reason(conn, token_hash))
         if reason == "disabled":
@@ -98,7 +99,7 @@ def validate(token: str) -> Session:
     if not row.is_active:
         raise AccountDisabled()
     idle = settings.idle_lifetime(row.device_type)
-    if row.now >= row.expires_at or row.now >= row.last_active_at + idle:
+    if not row.live:
         db.run(lambda conn: repo.end_by_token(conn, token_hash, "expired"))
         raise SessionError("expired")
     last_active_at = row.last_active_at

@@ -10,7 +10,7 @@ from psycopg.types.json import Jsonb
 
 from shared.core.db import Connection
 from shared.core.settings import DeviceType, OperatorRole
-from shared.core.sql import execute, fetch_all, fetch_one
+from shared.core.sql import LIVE_SESSION, execute, fetch_all, fetch_one
 
 
 class LiveSessionRow(NamedTuple):
@@ -28,6 +28,7 @@ class LiveSessionRow(NamedTuple):
     login: str
     role: OperatorRole
     now: datetime
+    live: bool
 
 
 class SessionListRow(NamedTuple):
@@ -71,13 +72,17 @@ class IdRow(NamedTuple):
 # One round trip, read-only: the live session with its operator (the token's unique index, then
 # the operator's primary key). No writable CTE and no session_history on this path: a live token
 # costs about one primary-key lookup; only a token that is not live asks END_REASON why.
-VALIDATE = """
+VALIDATE = (
+    """
 SELECT d.id, d.operator_id, d.tenant_id, d.device_type, d.created_at, d.last_active_at, d.expires_at,
-       o.is_active, o.name AS operator_name, o.login, o.role, now() AS now
+       o.is_active, o.name AS operator_name, o.login, o.role, now() AS now, """
+    + LIVE_SESSION
+    + """ AS live
   FROM operator_devices d
   JOIN operators o ON o.id = d.operator_id AND o.tenant_id = d.tenant_id
  WHERE d.token_hash = %(token_hash)s
 """
+)
 
 # Why a token that is not live is dead (no row: it never existed).
 END_REASON = """
@@ -150,16 +155,18 @@ UPDATE session_history h SET ended_at = now(), end_reason = %(reason)s
 RETURNING h.id
 """
 
-LIST_FOR_OPERATOR = """
-SELECT id, device_type, device_info, created_at, last_active_at, fcm_token IS NOT NULL AS has_push,
-       coalesce(id = %(current_id)s, false) AS current
-  FROM operator_devices
- WHERE operator_id = %(operator_id)s AND tenant_id = %(tenant_id)s
-   AND expires_at > now()
-   AND last_active_at > now() - CASE device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
-                                                 ELSE %(idle_desktop)s::interval END
- ORDER BY created_at
+LIST_FOR_OPERATOR = (
+    """
+SELECT d.id, d.device_type, d.device_info, d.created_at, d.last_active_at, d.fcm_token IS NOT NULL AS has_push,
+       coalesce(d.id = %(current_id)s, false) AS current
+  FROM operator_devices d
+ WHERE d.operator_id = %(operator_id)s AND d.tenant_id = %(tenant_id)s
+   AND """
+    + LIVE_SESSION
+    + """
+ ORDER BY d.created_at
 """
+)
 
 # One batch of expired sessions (idle or absolute), ended as 'expired'. SKIP LOCKED lets two
 # cleanups run at once without ending a session twice or waiting on each other.
@@ -207,8 +214,13 @@ RETURNING id
 """
 
 
-def validate(conn: Connection, token_hash: bytes) -> LiveSessionRow | None:
-    return fetch_one(conn, LiveSessionRow, VALIDATE, token_hash=token_hash)
+def validate(
+    conn: Connection, token_hash: bytes, *, idle_mobile: timedelta, idle_desktop: timedelta
+) -> LiveSessionRow | None:
+    """The token's session (``live`` says whether it still is) with its operator."""
+    return fetch_one(
+        conn, LiveSessionRow, VALIDATE, token_hash=token_hash, idle_mobile=idle_mobile, idle_desktop=idle_desktop
+    )
 
 
 def end_reason(conn: Connection, token_hash: bytes) -> str | None:

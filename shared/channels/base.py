@@ -153,9 +153,10 @@ class Unreachable(SendError):
 class RateLimited(SendError):
     """The platform throttles the shop (after the channel's own one retry): 502 with Retry-After."""
 
-    def __init__(self, retry_after_s: int) -> None:
+    def __init__(self, retry_after_s: int, platform: str) -> None:
         super().__init__(f"rate limited for {retry_after_s} s")
         self.retry_after_s = retry_after_s
+        self.platform = platform  # as the operator is told: "VK is rate-limiting the shop ..."
 
 
 class Unavailable(SendError):

@@ -28,7 +28,7 @@ def api_error(exc: SendError) -> ApiError:
     if isinstance(exc, Unreachable):
         return ClientUnreachable()
     if isinstance(exc, RateLimited):
-        return channel_rate_limited(exc.retry_after_s)
+        return channel_rate_limited(exc.retry_after_s, exc.platform)
     if isinstance(exc, Cannot):
         return ChannelCannot(exc.reason)
     return ChannelUnavailable(getattr(exc, "message", None))

@@ -134,6 +134,8 @@ def _message(channel: Channel, account: Account, inbound: Inbound) -> None:
             contact=inbound.contact.as_json() if inbound.contact is not None else None,
             files=files,
             reopen_window_hours=settings.reopen_window_hours,
+            idle_mobile=settings.idle_lifetime("mobile"),
+            idle_desktop=settings.idle_lifetime("desktop"),
         )
     )
     log = {"channel": account.channel, "update_id": inbound.dedup_id}

@@ -10,7 +10,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.core.db import Connection
-from shared.core.sql import execute, fetch_one
+from shared.core.sql import LIVE_SESSION, execute, fetch_one
 
 
 class NewAttachment(NamedTuple):
@@ -58,7 +58,8 @@ class ReceivedRow(NamedTuple):
 # The push, one per message: new_appeal to every live phone of the tenant for a new appeal or one
 # reopened without a holder; appeal_message otherwise, to the holder's phones (everyone's when
 # nobody holds it). No row back: the delivery was already processed.
-RECEIVE = """
+RECEIVE = (
+    """
 WITH seen AS (
     INSERT INTO channel_updates (tenant_id, channel, update_id) VALUES (%(tenant_id)s, %(channel)s, %(update_id)s)
     ON CONFLICT DO NOTHING
@@ -155,7 +156,9 @@ WITH seen AS (
       JOIN operators o ON o.id = d.operator_id AND o.is_active
      WHERE d.device_type = 'mobile'
        AND d.fcm_token IS NOT NULL
-       AND d.expires_at > now()
+       AND """  # noqa: S608 - LIVE_SESSION is a constant: no input is put into the text
+    + LIVE_SESSION
+    + """
        AND (appeal.assigned_operator_id IS NULL OR d.operator_id = appeal.assigned_operator_id)
  RETURNING id
 )
@@ -164,6 +167,7 @@ SELECT appeal.id AS appeal_id, appeal.created, appeal.reopened, message.id AS me
        (SELECT nameless FROM client) AS nameless, (SELECT id FROM client) AS client_id
   FROM appeal, message
 """
+)
 
 # True the first time a delivery id is seen for the tenant's channel; a repeated one inserts nothing.
 RECORD = """
@@ -221,6 +225,8 @@ def receive(
     contact: dict[str, Any] | None,
     files: list[NewAttachment],
     reopen_window_hours: int,
+    idle_mobile: timedelta,
+    idle_desktop: timedelta,
 ) -> ReceivedRow | None:
     """Record a client's message (see RECEIVE); None when the delivery was already processed."""
     return fetch_one(
@@ -250,6 +256,8 @@ def receive(
         file_refs=[f.ref for f in files],
         file_keys=[f.storage_key for f in files],
         window_hours=reopen_window_hours,
+        idle_mobile=idle_mobile,
+        idle_desktop=idle_desktop,
     )
 
 

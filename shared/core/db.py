@@ -8,18 +8,25 @@ cannot be reached the caller gets ``ServiceUnavailable`` (503), never a tracebac
 ``after_commit(callback)`` lets code inside a unit of work ask for something to happen once its
 changes are durable (the push outbox kicks its dispatcher this way): the callbacks run after
 COMMIT, and are dropped when the unit rolls back or is retried.
+
+The statement timeout (``DB_STATEMENT_TIMEOUT_MS``) holds on every connection: a startup option
+when the app talks to PostgreSQL itself; behind a transaction pooler (``DATABASE_POOLER=true``),
+which drops startup options and hands out server connections of any age, ``PoolerCursor`` sets it
+in front of every statement, in the same message.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import psycopg
+from psycopg import sql
+from psycopg.abc import Params, Query
 from psycopg.rows import dict_row
 
-from shared.core import secret_values, tracing
+from shared.core import secret_values, snapstart, tracing
 from shared.core.errors import ServiceUnavailable
 from shared.core.observability import logger
 from shared.core.settings import get_settings
@@ -27,22 +34,55 @@ from shared.core.settings import get_settings
 T = TypeVar("T")
 Connection = psycopg.Connection[dict[str, Any]]
 
-# Thread-local rather than module-global so the local gateway's worker threads each behave like
-# their own Lambda container; in Lambda there is only one thread.
+# Thread-local: in Lambda there is one thread, but under `make run` and in the tests the push and
+# media dispatchers run as threads (devtools/push_worker.py) beside the requests served in the same
+# process, and a connection must never carry two units of work at once.
 _local = threading.local()
+
+
+class PoolerCursor(psycopg.ClientCursor[dict[str, Any]]):
+    """Behind a transaction pooler: each statement goes as one simple-protocol message that starts
+    by setting the statement timeout on whichever server connection runs it. A pooled server
+    connection opened before the migrations set the role's default keeps what it had (no timeout)
+    until the pooler renews it, hours later behind RDS Proxy; this holds whatever its age, in the
+    same round trip. PostgreSQL (13+) times each statement of such a message on its own, so the
+    statement after it has the new timeout. ``set_config`` rather than ``SET``: RDS Proxy pins a
+    client to its server connection on a ``SET``, not on a function call. Parameters are bound on
+    the client (psycopg quotes them into the text), as the simple protocol requires."""
+
+    def execute(
+        self, query: Query, params: Params | None = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Self:  # prepare and binary: never with client-side binding
+        if isinstance(query, bytes):
+            query = query.decode()
+        if not isinstance(query, str | sql.Composable):
+            raise TypeError("a query as text or composed SQL")
+        text = query if isinstance(query, str) else query.as_string(self.connection)
+        timeout = int(get_settings().db_statement_timeout_ms)  # an int: safe to put in the text
+        super().execute(f"SELECT set_config('statement_timeout', '{timeout}', false); {text}", params)
+        self.nextset()  # past set_config's row: the caller reads its own statement's result
+        return self
 
 
 def _connect() -> Connection:
     settings = get_settings()
-    options = "" if settings.database_pooler else f"-c statement_timeout={settings.db_statement_timeout_ms}"
     try:
+        if settings.database_pooler:
+            return psycopg.connect(
+                secret_values.database_url(),
+                autocommit=True,
+                row_factory=dict_row,
+                cursor_factory=PoolerCursor,
+                connect_timeout=settings.db_connect_timeout_s,
+                application_name="batterycrm",
+            )
         return psycopg.connect(
             secret_values.database_url(),
             autocommit=True,
             row_factory=dict_row,
             connect_timeout=settings.db_connect_timeout_s,
-            options=options,
-            prepare_threshold=None if settings.database_pooler else 5,
+            options=f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            prepare_threshold=5,
             application_name="batterycrm",
         )
     except psycopg.OperationalError as exc:
@@ -125,9 +165,15 @@ def _run(work: Callable[[Connection], T], *, transaction: bool) -> T:
     raise AssertionError("unreachable")
 
 
+@snapstart.before_snapshot
+@snapstart.after_restore
 def close() -> None:
-    """Close this container's connection (tests, and the local gateway on shutdown)."""
+    """Close this container's connection (tests, the local gateway on shutdown, and SnapStart: no
+    socket goes into a snapshot, and a restored copy opens its own)."""
     conn: Connection | None = getattr(_local, "conn", None)
     if conn is not None:
         conn.close()
         _local.conn = None
+
+
+snapstart.register()

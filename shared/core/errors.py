@@ -120,11 +120,11 @@ class ChannelUnavailable(ApiError):
     code, status, message = "channel_unavailable", 502, "The client's messaging channel is unavailable."
 
 
-def channel_rate_limited(retry_after_s: int) -> ChannelUnavailable:
-    """Telegram rate-limits the shop's bot for longer than a call may wait: 502 with Retry-After."""
+def channel_rate_limited(retry_after_s: int, platform: str = "Telegram") -> ChannelUnavailable:
+    """The platform rate-limits the shop for longer than a call may wait: 502 with Retry-After."""
     seconds = max(1, retry_after_s)
     return ChannelUnavailable(
-        f"Telegram is rate-limiting the shop's bot; retry in {seconds} s.", headers={"Retry-After": str(seconds)}
+        f"{platform} is rate-limiting the shop's bot; retry in {seconds} s.", headers={"Retry-After": str(seconds)}
     )
 
 

@@ -27,8 +27,9 @@ NAMESPACE = "BatteryCRM"
 SERVICE = "batterycrm"  # the logger's service too; every metric has the dimension service=batterycrm
 
 _metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-# One process serves several requests at once only under the local gateway; Powertools keeps the
-# metric set in a shared dict, so adding and flushing take turns.
+# In Lambda one invocation runs at a time; under `make run` and in the tests the push and media
+# dispatcher threads count metrics beside the requests served in the same process, and Powertools
+# keeps the metric set in one dict: adding and flushing take turns.
 _lock = threading.Lock()
 
 

@@ -49,7 +49,12 @@ def _check_version(version: str) -> str:
 
 
 def apply(
-    conninfo: str, sql_dir: Path = SQL_DIR, *, target: str | None = None, statement_timeout_ms: int | None = None
+    conninfo: str,
+    sql_dir: Path = SQL_DIR,
+    *,
+    target: str | None = None,
+    statement_timeout_ms: int | None = None,
+    app_role: str | None = None,
 ) -> list[str]:
     """Apply what is pending (up to and including ``target`` if given); returns the names applied.
 
@@ -59,6 +64,8 @@ def apply(
     It also sets the application's statement timeout as the role's default in this database
     (``statement_timeout_ms``, default ``DB_STATEMENT_TIMEOUT_MS``): a pooler drops the startup
     ``options`` the app would otherwise send, and a role default costs no round trip at all.
+    ``app_role``, the app's own user when it is not this one, gets its privileges and the same
+    timeout by name once the migrations are applied (``grant_app_role``, sql/0015_app_role.sql).
     """
     if target is not None:
         _check_version(target)
@@ -95,6 +102,11 @@ def apply(
                     (version, path.name, checksum),
                 )
             applied.append(path.name)
+        if app_role:
+            with _locked(conn):
+                if conn.execute("SELECT to_regprocedure('grant_app_role(name, integer)')").fetchone() == (None,):
+                    raise RuntimeError("cannot grant the app's role below migration 0015 (grant_app_role)")
+                conn.execute("SELECT grant_app_role(%s, %s)", (app_role, timeout))
     return applied
 
 

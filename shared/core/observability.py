@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-from aws_lambda_powertools.logging.types import PowertoolsLogRecord
+
+if TYPE_CHECKING:  # a TypedDict module, only for the annotation: not loaded at cold start
+    from aws_lambda_powertools.logging.types import PowertoolsLogRecord
 
 MASK = "***"
 SENSITIVE_KEY = re.compile(r"token|password|secret|authorization|cookie|credential", re.IGNORECASE)

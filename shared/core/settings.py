@@ -29,6 +29,7 @@ class Settings:
 
     database_url: str | None = None
     database_secret_arn: str | None = None  # Secrets Manager secret with the database URL
+    app_database_secret_arn: str | None = None  # migrate: the app's secret, whose user it grants (sql/0015)
     database_pooler: bool = False  # RDS Proxy / PgBouncer in front: no prepared statements
     db_statement_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 3
@@ -46,6 +47,10 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     aws_region: str | None = None
     aws_lambda_function_name: str | None = None  # set by Lambda: not local development
+    # Whether X-Ray tracing runs (shared/core/tracing.py), decided as Powertools Tracer decides:
+    lambda_task_root: str | None = None  # set by Lambda
+    powertools_trace_disabled: bool = False  # the stack's Tracing parameter
+    aws_sam_local: bool = False  # set by `sam local`
     secrets_max_age_s: int = 300
 
     # --- Telegram channel ---
@@ -75,6 +80,7 @@ class Settings:
     session_history_retention_days: int = 90
     login_attempts_retention_days: int = 7
     push_outbox_retention_days: int = 7
+    media_jobs_retention_days: int = 7  # finished media download jobs
     telegram_updates_retention_days: int = 3  # every channel's delivery ids (channel_updates)
 
     # --- push (FCM) ---
@@ -149,6 +155,7 @@ AT_LEAST: dict[str, float] = {
     "session_history_retention_days": 1,
     "login_attempts_retention_days": 1,
     "push_outbox_retention_days": 1,
+    "media_jobs_retention_days": 1,
     "telegram_updates_retention_days": 2,
     "push_max_attempts": 1,
     "push_lease_s": 1,
@@ -197,6 +204,9 @@ def _validator() -> SchemaValidator:
     """pydantic-core's validator of the variables, by their upper-case names: its lax parsing of
     strings (``5_000`` as an int; ``true``/``on``/``1``... as a bool) and the bounds above. Built
     from a core schema directly (~0.3 ms), not through a model's schema generation (~7 ms)."""
+    unknown = sorted({*AT_LEAST, *ABOVE, *AT_MOST} - set(Settings.__annotations__))
+    if unknown:  # a misspelt bound would otherwise be silently dropped
+        raise RuntimeError(f"bounds for settings that do not exist: {', '.join(unknown)}")
     fields = {}
     for name, annotation in Settings.__annotations__.items():
         limits = (("ge", AT_LEAST), ("gt", ABOVE), ("le", AT_MOST))

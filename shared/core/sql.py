@@ -15,6 +15,14 @@ from psycopg.rows import class_row
 from shared.core.db import Connection
 
 R = TypeVar("R")
+
+# The one definition of a live session (``operator_devices`` as ``d``): before its absolute expiry
+# and active within its device type's idle lifetime. Validation, the sessions list and every push
+# fan-out use it, so a phone signed out for one is signed out for all (the cleanup, which ends
+# sessions later, deletes exactly the others). Needs the parameters idle_mobile and idle_desktop.
+LIVE_SESSION = """(d.expires_at > now()
+       AND d.last_active_at > now() - CASE d.device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
+                                                         ELSE %(idle_desktop)s::interval END)"""
 Query = LiteralString | sql.Composed  # a named constant, or a composed one (shared.core.jobs_sql)
 
 

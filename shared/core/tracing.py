@@ -10,36 +10,27 @@ requests... for ~200 ms); the spans below are the whole trace.
 
 from __future__ import annotations
 
-import functools
-import os
-import threading
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-_TRUE = {"1", "true", "yes", "on"}
-_lock = threading.Lock()
+from shared.core.settings import get_settings
+
 _tracer: Any = None
 
 
-@functools.cache
 def enabled() -> bool:
-    """The way Powertools Tracer decides, from the Lambda runtime's and Powertools' own variables
-    (read once: they are fixed for a container's life, and this is asked on every database call)."""
-    return (
-        bool(os.environ.get("LAMBDA_TASK_ROOT"))
-        and os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in _TRUE
-        and not os.environ.get("AWS_SAM_LOCAL")
-    )
+    """The way Powertools Tracer decides: in Lambda, unless disabled, and never under ``sam local``."""
+    settings = get_settings()
+    return bool(settings.lambda_task_root) and not settings.powertools_trace_disabled and not settings.aws_sam_local
 
 
 def _get_tracer() -> Any:
     global _tracer
-    with _lock:
-        if _tracer is None:
-            from aws_lambda_powertools import Tracer
+    if _tracer is None:
+        from aws_lambda_powertools import Tracer
 
-            _tracer = Tracer(service="batterycrm", auto_patch=False)
-        return _tracer
+        _tracer = Tracer(service="batterycrm", auto_patch=False)
+    return _tracer
 
 
 def span(name: str, **annotations: str | int | bool) -> AbstractContextManager[Any]:

@@ -17,9 +17,11 @@ from shared.http.resolver import as_proxy_result, error_response
 
 
 @cache
-def _pattern(path: str) -> re.Pattern[str]:
-    regex = re.sub(r"\\\{\w+\\\+\\\}", ".+", re.escape(path))
-    return re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", regex) + "$")
+def route_pattern(template: str) -> re.Pattern[str]:
+    """API Gateway's route path (``/items/{id}``, greedy ``/files/{path+}``) as a regex whose named
+    groups are the path parameters. The local gateway routes with it too."""
+    regex = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", re.escape(template))
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", regex) + "$")
 
 
 def load_routes(routes_file: Path) -> list[tuple[str, str]]:
@@ -28,7 +30,7 @@ def load_routes(routes_file: Path) -> list[tuple[str, str]]:
 
 
 def allowed_methods(routes: Iterable[tuple[str, str]], path: str) -> list[str]:
-    return sorted({method for method, template in routes if _pattern(template).match(path)})
+    return sorted({method for method, template in routes if route_pattern(template).match(path)})
 
 
 def answer(event: dict[str, Any], routes: Iterable[tuple[str, str]]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Generic request guards, run by ``shared.http.resolver.lambda_entry`` before Powertools reads the request.
+"""Generic request guards, run by ``shared.http.resolver.lambda_entry`` before Powertools reads the
+request. The guard is also where the JSON body is parsed, once: the resolver hands that value on.
 
 Whatever the endpoint, a request is refused here (API.md "Everywhere") when its body is not valid
 UTF-8, when JSON it carries nests deeper than ``MAX_DEPTH`` or holds a NUL character or a lone
@@ -20,9 +21,8 @@ import json
 import re
 import typing
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from pydantic import BaseModel
 
 from shared.core.errors import ApiError, InvalidRequest, UnsupportedMediaType
@@ -36,36 +36,42 @@ _JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]*\+)?json$")
 Reject = Callable[[ApiError], dict[str, Any]]
 
 
+class Checked(NamedTuple):
+    refused: dict[str, Any] | None  # the response to send instead of going on, or None
+    text: str  # the body as text when it is JSON ("" when there is none, or it is not JSON)
+    body: Any  # the JSON value it holds (None then)
+
+
 class RequestGuard:
-    """The checks for one function: ``check(event)`` is None when the request may go on, else the
-    response to send instead."""
+    """The checks for one function: ``inspect(event)`` says whether the request may go on, and
+    gives its body read once; ``check(event)`` only the first part."""
 
     def __init__(self, reads_json: bool, lenient_body: bool, reject: Reject) -> None:
         self.reads_json = reads_json
         self.lenient_body = lenient_body
         self._reject = reject
 
-    @classmethod
-    def for_app(cls, app: APIGatewayHttpResolver, reject: Reject, *, lenient_body: bool = False) -> RequestGuard:
-        return cls(reads_json_body(app), lenient_body, reject)
-
     def check(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        return self.inspect(event).refused
+
+    def inspect(self, event: dict[str, Any]) -> Checked:
         try:
-            self._check(event)
+            text, body = self._read(event)
         except _Acknowledge as ack:
             logger.warning("webhook body not readable; acknowledged and dropped", extra={"reason": ack.reason})
-            return {
+            acknowledged = {
                 "statusCode": 200,
                 "headers": {"Content-Type": "application/json; charset=utf-8"},
                 "body": '{"success":true}',
                 "isBase64Encoded": False,
             }
+            return Checked(acknowledged, "", None)
         except ApiError as error:
             logger.info("request refused by the guard", extra={"code": error.code, "reason": str(error)})
-            return self._reject(error)
-        return None
+            return Checked(self._reject(error), "", None)
+        return Checked(None, text, body)
 
-    def _check(self, event: dict[str, Any]) -> None:
+    def _read(self, event: dict[str, Any]) -> tuple[str, Any]:
         params = event.get("pathParameters") or {}
         query = event.get("queryStringParameters") or {}
         for name, value in [*params.items(), *query.items()]:
@@ -73,22 +79,23 @@ class RequestGuard:
                 raise InvalidRequest("A path or query value holds a character that cannot be stored.")
         text = self._body_text(event)
         if not text:
-            return
+            return text, None
         if self.reads_json and not self.lenient_body and not _is_json(event):
             raise UnsupportedMediaType()
         try:
             body = json.loads(text)
         except RecursionError:
             self._refuse("nested too deeply", f"The body nests deeper than {MAX_DEPTH} levels.")
-            return
+            return text, None
         except ValueError:
             if self.lenient_body:
                 raise _Acknowledge("not JSON") from None
-            return  # the resolver answers 400 "not valid JSON" where a body is read
+            return "", None  # the resolver answers 400 "not valid JSON" where a body is read
         if _depth_exceeded(body):
             self._refuse("nested too deeply", f"The body nests deeper than {MAX_DEPTH} levels.")
         if not self.lenient_body and _holds_unstorable(body):
             raise InvalidRequest("The body holds a NUL character or an unpaired surrogate.")
+        return text, body
 
     def _body_text(self, event: dict[str, Any]) -> str:
         body = event.get("body")
@@ -152,12 +159,11 @@ def _holds_unstorable(body: Any) -> bool:
     return False
 
 
-def reads_json_body(app: APIGatewayHttpResolver) -> bool:
-    """Whether one of the app's handlers takes a pydantic model, i.e. reads a JSON body."""
-    routes = [*app._static_routes, *app._dynamic_routes]  # Powertools has no public list
-    for route in routes:
+def reads_json_body(handlers: Iterable[Callable[..., Any]]) -> bool:
+    """Whether one of ``handlers`` takes a pydantic model, i.e. reads a JSON body."""
+    for handler in handlers:
         try:
-            hints = typing.get_type_hints(route.func)
+            hints = typing.get_type_hints(handler)
         except Exception:  # an unresolvable annotation: assume a body is read
             return True
         hints.pop("return", None)

@@ -23,6 +23,7 @@ from shared.core import jobs_sql as queue
 from shared.core.errors import ApiError
 from shared.core.observability import logger
 from shared.core.settings import Settings, get_settings
+from shared.media import safety
 from shared.media import sql as repo
 from shared.media import store as media_store
 
@@ -81,7 +82,7 @@ def _run(job: repo.MediaJobRow, settings: Settings) -> str:
     try:
         channel = registry.get(attachment.source)
         data = channel.download(_account(attachment), attachment.file_ref or "", settings.media_max_bytes)
-        content_type = attachment.mime_type or "application/octet-stream"
+        content_type = safety.clean_mime_type(attachment.mime_type)
         media_store.store().put(attachment.storage_key, data, content_type)
     except FetchError as exc:
         if exc.too_large:

@@ -20,9 +20,7 @@ def _plain_name(value: str) -> str:
 
 
 class UploadRequest(Request):
-    file_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(_plain_name)
-    ]
+    file_name: Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_plain_name)]
     mime_type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=127)]
     size: int = Field(ge=1, le=MAX_UPLOAD_BYTES, description="bytes; at most 20 MB")
 

@@ -77,10 +77,6 @@ VALUES (%(id)s, %(tenant_id)s, %(message_id)s, %(source)s, %(kind)s, %(mime_type
 RETURNING id, kind, mime_type, file_name, size, status, storage_key, created_at
 """
 
-ENQUEUE_DOWNLOAD = """
-INSERT INTO media_jobs (tenant_id, attachment_id) VALUES (%(tenant_id)s, %(attachment_id)s)
-"""
-
 # What a download needs: the file's channel and reference, the tenant's token there.
 FOR_DOWNLOAD = """
 SELECT a.id, a.tenant_id, t.slug, a.source, a.kind, a.mime_type, a.size, a.status, a.file_ref, a.storage_key,
@@ -160,10 +156,6 @@ def insert_attachment(
     )
 
 
-def enqueue_download(conn: Connection, tenant_id: UUID, attachment_id: UUID) -> None:
-    execute(conn, ENQUEUE_DOWNLOAD, tenant_id=tenant_id, attachment_id=attachment_id)
-
-
 def for_download(conn: Connection, attachment_id: UUID) -> DownloadRow | None:
     return fetch_one(conn, DownloadRow, FOR_DOWNLOAD, attachment_id=attachment_id)
 
@@ -174,6 +166,17 @@ def mark(conn: Connection, attachment_id: UUID, status: str, size: int | None = 
 
 def find_uploads(conn: Connection, tenant_id: UUID, ids: Sequence[UUID]) -> list[UploadRow]:
     return fetch_all(conn, UploadRow, FIND_UPLOADS, tenant_id=tenant_id, ids=list(ids))
+
+
+SET_STORAGE_KEY = """
+UPDATE attachments SET storage_key = %(storage_key)s, updated_at = now()
+ WHERE tenant_id = %(tenant_id)s AND id = %(id)s AND source = 'upload' AND message_id IS NULL
+"""
+
+
+def set_storage_key(conn: Connection, tenant_id: UUID, attachment_id: UUID, storage_key: str) -> None:
+    """An upload not yet carried by an answer now lives at ``storage_key``."""
+    execute(conn, SET_STORAGE_KEY, tenant_id=tenant_id, id=attachment_id, storage_key=storage_key)
 
 
 def link_uploads(conn: Connection, tenant_id: UUID, message_id: UUID, ids: Sequence[UUID]) -> int:

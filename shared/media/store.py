@@ -3,8 +3,10 @@ chosen by the settings (``MEDIA_BUCKET`` set: S3; else a local folder). Nothing 
 
 - ``put(key, data, content_type)`` / ``get(key)``: store and read the bytes (``StoreUnavailable``
   when the store cannot be reached; ``MediaMissing`` when nothing is stored under the key).
-- ``signed_get_url(key)``: a link that works without a session header for ``MEDIA_URL_TTL_S``
-  (at least 5 minutes) and serves the original bytes with their content type.
+- ``signed_get_url(key, mime_type, file_name)``: a link that works without a session header for
+  ``MEDIA_URL_TTL_S`` (at least 5 minutes) and serves the original bytes as
+  ``shared.media.safety.served_as`` says: raster images inline, anything else as an attachment
+  named ``file_name`` (S3: the presigned response overrides; locally: signed into the link).
 - ``signed_put(key, content_type, size)``: a URL and the headers a client PUTs the bytes with.
 
 S3: a private bucket, presigned URLs; boto3 is imported only here, only when S3 is used.
@@ -26,6 +28,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from shared.core.settings import Settings, get_settings
+from shared.media import safety
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9-]+(/[A-Za-z0-9._-]+)+$")
 LOCAL_PREFIX = "/media/"
@@ -46,7 +49,7 @@ class MediaStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
-    def signed_get_url(self, key: str) -> str: ...
+    def signed_get_url(self, key: str, mime_type: str | None = None, file_name: str | None = None) -> str: ...
 
     def signed_put(self, key: str, content_type: str, size: int) -> tuple[str, dict[str, str]]: ...
 
@@ -91,8 +94,10 @@ def _local_key(folder: Path) -> bytes:
     return _local_keys[folder]
 
 
-def sign(method: str, key: str, expires: int, content_type: str, size: int, settings: Settings) -> str:
-    message = f"{method}\n{key}\n{expires}\n{content_type}\n{size}".encode()
+def sign(
+    method: str, key: str, expires: int, content_type: str, size: int, settings: Settings, file_name: str = ""
+) -> str:
+    message = f"{method}\n{key}\n{expires}\n{content_type}\n{size}\n{file_name}".encode()
     return hmac.new(_signing_key(settings), message, hashlib.sha256).hexdigest()
 
 
@@ -135,15 +140,19 @@ class LocalStore:
         except (OSError, ValueError):
             return "application/octet-stream"
 
-    def _url(self, method: str, key: str, content_type: str, size: int) -> str:
+    def _url(self, method: str, key: str, content_type: str, size: int, file_name: str = "") -> str:
         expires = int(time.time()) + self.settings.media_url_ttl_s
         query = {"method": method, "expires": str(expires), "ct": content_type, "size": str(size)}
-        query["sig"] = sign(method, key, expires, content_type, size, self.settings)
+        if file_name:
+            query["fn"] = file_name
+        query["sig"] = sign(method, key, expires, content_type, size, self.settings, file_name)
         base = self.settings.media_local_base_url.rstrip("/")
         return f"{base}{LOCAL_PREFIX}{quote(key)}?{urlencode(query)}"
 
-    def signed_get_url(self, key: str) -> str:
-        return self._url("GET", check_key(key), "", 0)
+    def signed_get_url(self, key: str, mime_type: str | None = None, file_name: str | None = None) -> str:
+        """The type and name go into the signed link: the media server serves by them (never by a
+        header value a sender wrote)."""
+        return self._url("GET", check_key(key), safety.clean_mime_type(mime_type), 0, file_name or "")
 
     def signed_put(self, key: str, content_type: str, size: int) -> tuple[str, dict[str, str]]:
         return self._url("PUT", check_key(key), content_type, size), {"Content-Type": content_type}
@@ -206,10 +215,17 @@ class S3Store:
         except Exception as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
 
-    def signed_get_url(self, key: str) -> str:
+    def signed_get_url(self, key: str, mime_type: str | None = None, file_name: str | None = None) -> str:
+        """S3 answers with the signed response overrides, whatever the object was stored as."""
+        content_type, disposition = safety.served_as(mime_type)
         url: str = self.client().generate_presigned_url(
             "get_object",
-            Params={"Bucket": self.bucket, "Key": check_key(key)},
+            Params={
+                "Bucket": self.bucket,
+                "Key": check_key(key),
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": safety.content_disposition(disposition, file_name),
+            },
             ExpiresIn=self.settings.media_url_ttl_s,
         )
         return url
@@ -238,8 +254,8 @@ def store() -> MediaStore:
         return _store[1]
 
 
-def signed_url(status: str, storage_key: str) -> str | None:
+def signed_url(status: str, storage_key: str, mime_type: str | None, file_name: str | None) -> str | None:
     """A ready attachment's link (no session header needed); None until it is ready."""
     if status != "ready":
         return None
-    return store().signed_get_url(storage_key)
+    return store().signed_get_url(storage_key, mime_type, file_name)

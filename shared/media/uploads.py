@@ -2,9 +2,12 @@
 
 ``create``: an upload of the operator's tenant is a ``pending`` attachment (source ``upload``)
 with a signed PUT URL of the media store; photos, PDFs and office/text documents up to 20 MB,
-never executables. ``check`` (before an answer is recorded): every id is an upload of the
-caller's tenant (else 404) whose bytes have arrived (else 400). ``send``: each file to the client
-with ``sendPhoto``/``sendDocument``, the answer's text as the first one's caption.
+never a name that runs, renders as a page or mounts (``shared.media.safety.dangerous_name``).
+``check`` (before an answer is recorded): every id is an upload of the caller's tenant (else 404)
+whose bytes have arrived (else 400) and are what the upload declared (their signature; else 400);
+those bytes are copied to the upload's final key (``<tenant>/sent/<id>``), which its PUT URL
+cannot reach: what the client receives is what the conversation keeps. ``send``: each file to the
+client with ``sendPhoto``/``sendDocument``, the answer's text as the first one's caption.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from shared.core import db
 from shared.core.errors import ChannelUnavailable, InvalidRequest, NotFound
 from shared.core.observability import logger
 from shared.core.settings import get_settings
+from shared.media import safety
 from shared.media import sql as repo
 from shared.media import store as media_store
 from shared.media.models import UploadOut, UploadRequest
@@ -45,19 +49,14 @@ DOCUMENT_TYPES = frozenset(
         "application/vnd.oasis.opendocument.spreadsheet",
     }
 )
-EXECUTABLE_EXTENSIONS = frozenset(
-    {
-        "exe", "msi", "bat", "cmd", "com", "scr", "pif", "cpl", "dll", "sys", "ps1", "vbs", "vbe", "js", "jse",
-        "wsf", "wsh", "hta", "jar", "apk", "app", "dmg", "pkg", "deb", "rpm", "sh", "bash", "run", "bin", "elf",
-        "lnk", "reg", "msp", "appimage",
-    }
-)  # fmt: skip
 
 
 def create(session: Session, request: UploadRequest) -> UploadOut:
-    mime = request.mime_type.lower().split(";")[0].strip()
-    extension = request.file_name.rsplit(".", 1)[-1].lower() if "." in request.file_name else ""
-    if extension in EXECUTABLE_EXTENSIONS or mime not in PHOTO_TYPES | DOCUMENT_TYPES:
+    mime = safety.clean_mime_type(request.mime_type)
+    file_name = safety.clean_file_name(request.file_name)
+    if safety.dangerous_name(request.file_name) or file_name is None:
+        raise InvalidRequest("Invalid field: file_name (no programs, scripts, pages or disk images).")
+    if mime not in PHOTO_TYPES | DOCUMENT_TYPES:
         raise InvalidRequest("Invalid field: mime_type (photos, PDFs and documents only; no executables).")
     settings = get_settings()
     if request.size > settings.media_max_bytes:
@@ -72,7 +71,7 @@ def create(session: Session, request: UploadRequest) -> UploadOut:
             source="upload",
             kind="photo" if mime in PHOTO_TYPES else "document",
             mime_type=mime,
-            file_name=request.file_name,
+            file_name=file_name,
             size=request.size,
             status="pending",
             storage_key=key,
@@ -86,20 +85,38 @@ def create(session: Session, request: UploadRequest) -> UploadOut:
 
 
 def check(session: Session, ids: Sequence[UUID]) -> str:
-    """The uploads exist in the caller's tenant and their bytes arrived; returns the message kind."""
+    """The uploads exist in the caller's tenant, their bytes arrived and are what they declared;
+    each is then fixed at its final key. Returns the message kind."""
     rows = db.run(lambda conn: repo.find_uploads(conn, session.tenant_id, ids))
     if len(rows) != len(set(ids)):
         raise NotFound("No such upload.")
-    store = media_store.store()
     for row in rows:
-        try:
-            arrived = store.exists(row.storage_key)
-        except media_store.StoreUnavailable as exc:
-            raise ChannelUnavailable("The attachment store is unavailable. Retry shortly.") from exc
-        if not arrived:
-            raise InvalidRequest(f"Invalid field: attachment_ids (upload {row.id} has no file yet: PUT it first).")
+        if row.message_id is None:  # not yet carried by an answer (a retry finds it fixed already)
+            _fix(session, row)
     by_id = {row.id: row for row in rows}
     return by_id[ids[0]].kind
+
+
+def _fix(session: Session, row: repo.UploadRow) -> None:
+    """Check the upload's bytes against its declared type and copy them to its final key."""
+    store = media_store.store()
+    final_key = f"{session.tenant_id}/sent/{row.id}"
+    if row.storage_key == final_key:  # checked and fixed by an earlier try of this answer
+        return
+    try:
+        data = store.get(row.storage_key)
+        if not safety.sniff_matches(data, row.mime_type):
+            raise InvalidRequest(
+                f"Invalid field: attachment_ids (upload {row.id} is not a {row.mime_type}: its bytes say otherwise)."
+            )
+        store.put(final_key, data, row.mime_type or safety.OCTET_STREAM)
+    except media_store.MediaMissing:
+        raise InvalidRequest(
+            f"Invalid field: attachment_ids (upload {row.id} has no file yet: PUT it first)."
+        ) from None
+    except media_store.StoreUnavailable as exc:
+        raise ChannelUnavailable("The attachment store is unavailable. Retry shortly.") from exc
+    db.run(lambda conn: repo.set_storage_key(conn, session.tenant_id, row.id, final_key))
 
 
 def link(conn: db.Connection, session: Session, message_id: UUID, ids: Sequence[UUID]) -> None:
@@ -148,7 +165,7 @@ def attachments_out(session: Session, message_id: UUID) -> list[AttachmentOut]:
             file_name=row.file_name,
             size=row.size,
             status=row.status,
-            url=media_store.signed_url(row.status, row.storage_key),
+            url=media_store.signed_url(row.status, row.storage_key, row.mime_type, row.file_name),
         )
         for row in rows
     ]

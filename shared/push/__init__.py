@@ -69,7 +69,17 @@ def enqueue_for_tenant_mobiles(
 ) -> int:
     """Queue ``kind`` for every live mobile session of the tenant with an FCM token (but those of
     ``except_operator_id``); returns how many rows were queued."""
-    return _kick_after_commit(push_outbox.enqueue_for_tenant_mobiles(conn, tenant_id, kind, data, except_operator_id))
+    settings = get_settings()
+    queued = push_outbox.enqueue_for_tenant_mobiles(
+        conn,
+        tenant_id,
+        kind,
+        data,
+        except_operator_id,
+        idle_mobile=settings.idle_lifetime("mobile"),
+        idle_desktop=settings.idle_lifetime("desktop"),
+    )
+    return _kick_after_commit(queued)
 
 
 def enqueue_for_operator_sessions(
@@ -94,4 +104,14 @@ def enqueue_for_operator_mobiles(
     conn: db.Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any]
 ) -> int:
     """Queue ``kind`` for every live mobile session of one operator with an FCM token."""
-    return _kick_after_commit(push_outbox.enqueue_for_operator_mobiles(conn, tenant_id, operator_id, kind, data))
+    settings = get_settings()
+    queued = push_outbox.enqueue_for_operator_mobiles(
+        conn,
+        tenant_id,
+        operator_id,
+        kind,
+        data,
+        idle_mobile=settings.idle_lifetime("mobile"),
+        idle_desktop=settings.idle_lifetime("desktop"),
+    )
+    return _kick_after_commit(queued)

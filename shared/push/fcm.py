@@ -85,6 +85,10 @@ class FirebaseSender:
         if base_url is not None:
             options["projectId"] = settings.firebase_project_id
         self.app = firebase_admin.initialize_app(credential, options, name=f"batterycrm-push-{next(_apps)}")
+        # firebase-admin has no public way to point FCM elsewhere (the fake FCM of the tests and
+        # `make run`) or to set its HTTP adapter (no status retries: the outbox retries), asked for
+        # upstream in firebase/firebase-admin-node#2980 and firebase/firebase-admin-java#802; hence
+        # its messaging service's private members, checked below so an upgrade fails loudly.
         service = messaging._get_messaging_service(self.app)
         if base_url is not None:
             if not isinstance(getattr(service, "_fcm_url", None), str):

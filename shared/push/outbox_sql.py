@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 
 from shared.core import jobs_sql as jobs
 from shared.core.db import Connection
-from shared.core.sql import execute, fetch_one
+from shared.core.sql import LIVE_SESSION, execute, fetch_one
 
 
 class PushJobRow(NamedTuple):
@@ -45,7 +45,8 @@ VALUES (%(tenant_id)s, %(kind)s, %(data)s, %(fcm_token)s, %(session_id)s)
 
 
 # Fan-out to every live mobile session of the tenant that can receive pushes, in one statement.
-ENQUEUE_FOR_TENANT_MOBILES = """
+ENQUEUE_FOR_TENANT_MOBILES = (
+    """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
 SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
   FROM operator_devices d
@@ -53,13 +54,21 @@ SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
  WHERE d.tenant_id = %(tenant_id)s
    AND d.device_type = 'mobile'
    AND d.fcm_token IS NOT NULL
-   AND d.expires_at > now()
    AND d.operator_id IS DISTINCT FROM %(except_operator_id)s
-"""
+   AND """
+    + LIVE_SESSION
+)
 
 
 def enqueue_for_tenant_mobiles(
-    conn: Connection, tenant_id: UUID, kind: str, data: dict[str, Any], except_operator_id: UUID | None = None
+    conn: Connection,
+    tenant_id: UUID,
+    kind: str,
+    data: dict[str, Any],
+    except_operator_id: UUID | None = None,
+    *,
+    idle_mobile: timedelta,
+    idle_desktop: timedelta,
 ) -> int:
     """Queue ``kind`` for every live mobile session of the tenant with an FCM token (but those of
     ``except_operator_id``); returns how many rows were queued."""
@@ -70,21 +79,23 @@ def enqueue_for_tenant_mobiles(
         kind=kind,
         data=Jsonb(data),
         except_operator_id=except_operator_id,
+        idle_mobile=idle_mobile,
+        idle_desktop=idle_desktop,
     )
 
 
 # Fan-out to one operator's other live sessions (any device type) that can receive pushes.
-ENQUEUE_FOR_OPERATOR_SESSIONS = """
+ENQUEUE_FOR_OPERATOR_SESSIONS = (
+    """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
 SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
   FROM operator_devices d
  WHERE d.operator_id = %(operator_id)s AND d.tenant_id = %(tenant_id)s
    AND d.id <> %(except_session_id)s
    AND d.fcm_token IS NOT NULL
-   AND d.expires_at > now()
-   AND d.last_active_at > now() - CASE d.device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
-                                                     ELSE %(idle_desktop)s::interval END
-"""
+   AND """
+    + LIVE_SESSION
+)
 
 
 def enqueue_for_operator_sessions(
@@ -114,7 +125,8 @@ def enqueue_for_operator_sessions(
 
 
 # Every live mobile session of one operator of the tenant that can receive pushes.
-ENQUEUE_FOR_OPERATOR_MOBILES = """
+ENQUEUE_FOR_OPERATOR_MOBILES = (
+    """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
 SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
   FROM operator_devices d
@@ -123,16 +135,31 @@ SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
    AND d.operator_id = %(operator_id)s
    AND d.device_type = 'mobile'
    AND d.fcm_token IS NOT NULL
-   AND d.expires_at > now()
-"""
+   AND """
+    + LIVE_SESSION
+)
 
 
 def enqueue_for_operator_mobiles(
-    conn: Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any]
+    conn: Connection,
+    tenant_id: UUID,
+    operator_id: UUID,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    idle_mobile: timedelta,
+    idle_desktop: timedelta,
 ) -> int:
     """Queue ``kind`` for every live mobile session of one operator with an FCM token."""
     return execute(
-        conn, ENQUEUE_FOR_OPERATOR_MOBILES, tenant_id=tenant_id, operator_id=operator_id, kind=kind, data=Jsonb(data)
+        conn,
+        ENQUEUE_FOR_OPERATOR_MOBILES,
+        tenant_id=tenant_id,
+        operator_id=operator_id,
+        kind=kind,
+        data=Jsonb(data),
+        idle_mobile=idle_mobile,
+        idle_desktop=idle_desktop,
     )
 
 

@@ -173,8 +173,9 @@ def test_unknown_route_is_404_and_a_crash_is_the_500_envelope(gateway: Gateway) 
         ("DELETE", "/items/1/take", 405, "method_not_allowed"),
         ("POST", "/items/1/take/more", 404, "not_found"),
     ]:
-        got_status, _, body = gateway.invoke(method, path, {}, b"")
+        got_status, headers, body = gateway.invoke(method, path, {}, b"")
         assert (got_status, json.loads(body)["error"]["code"]) == (status, code)
+        assert headers.get("allow") == ("POST" if status == 405 else None)  # as the $default function says
     status, _, body = gateway.invoke("GET", "/boom", {}, b"")
     assert status == 500
     assert json.loads(body) == {
@@ -199,6 +200,31 @@ def test_results_are_translated_like_api_gateway(
     got_status, headers, got_body = gateway.invoke("POST", "/respond", {}, json.dumps(result).encode())
     assert (got_status, got_body, headers["content-type"]) == (status, body, content_type)
     assert headers["content-length"] == str(len(body))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"X-Note": "ok\r\nSet-Cookie: session=stolen"},
+        {"X-Note": "line\nbreak"},
+        {"X-Note": "Привет"},
+        {"X-Bad\r\nName": "v"},
+    ],
+)
+def test_a_header_value_that_would_split_or_garble_the_response_is_a_500(
+    gateway: Gateway, header: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = {"statusCode": 200, "headers": header, "body": "{}"}
+    status, headers, body = gateway.invoke("POST", "/respond", {}, json.dumps(result).encode())
+    assert (status, json.loads(body)["error"]["code"]) == (500, "internal_error")
+    assert not set(header) & set(headers.keys()) and "set-cookie" not in headers
+    assert "a response header holds CR, LF or non-ASCII" in capsys.readouterr().err
+
+
+def test_over_http_a_split_header_never_reaches_the_client(base_url: str) -> None:
+    result = {"statusCode": 200, "headers": {"X-Note": "ok\r\nSet-Cookie: session=stolen"}, "body": "{}"}
+    reply = httpx.post(f"{base_url}/respond", content=json.dumps(result))
+    assert reply.status_code == 500 and "set-cookie" not in reply.headers and "x-note" not in reply.headers
 
 
 def test_over_http_source_ip_is_the_peer_never_x_forwarded_for(base_url: str) -> None:

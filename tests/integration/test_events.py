@@ -67,6 +67,7 @@ EXPECTED_SUMMARY_KEYS: dict[str, set[str]] = {
     "push_dispatcher": {"batches", "claimed", "sent", "retried", "dead", "tokens_removed"},
     "media_worker": {"claimed", "ready", "too_large", "retried", "failed", "skipped"},
     "migrate": {"version", "migrations"},
+    "admin": {"exit_code", "stdout", "stderr"},
     "session_cleanup": {
         "sessions_expired",
         "history_trimmed",

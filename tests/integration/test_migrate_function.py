@@ -142,3 +142,89 @@ def test_by_hand_it_reports_rolls_back_and_applies(empty_database: str) -> None:
 def test_the_sql_files_are_packaged_with_the_function() -> None:
     sql = ROOT / "functions" / "migrate" / "sql"
     assert sql.is_symlink() and sql.resolve() == (ROOT / "sql").resolve()
+
+
+@pytest.fixture
+def unanswering_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Secrets Manager that accepts the connection and never answers (a VPC without a route to it)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # connections wait in the backlog, never accepted, never answered
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield
+    listener.close()  # the abandoned read fails now, not minutes later
+
+
+def test_a_secret_that_never_comes_is_answered_failed_before_the_deadline(
+    configure: Any, cloudformation: tuple[str, list[Any]], unanswering_aws: None
+) -> None:
+    import time
+
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    url, received = cloudformation
+    configure(database_url="", database_secret_arn="arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-AbCdEf")
+    app = load_function("migrate")
+    started = time.monotonic()  # the function has the margin plus 2 s left: it must answer after ~2 s
+    app.lambda_handler(request("Update", url), LambdaContext("migrate", timeout_s=app.ANSWER_MARGIN_S + 2))
+    assert time.monotonic() - started < 10
+    answer = received[-1][2]
+    assert answer["Status"] == "FAILED" and answer["RequestId"] == "request-Update"
+    assert answer["Reason"].startswith("migrations did not finish within 2 s: ")
+    assert "(log group /aws/lambda/migrate)" in answer["Reason"]
+
+
+def test_a_pending_database_secret_deploys_without_migrating(
+    configure: Any, cloudformation: tuple[str, list[Any]], secrets_manager: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    arn = secrets_manager.create_secret(Name="bcrm/pending-db", SecretString="pending")["ARN"]
+    configure(database_url="", database_secret_arn=arn)
+    url, received = cloudformation
+    handler(request("Create", url))
+    answer = received[-1][2]
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["Reason"] == "the database secret is 'pending': nothing migrated"
+    assert answer["Data"] == {"Version": "pending", "Applied": "-"}
+
+
+@pytest.fixture
+def app_role(server_url: str, empty_database: str) -> Iterator[str]:
+    """A login role of its own for the app, as a deployer creates it next to the migrating one."""
+    role = f"bcrm_app_{secrets.token_hex(3)}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    yield role
+    with psycopg.connect(empty_database, autocommit=True) as conn:
+        conn.execute(f'DROP OWNED BY "{role}"')  # its grants and default privileges in the test database
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_the_apps_own_user_gets_its_privileges_and_timeout_also_on_tables_made_later(
+    empty_database: str, app_role: str, configure: Any, secrets_manager: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    app_url = make_conninfo(empty_database, user=app_role)
+    arn = secrets_manager.create_secret(Name="bcrm/app-db", SecretString=app_url)["ARN"]
+    configure(app_database_secret_arn=arn, db_statement_timeout_ms=4321)
+    assert handler({"action": "apply"})["version"] == VERSIONS[-1]
+    with psycopg.connect(empty_database, autocommit=True) as owner:  # a table a later migration makes
+        owner.execute("CREATE TABLE made_later (id bigint GENERATED ALWAYS AS IDENTITY, note text)")
+    with psycopg.connect(app_url, autocommit=True) as app:
+        assert app.execute("SHOW statement_timeout").fetchone() == ("4321ms",)
+        assert app.execute("SELECT count(*) FROM tenants").fetchone() == (0,)
+        app.execute("INSERT INTO made_later (note) VALUES ('the app writes here too')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            app.execute("DROP TABLE made_later")  # data, not the schema
+    # The migrating user's own timeout stays its own, and a second deployment changes nothing
+    assert handler({"action": "apply"}) == {"applied": [], "version": VERSIONS[-1]}

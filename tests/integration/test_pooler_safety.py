@@ -64,7 +64,10 @@ def test_six_migration_runs_at_once_apply_each_migration_once(fresh_database: st
     with psycopg.connect(fresh_database, autocommit=True, prepare_threshold=None) as conn:
         rows = conn.execute("SELECT version, count(*) FROM schema_migrations GROUP BY version").fetchall()
         assert len(rows) == len(applied) and {n for _, n in rows} == {1}
-        locks = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()
+        locks = conn.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+        ).fetchone()
         assert locks == (0,)
 
 

@@ -33,8 +33,9 @@ def test_capabilities_say_why_a_channel_cannot(
 def test_send_errors_become_the_apis_answers() -> None:
     unreachable = outgoing.api_error(Unreachable())
     assert (unreachable.status, unreachable.code) == (409, "client_unreachable")
-    limited = outgoing.api_error(RateLimited(7))
+    limited = outgoing.api_error(RateLimited(7, "VK"))
     assert (limited.status, limited.code, limited.headers) == (502, "channel_unavailable", {"Retry-After": "7"})
+    assert limited.message == "VK is rate-limiting the shop's bot; retry in 7 s."  # the platform the client is on
     cannot = outgoing.api_error(Cannot("VK cannot send that."))
     assert (cannot.status, cannot.code, cannot.message) == (409, "channel_cannot", "VK cannot send that.")
     down = outgoing.api_error(Unavailable("VK error 10"))

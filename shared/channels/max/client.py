@@ -181,7 +181,7 @@ def _failure(what: str, response: httpx.Response, code: str | None) -> Exception
     if status == 403:
         return Unreachable()
     if status == 429:
-        return RateLimited(RETRY_AFTER_S)
+        return RateLimited(RETRY_AFTER_S, "MAX")
     if status == 401:
         return Unavailable("max refused the bot token", "MAX refused the shop's bot token.")
     if code == NOT_READY:

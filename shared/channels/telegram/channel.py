@@ -80,7 +80,7 @@ def _errors() -> Iterator[None]:
     except ChannelUnavailable as exc:
         retry_after = exc.headers.get("Retry-After")
         if retry_after is not None and retry_after.isdigit():
-            raise RateLimited(int(retry_after)) from None
+            raise RateLimited(int(retry_after), "Telegram") from None
         raise Unavailable("telegram", None if exc.message == ChannelUnavailable.message else exc.message) from None
 
 

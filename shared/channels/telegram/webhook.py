@@ -26,8 +26,9 @@ from shared.core.errors import ApiError, InvalidRequest
 from shared.core.observability import logger
 
 BIGINT_MAX = 2**63 - 1
+# A GIF comes with both ``animation`` and ``document`` (the same file): animation is looked at first.
 MEDIA_KINDS: tuple[FileKind, ...] = (
-    "photo", "document", "voice", "audio", "video", "video_note", "animation", "sticker",
+    "photo", "animation", "document", "voice", "audio", "video", "video_note", "sticker",
 )  # fmt: skip
 DEFAULT_MIME = {"photo": "image/jpeg", "voice": "audio/ogg", "video_note": "video/mp4", "sticker": "image/webp"}
 _START = re.compile(r"^/start(@\w+)?(\s|$)")

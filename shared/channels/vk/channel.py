@@ -163,7 +163,7 @@ def _checked(step: Callable[[], T]) -> T:
                 time.sleep(get_settings().vk_flood_wait_s)
                 continue
             if exc.code in FLOOD_CODES:
-                raise RateLimited(RETRY_AFTER_S) from None
+                raise RateLimited(RETRY_AFTER_S, "VK") from None
             logger.error("vk refused the call", extra={**log, "vk_message": exc.vk_message})
             raise Unavailable(f"VK error {exc.code}") from None
     raise AssertionError("unreachable")  # pragma: no cover
