@@ -247,6 +247,8 @@ def main() -> None:
                 and (fig.round_trips or 0) <= TARGETS["read_round_trips"]
             )
             target = verdict(ok, "<= 2 trips, p50 <= 5x, p99 <= 15x")
+        elif fig.name.startswith("webhook") and fig.name.endswith("text"):  # the account cached: one statement
+            target = verdict((fig.round_trips or 0) <= 1, "1 trip, the account cached per container")
         elif fig.name.startswith("webhook"):  # what Telegram waits for: never the file itself
             target = verdict((fig.round_trips or 0) <= 2, "<= 2 trips, the file is fetched after the answer")
         lines.append(row(fig, base, target))

@@ -1,7 +1,7 @@
 """The MAX webhook's figures in `make bench`, beside Telegram's: a text message and a message with
 two photos from the demo tenant's MAX bot, as MAX delivers them (through the local gateway, the
 secret header checked). What MAX waits for is the message recorded (its files ``pending``, fetched
-by the media jobs afterwards), so both are the account lookup and one statement."""
+by the media jobs afterwards), so both are one statement, the account cached since the warm-up."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The VK webhook's figures in `make bench`, beside Telegram's: a text message and a message with
 two photos from a client of the demo tenant's VK community, as VK's Callback API delivers them
 (through the local gateway, the body's secret and group checked). What VK waits for is the message
-recorded (its files ``pending``, fetched by the media jobs afterwards): the account lookup and one
-statement. The clients exist and have names (``users.get`` is called once per new client only)."""
+recorded (its files ``pending``, fetched by the media jobs afterwards): one statement, the account
+cached since the warm-up call. The clients exist and have names (``users.get`` is called once per new client only)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities import parameters
 from psycopg.conninfo import make_conninfo
 
 from shared.auth import passwords
+from shared.channels import accounts
 from shared.core import db, migrations, settings
 from tests.helpers import Api, Factory, LambdaContext
 
@@ -68,6 +69,7 @@ def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.undo()
     settings.reset()
     passwords.reset()
+    accounts.forget_cached()  # a webhook's channel accounts, cached per container
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools caches secrets across tests otherwise
 
 

@@ -1,9 +1,14 @@
 """A tenant's account on one channel, found by the tenant's slug (the webhooks): the view
 ``channel_accounts`` shows Telegram's settings (in ``tenants``) and VK's and MAX's (in
-``tenant_channels``) in one shape, read into one ``Account``."""
+``tenant_channels``) in one shape, read into one ``Account``.
+
+A warm container keeps the accounts it found (``cached``/``remember``) for
+``CHANNEL_ACCOUNTS_MAX_AGE_S``, so a webhook's text message is one round trip; the receive path
+reads an account again whenever a delivery does not verify against the cached one."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -11,7 +16,9 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from shared.channels.base import Account, ChannelName
+from shared.core import snapstart
 from shared.core.db import Connection
+from shared.core.settings import get_settings
 from shared.core.sql import execute, fetch_all, fetch_one
 
 
@@ -72,6 +79,28 @@ ON CONFLICT (tenant_id, channel) DO UPDATE
 def find(conn: Connection, channel: ChannelName, slug: str) -> Account | None:
     row = fetch_one(conn, AccountRow, FIND, channel=channel, slug=slug)
     return account_of(row) if row is not None else None
+
+
+_found: dict[tuple[str, str], tuple[float, Account]] = {}  # (channel, slug) -> (when read, account)
+
+
+def cached(channel: ChannelName, slug: str) -> Account | None:
+    """The account this container read for (channel, slug) less than the max age ago, if any."""
+    entry = _found.get((channel, slug))
+    if entry is None or time.monotonic() - entry[0] >= get_settings().channel_accounts_max_age_s:
+        return None
+    return entry[1]
+
+
+def remember(account: Account) -> None:
+    """Keep an account just read (only a found one with a secret: unknown slugs are never kept)."""
+    _found[(account.channel, account.slug)] = (time.monotonic(), account)
+
+
+@snapstart.after_restore
+def forget_cached() -> None:
+    """Forget every cached account (tests between tests; a SnapStart restore)."""
+    _found.clear()
 
 
 def of_tenant(conn: Connection, tenant_id: UUID) -> list[ChannelRow]:

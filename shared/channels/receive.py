@@ -1,6 +1,8 @@
-"""The one receive path every channel's webhook takes: find the tenant's account by slug, let the
-channel verify the delivery (401 for a wrong secret and for an unknown slug alike, nothing
-stored), parse it into ``Inbound`` events, and apply each once.
+"""The one receive path every channel's webhook takes: find the tenant's account by slug (cached
+per container for ``CHANNEL_ACCOUNTS_MAX_AGE_S``, read again when a delivery does not verify
+against the cached one, and for a handshake), let the channel verify the delivery (401 for a
+wrong secret and for an unknown slug alike, nothing stored), parse it into ``Inbound`` events,
+and apply each once.
 
 A client's message is ONE statement (``receive_sql.RECEIVE``: the delivery id, the client per
 (tenant, channel, external id), their appeal, the message, its attachments as ``pending`` with a
@@ -38,16 +40,14 @@ def receive(channel_name: ChannelName, slug: str, headers: Mapping[str, str], bo
     """Apply one webhook delivery; the platform's handshake answer when it wants one."""
     channel = registry.get(channel_name)
     request = WebhookRequest({k.lower(): v for k, v in headers.items()}, body)
-    account = db.run(lambda conn: accounts.find(conn, channel_name, slug))
-    if account is not None:
+    account = accounts.cached(channel_name, slug)
+    if account is not None and channel.verify(request, account):
         mask([account.secret])
-    nobody = Account(uuid.UUID(int=0), slug, channel_name, _UNMATCHABLE, None)
-    verified = channel.verify(request, account if account is not None and account.secret else nobody)
-    if not verified or account is None or not account.secret:
-        logger.info("webhook refused", extra={"channel": channel_name, "known_tenant": account is not None})
-        metrics.webhook_rejected()
-        raise Unauthorized()
-    parsed = channel.parse(request, account)
+        parsed = channel.parse(request, account)
+        if isinstance(parsed, DirectReply):  # a handshake (rare) answers from the account as it is now
+            account, parsed = _verified(channel, channel_name, slug, request)
+    else:  # not cached, or changed since (a rotated secret): read it again, verify once more
+        account, parsed = _verified(channel, channel_name, slug, request)
     if isinstance(parsed, DirectReply):
         logger.info("webhook handshake answered", extra={"channel": channel_name})
         return parsed
@@ -64,6 +64,23 @@ def receive(channel_name: ChannelName, slug: str, headers: Mapping[str, str], bo
             )
             _record(account, inbound.dedup_id)
     return None
+
+
+def _verified(
+    channel: Channel, channel_name: ChannelName, slug: str, request: WebhookRequest
+) -> tuple[Account, list[Inbound] | DirectReply]:
+    """The account read afresh (and cached) and the delivery parsed, or 401 when it does not verify."""
+    account = db.run(lambda conn: accounts.find(conn, channel_name, slug))
+    if account is not None:
+        mask([account.secret])
+    nobody = Account(uuid.UUID(int=0), slug, channel_name, _UNMATCHABLE, None)
+    verified = channel.verify(request, account if account is not None and account.secret else nobody)
+    if not verified or account is None or not account.secret:
+        logger.info("webhook refused", extra={"channel": channel_name, "known_tenant": account is not None})
+        metrics.webhook_rejected()
+        raise Unauthorized()
+    accounts.remember(account)
+    return account, channel.parse(request, account)
 
 
 def same_secret(sent: str | None, expected: str | None) -> bool:

@@ -52,6 +52,7 @@ class Settings:
     powertools_trace_disabled: bool = False  # the stack's Tracing parameter
     aws_sam_local: bool = False  # set by `sam local`
     secrets_max_age_s: int = 300
+    channel_accounts_max_age_s: int = 60  # a webhook's cached channel account is read again after this
 
     # --- Telegram channel ---
     telegram_api_base_url: str = "https://api.telegram.org"  # Bot API base URL (a fake in tests)

@@ -116,6 +116,40 @@ def test_another_tenants_secret_does_not_open_this_tenants_webhook(api: Api, fac
     assert reply.status == 401
 
 
+def test_a_rotated_secret_works_at_once_and_the_old_one_is_refused(api: Api, factory: Factory) -> None:
+    tenant = factory.tenant()
+    assert post(api, tenant, update(1, 555020, "Hi")).status == 200  # the account is now cached
+    factory.execute("UPDATE tenants SET telegram_webhook_secret = 'rotated-secret' WHERE id = %s", tenant.id)
+    # the new secret does not verify against the cached account: it is read again, and accepted
+    assert post(api, tenant, update(2, 555020, "new secret"), secret="rotated-secret").status == 200
+    reply = post(api, tenant, update(3, 555020, "old secret"))
+    assert (reply.status, reply.error_code) == (401, "unauthorized")
+    assert state(factory, tenant) == {"clients": 1, "appeals": 1, "appeal_messages": 2, "push": 0}
+
+
+def test_an_old_secret_stops_when_the_cached_account_is_older_than_the_max_age(
+    api: Api, factory: Factory, configure: Any
+) -> None:
+    configure(channel_accounts_max_age_s=0)  # every cached account is already too old
+    tenant = factory.tenant()
+    assert post(api, tenant, update(1, 555021, "Hi")).status == 200
+    factory.execute("UPDATE tenants SET telegram_webhook_secret = 'rotated-secret' WHERE id = %s", tenant.id)
+    reply = post(api, tenant, update(2, 555021, "old secret, nothing sent with the new one yet"))
+    assert (reply.status, reply.error_code) == (401, "unauthorized")
+    assert state(factory, tenant)["appeal_messages"] == 1
+
+
+def test_a_text_message_is_one_round_trip_once_the_account_is_cached(api: Api, factory: Factory) -> None:
+    from bench.measure import RoundTrips
+
+    tenant = factory.tenant()
+    with RoundTrips().counting() as cold:
+        assert post(api, tenant, update(1, 555022, "Hi")).status == 200
+    with RoundTrips().counting() as warm:
+        assert post(api, tenant, update(2, 555022, "again")).status == 200
+    assert (cold.count, warm.count) == (2, 1)  # the account lookup, then only the one receive statement
+
+
 @pytest.mark.parametrize(
     "body",
     [
