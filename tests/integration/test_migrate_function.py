@@ -210,6 +210,7 @@ def app_role(server_url: str, empty_database: str) -> Iterator[str]:
         conn.execute(f'DROP ROLE "{role}"')
 
 
+@pytest.mark.direct_server  # the app's new role signs in to PostgreSQL itself
 def test_the_apps_own_user_gets_its_privileges_and_timeout_also_on_tables_made_later(
     empty_database: str, app_role: str, configure: Any, secrets_manager: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

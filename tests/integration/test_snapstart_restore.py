@@ -19,7 +19,7 @@ from shared.core import db, secret_values, snapstart
 from tests.conftest import load_function
 from tests.helpers import Api, Factory, LambdaContext
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.direct_server]  # tells connections apart by backend pid
 
 
 def _backend_pid() -> int:
