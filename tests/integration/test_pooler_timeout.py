@@ -6,6 +6,7 @@ timeout instead of waiting for the lock."""
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from shared.core import db, migrations
 from tests.helpers import Api, Factory
@@ -32,13 +33,18 @@ UNAVAILABLE = (503, "service_unavailable")
 
 
 @pytest.fixture
-def pgbouncer() -> Iterator[str]:
+def pgbouncer(server_url: str) -> Iterator[str]:
     """A PgBouncer of our own in transaction mode (as CI starts it), in front of the test server.
     Its folder is not under pytest's tmp_path: run as root, PgBouncer runs as another user, who
     must reach it."""
     folder = Path(tempfile.mkdtemp(prefix="bcrm-pgbouncer-"))
     started = subprocess.run(
-        [str(ROOT / ".ci" / "pgbouncer"), "start", str(folder)], capture_output=True, text=True, check=True, timeout=60
+        [str(ROOT / ".ci" / "pgbouncer"), "start", str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, "PGBOUNCER_TARGET_PORT": str(conninfo_to_dict(server_url).get("port") or 5432)},
     )
     try:
         yield started.stdout.strip()
