@@ -14,6 +14,7 @@ from typing import Any, LiteralString, TypeVar
 
 from psycopg import sql
 from psycopg.rows import kwargs_row
+from psycopg.types.json import Jsonb
 
 from shared.core.db import Connection
 
@@ -27,6 +28,11 @@ LIVE_SESSION = """(d.expires_at > now()
        AND d.last_active_at > now() - CASE d.device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
                                                          ELSE %(idle_desktop)s::interval END)"""
 Query = LiteralString | sql.Composed  # a named constant, or a composed one (shared.core.jobs_sql)
+
+
+def jsonb_or_null(value: Any) -> Jsonb | None:
+    """``value`` as a jsonb parameter; None stays SQL NULL (``Jsonb(None)`` would be the JSON ``null``)."""
+    return None if value is None else Jsonb(value)
 
 
 def fetch_one(conn: Connection, row_type: Callable[..., R], query: Query, **params: Any) -> R | None:
