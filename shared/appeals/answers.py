@@ -33,7 +33,7 @@ STALE_PENDING_S = 60  # a message still 'pending' this long after its send began
 
 @dataclass(frozen=True)
 class _Outgoing:
-    message: repo.OutgoingMessageRow
+    message: repo.MessageRow
     send: bool  # False: an earlier request with the same client_message_id already did (or is doing) it
     appeal: repo.LockedAppealRow  # the channel, the client's id there, the tenant's account
 
@@ -111,7 +111,7 @@ def _ensure_caller_holds(conn: db.Connection, session: Session, appeal: repo.Loc
         appeal_rules.announce_taken(conn, session, appeal.id)
 
 
-def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> repo.OutgoingMessageRow:
+def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> repo.MessageRow:
     message, appeal = outgoing.message, outgoing.appeal
     log = {"appeal_id": str(appeal_id), "message_id": str(message.id), "kind": message.kind, "channel": appeal.channel}
     if get_settings().telegram_dry_run:
@@ -141,7 +141,7 @@ def _deliver(session: Session, appeal_id: UUID, outgoing: _Outgoing) -> repo.Out
     return sent
 
 
-def _transmit(session: Session, appeal: repo.LockedAppealRow, message: repo.OutgoingMessageRow) -> str:
+def _transmit(session: Session, appeal: repo.LockedAppealRow, message: repo.MessageRow) -> str:
     """The message over the appeal's channel: its files, or its text."""
     if appeal.external_id is None:
         raise ChannelUnavailable("The client cannot be reached over this channel.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shared.appeals import sql as repo
 from shared.appeals.detail_models import AppealDetailOut
+from shared.appeals.models import appeal_fields
 from shared.auth.sessions import Session
 from shared.core import db
 from shared.core.errors import NotFound, parse_uuid
@@ -24,4 +25,14 @@ def detail(session: Session, appeal_id: str) -> AppealDetailOut:
                 attachment.get("mime_type"),
                 attachment.get("file_name"),
             )
-    return AppealDetailOut.model_validate(row, from_attributes=True)
+    fields = appeal_fields(row.appeal)
+    fields["client"].update(
+        telegram_id=row.client_telegram_id,
+        channel=row.client_channel,
+        external_id=row.client_external_id,
+        other_appeals=row.client_other_appeals,
+    )
+    fields.update(
+        normalized=row.normalized, reject_reason=row.reject_reason, resolution=row.resolution, messages=row.messages
+    )
+    return AppealDetailOut.model_validate(fields)

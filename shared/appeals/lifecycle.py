@@ -26,7 +26,7 @@ from shared.appeals import rules as appeal_rules
 from shared.appeals import sql as appeals_repo
 from shared.appeals.lifecycle_models import CloseRequest, NoteRequest, ReadRequest, TransferRequest
 from shared.appeals.message_models import MessageOut, MessageResponse
-from shared.appeals.models import AppealOut
+from shared.appeals.models import AppealOut, appeal_out
 from shared.auth.sessions import Session
 from shared.core import db
 from shared.core.errors import NotFound, parse_uuid
@@ -36,7 +36,7 @@ from shared.core.observability import logger
 def _out(conn: db.Connection, session: Session, appeal_id: UUID) -> AppealOut:
     row = appeals_repo.appeal_out(conn, session.tenant_id, appeal_id, session.operator_id)
     assert row is not None
-    return AppealOut.model_validate(row, from_attributes=True)
+    return appeal_out(row)
 
 
 def close(session: Session, appeal_id: str, request: CloseRequest | None) -> AppealOut:
@@ -102,7 +102,7 @@ def transfer(session: Session, appeal_id: str, request: TransferRequest) -> Appe
 def add_note(session: Session, appeal_id: str, request: NoteRequest) -> MessageResponse:
     appeal_uuid = parse_uuid(appeal_id, "appeal id")
 
-    def work(conn: db.Connection) -> repo.NoteRow:
+    def work(conn: db.Connection) -> appeals_repo.MessageRow:
         appeal_rules.locked(conn, session, appeal_uuid)
         return repo.insert_note(conn, session.tenant_id, appeal_uuid, session.operator_id, request.text)
 

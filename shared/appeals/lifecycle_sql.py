@@ -4,23 +4,12 @@ caller's tenant_id; the rules live in ``shared.appeals.lifecycle``, which locks 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
 
-from shared.appeals.statuses import DeliveryStatus
+from shared.appeals.sql import MESSAGE_COLUMNS, MessageRow
 from shared.core.db import Connection
 from shared.core.sql import execute, fetch_one
-
-
-class NoteRow(NamedTuple):
-    id: UUID
-    direction: str
-    kind: str
-    text: str
-    created_at: datetime
-    operator_id: UUID | None
-    delivery_status: DeliveryStatus
 
 
 class IdRow(NamedTuple):
@@ -56,14 +45,14 @@ ACTIVE_OPERATOR = """
 SELECT id FROM operators WHERE id = %(operator_id)s AND tenant_id = %(tenant_id)s AND is_active FOR SHARE
 """
 
-INSERT_NOTE = """
+INSERT_NOTE = f"""
 WITH appeal AS (
     UPDATE appeals SET updated_at = now() WHERE id = %(appeal_id)s AND tenant_id = %(tenant_id)s RETURNING id
 )
 INSERT INTO appeal_messages (tenant_id, appeal_id, direction, kind, text, operator_id, delivery_status)
 SELECT %(tenant_id)s, appeal.id, 'note', 'text', %(text)s, %(operator_id)s, 'internal' FROM appeal
-RETURNING id, direction, kind, text, created_at, operator_id, delivery_status
-"""
+RETURNING {MESSAGE_COLUMNS}
+"""  # noqa: S608 - only constant column lists go into the text
 
 # The read mark at a message: how many client messages the appeal had when it arrived.
 SEQ_AT_MESSAGE = """
@@ -101,9 +90,9 @@ def is_active_operator(conn: Connection, tenant_id: UUID, operator_id: UUID) -> 
     return fetch_one(conn, IdRow, ACTIVE_OPERATOR, tenant_id=tenant_id, operator_id=operator_id) is not None
 
 
-def insert_note(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID, text: str) -> NoteRow:
+def insert_note(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID, text: str) -> MessageRow:
     row = fetch_one(
-        conn, NoteRow, INSERT_NOTE, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id, text=text
+        conn, MessageRow, INSERT_NOTE, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id, text=text
     )
     assert row is not None
     return row

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from shared.appeals import search
 from shared.appeals import sql as repo
-from shared.appeals.models import AppealOut, AppealsPage, AppealsQuery
+from shared.appeals.models import AppealsPage, AppealsQuery, appeal_out
 from shared.appeals.statuses import ALL_STATUSES, OPEN_STATUSES
 from shared.auth.sessions import Session
 from shared.core import db
@@ -54,7 +54,7 @@ def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
     if q is not None and len(q) < 2:
         raise InvalidRequest("Invalid field: q (2-100 characters besides surrounding spaces).")
 
-    def fetch(conn: db.Connection) -> list[repo.AppealListRow]:
+    def fetch(conn: db.Connection) -> list[repo.AppealRow]:
         terms = search.terms(conn, session.tenant_id, q) if q is not None else None
         return repo.list_page(
             conn,
@@ -72,31 +72,9 @@ def list_appeals(session: Session, query: AppealsQuery) -> AppealsPage:
 
     rows = db.run(fetch)
     page = rows[: query.limit]
-    next_cursor = encode_cursor(page[-1].sort_key, page[-1].id, query.sort) if len(rows) > query.limit else None
-    return AppealsPage(appeals=[_list_item(r) for r in page], next_cursor=next_cursor)
-
-
-def _list_item(row: repo.AppealListRow) -> AppealOut:
-    # One validation from a plain dict: the cheapest way to the model (a hot path).
-    return AppealOut.model_validate(
-        {
-            "id": row.id,
-            "status": row.status,
-            "channel": row.channel,
-            "created_at": row.created_at,
-            "updated_at": row.updated_at,
-            "assigned_operator_id": row.assigned_operator_id,
-            "preview": row.preview,
-            "closed_at": row.closed_at,
-            "last_message_at": row.last_message_at,
-            "last_message_preview": row.last_message_preview,
-            "unread_count": row.unread_count,
-            "client": {
-                "id": row.client_id,
-                "name": row.client_name,
-                "phone": row.client_phone,
-                "reachable": row.client_reachable,
-                "phone_verified": row.client_phone_verified,
-            },
-        }
-    )
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = page[-1]
+        assert last.sort_key is not None  # every row of the list has one
+        next_cursor = encode_cursor(last.sort_key, last.id, query.sort)
+    return AppealsPage(appeals=[appeal_out(r) for r in page], next_cursor=next_cursor)

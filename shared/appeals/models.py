@@ -1,14 +1,16 @@
 """Models of appeals as the list and the changes answer with them (list, take, reject, normalize,
-close...). Messages and answers: ``shared.appeals.message_models``; the detail: ``shared.appeals.detail_models``."""
+close...), and ``appeal_out``, the one way from a row to ``AppealOut``. Messages and answers:
+``shared.appeals.message_models``; the detail: ``shared.appeals.detail_models``."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from shared.appeals.sql import AppealRow
 from shared.appeals.statuses import AppealStatus
 from shared.core.models import Model, Request, Success
 
@@ -50,6 +52,35 @@ class AppealOut(Model):
     last_message_preview: str | None
     unread_count: int = Field(description="the client's messages after the caller's read mark")
     client: ClientOut
+
+
+def appeal_fields(row: AppealRow) -> dict[str, Any]:
+    """The row as ``AppealOut`` reads it: its client as an object (the detail adds to both)."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "channel": row.channel,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "assigned_operator_id": row.assigned_operator_id,
+        "preview": row.preview,
+        "closed_at": row.closed_at,
+        "last_message_at": row.last_message_at,
+        "last_message_preview": row.last_message_preview,
+        "unread_count": row.unread_count,
+        "client": {
+            "id": row.client_id,
+            "name": row.client_name,
+            "phone": row.client_phone,
+            "reachable": row.client_reachable,
+            "phone_verified": row.client_phone_verified,
+        },
+    }
+
+
+def appeal_out(row: AppealRow) -> AppealOut:
+    # One validation from a plain dict: the cheapest way to the model (the list's hot path).
+    return AppealOut.model_validate(appeal_fields(row))
 
 
 class AppealsPage(Success):

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from psycopg.rows import kwargs_row
 from psycopg.types.json import Jsonb
 
 from shared.appeals.statuses import KIND_LABELS, AppealStatus, DeliveryStatus
@@ -15,8 +14,9 @@ from shared.core.db import Connection
 from shared.core.sql import execute, fetch_all, fetch_one
 
 
-class AppealListRow(NamedTuple):
-    """An appeal of the list page, its client in plain columns, and its position (``sort_key``)."""
+class AppealRow(NamedTuple):
+    """One appeal as the list shows it (``APPEAL_COLUMNS``), its client in plain columns; a row of
+    the list also carries its position there (``sort_key``). ``models.appeal_out`` makes it an ``AppealOut``."""
 
     id: UUID
     status: AppealStatus
@@ -29,29 +29,12 @@ class AppealListRow(NamedTuple):
     last_message_at: datetime | None
     last_message_preview: str | None
     unread_count: int
-    sort_key: datetime
     client_id: UUID
     client_name: str | None
     client_phone: str | None
     client_reachable: bool
     client_phone_verified: bool
-
-
-class AppealRow(NamedTuple):
-    """One appeal as the list shows it, its client as a JSON object (``AppealOut``'s shape)."""
-
-    id: UUID
-    status: AppealStatus
-    channel: str
-    created_at: datetime
-    updated_at: datetime
-    assigned_operator_id: UUID | None
-    preview: str
-    closed_at: datetime | None
-    last_message_at: datetime | None
-    last_message_preview: str | None
-    unread_count: int
-    client: dict[str, Any]
+    sort_key: datetime | None = None
 
 
 class TakenAppealRow(NamedTuple):
@@ -66,24 +49,43 @@ def _taken(newly_taken: bool, **appeal: Any) -> TakenAppealRow:
 
 
 class AppealDetailRow(NamedTuple):
-    """The appeal with its client and its messages (with their attachments) as JSON."""
+    """The appeal as the list shows it, what the detail adds to it and to its client, and its
+    messages (with their attachments) as JSON."""
 
-    id: UUID
-    status: AppealStatus
-    channel: str
-    created_at: datetime
-    updated_at: datetime
-    assigned_operator_id: UUID | None
-    preview: str
+    appeal: AppealRow
     normalized: dict[str, Any] | None
     reject_reason: str | None
-    closed_at: datetime | None
     resolution: str | None
-    last_message_at: datetime | None
-    last_message_preview: str | None
-    unread_count: int
-    client: dict[str, Any]
+    client_telegram_id: int | None
+    client_channel: str
+    client_external_id: str | None
+    client_other_appeals: list[dict[str, Any]]
     messages: list[dict[str, Any]]
+
+
+def _detail(
+    *,
+    normalized: dict[str, Any] | None,
+    reject_reason: str | None,
+    resolution: str | None,
+    client_telegram_id: int | None,
+    client_channel: str,
+    client_external_id: str | None,
+    client_other_appeals: list[dict[str, Any]],
+    messages: list[dict[str, Any]],
+    **appeal: Any,
+) -> AppealDetailRow:
+    return AppealDetailRow(
+        AppealRow(**appeal),
+        normalized,
+        reject_reason,
+        resolution,
+        client_telegram_id,
+        client_channel,
+        client_external_id,
+        client_other_appeals,
+        messages,
+    )
 
 
 class AppealStateRow(NamedTuple):
@@ -111,8 +113,8 @@ class NormalizedRow(NamedTuple):
     normalized: dict[str, Any]
 
 
-class OutgoingMessageRow(NamedTuple):
-    """An operator's message and its delivery state."""
+class MessageRow(NamedTuple):
+    """An operator's message (an answer, a promo or a note) and its delivery state (``MESSAGE_COLUMNS``)."""
 
     id: UUID
     direction: str
@@ -125,6 +127,24 @@ class OutgoingMessageRow(NamedTuple):
     updated_at: datetime
 
 
+# An appeal as the list shows it (``AppealRow``), from ``appeals a`` and its client ``clients c``:
+# the list, one appeal after a change, the take, the reject and the detail all answer with these
+# columns. The client in plain columns rather than a JSON object: parsing JSON per row costs more
+# than the query. unread_count: the caller's read mark against the appeal's incoming-message
+# sequence, one index lookup per row whatever the number of messages.
+_APPEAL = """a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
+       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
+       c.id AS client_id, c.name AS client_name, c.phone AS client_phone,
+       c.reachable AS client_reachable, c.phone_verified AS client_phone_verified"""
+# With the caller's read mark joined (_JOIN_READS)
+APPEAL_COLUMNS = _APPEAL.format(unread="a.in_seq - COALESCE(r.read_seq, 0)")
+_JOIN_READS = "LEFT JOIN appeal_reads r ON r.appeal_id = a.id AND r.operator_id = %(operator_id)s"
+# After UPDATE ... RETURNING, where nothing can be joined to ``a``: the read mark by a subquery
+APPEAL_COLUMNS_RETURNED = _APPEAL.format(
+    unread="a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r "
+    "WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0)"
+)
+
 # Newest first, keyset-paginated: the page starts strictly after (before_key, before_id) in
 # (sort key DESC, id DESC) order, so appeals arriving meanwhile never shift the next page. The sort
 # key is created_at (sort=created) or the last activity (sort=activity: the last message, or the
@@ -132,18 +152,12 @@ class OutgoingMessageRow(NamedTuple):
 # uuid): one statement shape per sort, served in list order by appeals_list_idx /
 # appeals_activity_idx (or their open-appeals partial twins for the default filter). Fetches
 # limit + 1 rows to know whether there is a next page.
-# unread_count: the caller's read mark against the appeal's incoming-message sequence, one index
-# lookup per row whatever the number of messages.
-# Plain client columns rather than a JSON object: parsing JSON per row costs more than the query.
 _LIST = """
-SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       a.closed_at, a.last_message_at, a.last_message_preview,
-       a.in_seq - COALESCE(r.read_seq, 0) AS unread_count, {sort_key} AS sort_key,
-       c.id AS client_id, c.name AS client_name, c.phone AS client_phone,
-       c.reachable AS client_reachable, c.phone_verified AS client_phone_verified
+SELECT {columns},
+       {sort_key} AS sort_key
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
-  LEFT JOIN appeal_reads r ON r.appeal_id = a.id AND r.operator_id = %(operator_id)s
+  {join_reads}
  WHERE a.tenant_id = %(tenant_id)s
    AND ({sort_key}, a.id) < (%(before_key)s::timestamptz, %(before_id)s::uuid)
    AND {status_filter}
@@ -174,6 +188,8 @@ _SEARCH = """
 PHONE_MATCH = "\n                        OR regexp_replace(COALESCE(sc.phone, ''), '[^0-9]', '', 'g') LIKE %(digits)s"
 LIST_QUERIES = {
     (sort, status, search): _LIST.format(
+        columns=APPEAL_COLUMNS,
+        join_reads=_JOIN_READS,
         sort_key=SORT_KEYS[sort],
         status_filter=_STATUS_FILTERS[status],
         search={"none": "", "text": _SEARCH.format(phone=""), "phone": _SEARCH.format(phone=PHONE_MATCH)}[search],
@@ -184,36 +200,27 @@ LIST_QUERIES = {
 }
 _OPEN = frozenset(("new", "in_progress"))
 
-# One appeal as the list shows it, for the caller (after take, reject, close, release, transfer, read).
-APPEAL_OUT = """
-SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       a.closed_at, a.last_message_at, a.last_message_preview,
-       a.in_seq - COALESCE(r.read_seq, 0) AS unread_count,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
-                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client
+# One appeal as the list shows it, for the caller (after close, release, transfer, read).
+APPEAL_OUT = f"""
+SELECT {APPEAL_COLUMNS}
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
-  LEFT JOIN appeal_reads r ON r.appeal_id = a.id AND r.operator_id = %(operator_id)s
+  {_JOIN_READS}
  WHERE a.id = %(appeal_id)s AND a.tenant_id = %(tenant_id)s
-"""
+"""  # noqa: S608 - only constant column lists go into the text
 
 # The appeal, its client and its messages (oldest first) in one round trip.
-DETAIL = """
-SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       a.normalized, a.reject_reason, a.closed_at, a.resolution, a.last_message_at, a.last_message_preview,
-       a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r
-                             WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0) AS unread_count,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'telegram_id', c.telegram_id,
-                         'reachable', c.reachable, 'phone_verified', c.phone_verified,
-                         'channel', c.channel, 'external_id', c.external_id,
-                         'other_appeals', COALESCE((
-                             SELECT json_agg(json_build_object('id', o.id, 'channel', o.channel, 'status', o.status,
-                                                               'created_at', o.created_at)
-                                             ORDER BY o.created_at DESC, o.id DESC)
-                               FROM clients oc
-                               JOIN appeals o ON o.client_id = oc.id AND o.tenant_id = oc.tenant_id
-                              WHERE oc.tenant_id = a.tenant_id AND oc.phone = c.phone AND oc.id <> c.id), '[]'))
-           AS client,
+DETAIL = f"""
+SELECT {APPEAL_COLUMNS},
+       a.normalized, a.reject_reason, a.resolution,
+       c.telegram_id AS client_telegram_id, c.channel AS client_channel, c.external_id AS client_external_id,
+       COALESCE((SELECT json_agg(json_build_object('id', o.id, 'channel', o.channel, 'status', o.status,
+                                                   'created_at', o.created_at)
+                                 ORDER BY o.created_at DESC, o.id DESC)
+                   FROM clients oc
+                   JOIN appeals o ON o.client_id = oc.id AND o.tenant_id = oc.tenant_id
+                  WHERE oc.tenant_id = a.tenant_id AND oc.phone = c.phone AND oc.id <> c.id), '[]'::json)
+           AS client_other_appeals,
        COALESCE((SELECT json_agg(json_build_object(
                             'id', m.id, 'direction', m.direction, 'kind', m.kind, 'text', m.text,
                             'created_at', m.created_at, 'operator_id', m.operator_id,
@@ -231,19 +238,14 @@ SELECT a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operato
                   WHERE m.appeal_id = a.id AND m.tenant_id = a.tenant_id), '[]'::json) AS messages
   FROM appeals a
   JOIN clients c ON c.id = a.client_id
+  {_JOIN_READS}
  WHERE a.id = %(appeal_id)s AND a.tenant_id = %(tenant_id)s
-"""
-
-# The caller's unread count of appeal ``a`` (client messages after their read mark).
-_UNREAD = (
-    "a.in_seq - COALESCE((SELECT r.read_seq FROM appeal_reads r "
-    "WHERE r.appeal_id = a.id AND r.operator_id = %(operator_id)s), 0)"
-)
+"""  # noqa: S608 - only constant column lists go into the text
 
 # Take: one conditional UPDATE. The CTE locks the row first, so ``before`` is the latest committed
 # holder (a concurrent taker waits, then sees the winner and updates nothing). No row back means
 # not in the tenant, closed/rejected, or held by someone else: STATE tells which.
-TAKE = """
+TAKE = f"""
 WITH before AS (
     SELECT id, assigned_operator_id FROM appeals
      WHERE id = %(appeal_id)s AND tenant_id = %(tenant_id)s
@@ -258,16 +260,13 @@ UPDATE appeals a
    AND c.id = a.client_id
    AND a.status IN ('new', 'in_progress')
    AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s)
-RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
-                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client,
-          b.assigned_operator_id IS NULL AS newly_taken
-"""
+RETURNING {APPEAL_COLUMNS_RETURNED},
+       b.assigned_operator_id IS NULL AS newly_taken
+"""  # noqa: S608 - only constant column lists go into the text
 
 # Reject: an open appeal, unassigned or held by the caller. Rejecting again as its rejecter is
 # idempotent (it may update the reason).
-REJECT = """
+REJECT = f"""
 UPDATE appeals a
    SET status = 'rejected',
        assigned_operator_id = %(operator_id)s,
@@ -279,14 +278,8 @@ UPDATE appeals a
    AND ((a.status IN ('new', 'in_progress')
          AND (a.assigned_operator_id IS NULL OR a.assigned_operator_id = %(operator_id)s))
         OR (a.status = 'rejected' AND a.assigned_operator_id = %(operator_id)s))
-RETURNING a.id, a.status, a.channel, a.created_at, a.updated_at, a.assigned_operator_id, a.preview,
-       a.closed_at, a.last_message_at, a.last_message_preview, {unread} AS unread_count,
-       json_build_object('id', c.id, 'name', c.name, 'phone', c.phone,
-                         'reachable', c.reachable, 'phone_verified', c.phone_verified) AS client
-"""
-
-TAKE = TAKE.format(unread=_UNREAD)
-REJECT = REJECT.format(unread=_UNREAD)
+RETURNING {APPEAL_COLUMNS_RETURNED}
+"""  # noqa: S608 - only constant column lists go into the text
 
 STATE = """
 SELECT status, assigned_operator_id FROM appeals WHERE id = %(appeal_id)s AND tenant_id = %(tenant_id)s
@@ -331,41 +324,44 @@ WITH appeal AS (
 SELECT normalized FROM appeal
 """
 
+# An operator's message as ``MessageRow`` (from ``appeal_messages``).
+MESSAGE_COLUMNS = "id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at"
+
 # An outgoing message, recorded before it is sent. With a client_message_id already used on this
 # appeal nothing is inserted (the caller then looks at the existing row).
-INSERT_OUTGOING = """
+INSERT_OUTGOING = f"""
 INSERT INTO appeal_messages
        (tenant_id, appeal_id, direction, kind, text, operator_id, promo_id, delivery_status, client_message_id)
 VALUES (%(tenant_id)s, %(appeal_id)s, 'out', %(kind)s, %(text)s, %(operator_id)s, %(promo_id)s, 'pending',
         %(client_message_id)s)
 ON CONFLICT (appeal_id, client_message_id) DO NOTHING
-RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at
-"""
+RETURNING {MESSAGE_COLUMNS}
+"""  # noqa: S608 - only constant column lists go into the text
 
-FIND_BY_CLIENT_MESSAGE_ID = """
-SELECT id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at
+FIND_BY_CLIENT_MESSAGE_ID = f"""
+SELECT {MESSAGE_COLUMNS}
   FROM appeal_messages
  WHERE appeal_id = %(appeal_id)s AND tenant_id = %(tenant_id)s AND client_message_id = %(client_message_id)s
-"""
+"""  # noqa: S608 - only constant column lists go into the text
 
 # A retry claims a failed message (or one left pending by a sender that died) for sending again;
 # only one concurrent retry gets the row back.
-CLAIM_FOR_RETRY = """
+CLAIM_FOR_RETRY = f"""
 UPDATE appeal_messages
    SET delivery_status = 'pending', updated_at = clock_timestamp()
  WHERE id = %(message_id)s AND tenant_id = %(tenant_id)s
    AND (delivery_status = 'failed'
         OR (delivery_status = 'pending' AND updated_at < clock_timestamp() - %(stale_after)s::interval))
-RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at
-"""
+RETURNING {MESSAGE_COLUMNS}
+"""  # noqa: S608 - only constant column lists go into the text
 
-MARK_DELIVERY = """
+MARK_DELIVERY = f"""
 UPDATE appeal_messages
    SET delivery_status = %(delivery_status)s, external_message_id = %(external_message_id)s,
        updated_at = clock_timestamp()
  WHERE id = %(message_id)s AND tenant_id = %(tenant_id)s
-RETURNING id, direction, kind, text, created_at, operator_id, delivery_status, external_message_id, updated_at
-"""
+RETURNING {MESSAGE_COLUMNS}
+"""  # noqa: S608 - only constant column lists go into the text
 
 # The activity an inserted message brings to its appeal: last_message_at/preview follow every
 # client or operator message (not notes), and the client's messages advance in_seq (the unread
@@ -399,14 +395,14 @@ def list_page(
     limit: int,
     pattern: str | None = None,
     digits: str | None = None,
-) -> list[AppealListRow]:
+) -> list[AppealRow]:
     """A page of the list. ``pattern``: an ILIKE pattern to search for; ``digits``: a LIKE pattern
     over phone digits (only with ``pattern``)."""
     search = "none" if pattern is None else "phone" if digits else "text"
     query = LIST_QUERIES[(sort, "open" if frozenset(statuses) == _OPEN else "any", search)]
     return fetch_all(
         conn,
-        AppealListRow,
+        AppealRow,
         query,
         tenant_id=tenant_id,
         operator_id=operator_id,
@@ -425,13 +421,11 @@ def appeal_out(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: 
 
 
 def detail(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> AppealDetailRow | None:
-    return fetch_one(conn, AppealDetailRow, DETAIL, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
+    return fetch_one(conn, _detail, DETAIL, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
 
 
 def take(conn: Connection, tenant_id: UUID, appeal_id: UUID, operator_id: UUID) -> TakenAppealRow | None:
-    with conn.cursor(row_factory=kwargs_row(_taken)) as cur:
-        params = {"tenant_id": tenant_id, "appeal_id": appeal_id, "operator_id": operator_id}
-        return cur.execute(TAKE, params).fetchone()
+    return fetch_one(conn, _taken, TAKE, tenant_id=tenant_id, appeal_id=appeal_id, operator_id=operator_id)
 
 
 def reject(
@@ -474,10 +468,10 @@ def insert_outgoing(
     text: str,
     promo_id: UUID | None,
     client_message_id: str | None,
-) -> OutgoingMessageRow | None:
+) -> MessageRow | None:
     message = fetch_one(
         conn,
-        OutgoingMessageRow,
+        MessageRow,
         INSERT_OUTGOING,
         tenant_id=tenant_id,
         appeal_id=appeal_id,
@@ -494,10 +488,10 @@ def insert_outgoing(
 
 def find_by_client_message_id(
     conn: Connection, tenant_id: UUID, appeal_id: UUID, client_message_id: str
-) -> OutgoingMessageRow | None:
+) -> MessageRow | None:
     return fetch_one(
         conn,
-        OutgoingMessageRow,
+        MessageRow,
         FIND_BY_CLIENT_MESSAGE_ID,
         tenant_id=tenant_id,
         appeal_id=appeal_id,
@@ -505,12 +499,10 @@ def find_by_client_message_id(
     )
 
 
-def claim_for_retry(
-    conn: Connection, tenant_id: UUID, message_id: UUID, stale_after_s: int
-) -> OutgoingMessageRow | None:
+def claim_for_retry(conn: Connection, tenant_id: UUID, message_id: UUID, stale_after_s: int) -> MessageRow | None:
     return fetch_one(
         conn,
-        OutgoingMessageRow,
+        MessageRow,
         CLAIM_FOR_RETRY,
         tenant_id=tenant_id,
         message_id=message_id,
@@ -520,10 +512,10 @@ def claim_for_retry(
 
 def mark_delivery(
     conn: Connection, tenant_id: UUID, message_id: UUID, delivery_status: str, external_message_id: str | None
-) -> OutgoingMessageRow:
+) -> MessageRow:
     row = fetch_one(
         conn,
-        OutgoingMessageRow,
+        MessageRow,
         MARK_DELIVERY,
         tenant_id=tenant_id,
         message_id=message_id,

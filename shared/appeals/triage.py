@@ -19,7 +19,7 @@ from typing import Any
 
 from shared.appeals import rules as appeal_rules
 from shared.appeals import sql as repo
-from shared.appeals.models import AppealOut, Normalized, NormalizeRequest
+from shared.appeals.models import AppealOut, Normalized, NormalizeRequest, appeal_out
 from shared.appeals.normalize import clean_fields
 from shared.auth.sessions import Session
 from shared.core import db
@@ -42,7 +42,7 @@ def take(session: Session, appeal_id: str) -> AppealOut:
 
     row = db.run(work, transaction=True)
     logger.info("appeal taken", extra={"appeal_id": str(appeal_uuid), "newly": row.newly_taken})
-    return AppealOut.model_validate(row.appeal, from_attributes=True)
+    return appeal_out(row.appeal)
 
 
 def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
@@ -56,7 +56,7 @@ def reject(session: Session, appeal_id: str, reason: str | None) -> AppealOut:
 
     row = db.run(work, transaction=True)
     logger.info("appeal rejected", extra={"appeal_id": str(appeal_uuid)})
-    return AppealOut.model_validate(row, from_attributes=True)
+    return appeal_out(row)
 
 
 # --- normalize ------------------------------------------------------------------------------

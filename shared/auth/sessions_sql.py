@@ -6,11 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from shared.core.db import Connection
 from shared.core.settings import DeviceType, OperatorRole
-from shared.core.sql import LIVE_SESSION, execute, fetch_all, fetch_one
+from shared.core.sql import LIVE_SESSION, execute, fetch_all, fetch_one, jsonb_or_null
 
 
 class LiveSessionRow(NamedTuple):
@@ -268,7 +266,7 @@ def insert(
         device_type=device_type,
         token_hash=token_hash,
         device_id=device_id,
-        device_info=Jsonb(device_info) if device_info is not None else None,
+        device_info=jsonb_or_null(device_info),
         absolute=absolute,
     )
     assert row is not None
@@ -301,7 +299,7 @@ def register_fcm(
         fcm_token=fcm_token,
         device_id=device_id,
         set_device_id=set_device_id,
-        device_info=Jsonb(device_info) if device_info is not None else None,
+        device_info=jsonb_or_null(device_info),
         set_device_info=set_device_info,
     )
     return row is not None

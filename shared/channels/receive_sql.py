@@ -7,10 +7,8 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from shared.core.db import Connection
-from shared.core.sql import LIVE_SESSION, execute, fetch_one
+from shared.core.sql import LIVE_SESSION, execute, fetch_one, jsonb_or_null
 
 
 class NewAttachment(NamedTuple):
@@ -245,8 +243,8 @@ def receive(
         text=text,
         preview=preview,
         external_message_id=external_message_id,
-        location=Jsonb(location) if location is not None else None,
-        contact=Jsonb(contact) if contact is not None else None,
+        location=jsonb_or_null(location),
+        contact=jsonb_or_null(contact),
         file_ids=[f.id for f in files],
         file_kinds=[f.kind for f in files],
         file_mime_types=[f.mime_type for f in files],

@@ -1,16 +1,20 @@
 """The query helpers of the data layer: named, parameterized SQL lives in each domain's ``sql.py`` and
 ``*_sql.py`` modules (``shared.appeals.sql``, ``shared.auth.sessions_sql``...). Nothing else holds SQL.
 
-Queries return typed rows: a ``NamedTuple`` per query shape, built by psycopg's ``class_row``
-through the helpers below, so callers read ``row.name`` and mypy checks it. Immutable like a frozen
-dataclass, and ~0.1 ms rather than ~0.6 ms to define: every function's cold start defines dozens."""
+Queries return typed rows: a ``NamedTuple`` per query shape, built from the columns by name (psycopg's
+``kwargs_row``) through the helpers below, so callers read ``row.name`` and mypy checks it. Immutable
+like a frozen dataclass, and ~0.1 ms rather than ~0.6 ms to define: every function's cold start
+defines dozens. A function that takes the columns as keywords serves as a row type too (a row that
+nests another, ``shared.appeals.sql.take``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, LiteralString, TypeVar
 
 from psycopg import sql
-from psycopg.rows import class_row
+from psycopg.rows import kwargs_row
+from psycopg.types.json import Jsonb
 
 from shared.core.db import Connection
 
@@ -26,15 +30,20 @@ LIVE_SESSION = """(d.expires_at > now()
 Query = LiteralString | sql.Composed  # a named constant, or a composed one (shared.core.jobs_sql)
 
 
-def fetch_one(conn: Connection, row_type: type[R], query: Query, **params: Any) -> R | None:
+def jsonb_or_null(value: Any) -> Jsonb | None:
+    """``value`` as a jsonb parameter; None stays SQL NULL (``Jsonb(None)`` would be the JSON ``null``)."""
+    return None if value is None else Jsonb(value)
+
+
+def fetch_one(conn: Connection, row_type: Callable[..., R], query: Query, **params: Any) -> R | None:
     """The query's first row as a ``row_type``, or None."""
-    with conn.cursor(row_factory=class_row(row_type)) as cur:
+    with conn.cursor(row_factory=kwargs_row(row_type)) as cur:
         return cur.execute(query, params).fetchone()
 
 
-def fetch_all(conn: Connection, row_type: type[R], query: Query, **params: Any) -> list[R]:
+def fetch_all(conn: Connection, row_type: Callable[..., R], query: Query, **params: Any) -> list[R]:
     """Every row of the query as a ``row_type``."""
-    with conn.cursor(row_factory=class_row(row_type)) as cur:
+    with conn.cursor(row_factory=kwargs_row(row_type)) as cur:
         return cur.execute(query, params).fetchall()
 
 

@@ -13,7 +13,7 @@ from shared.core.sql import execute, fetch_all, fetch_one
 
 
 class AttachmentRow(NamedTuple):
-    """A message's attachment as the API shows it (before its link)."""
+    """A message's attachment, or an operator's upload, as the API shows it (before its link)."""
 
     id: UUID
     kind: str
@@ -22,20 +22,8 @@ class AttachmentRow(NamedTuple):
     size: int | None
     status: AttachmentStatus
     storage_key: str
+    message_id: UUID | None  # an upload: set once an answer carried it
     external_message_id: str | None  # an operator's file: the platform message it went out as
-
-
-class UploadRow(NamedTuple):
-    """An operator's upload; ``message_id`` once an answer carried it."""
-
-    id: UUID
-    kind: str
-    mime_type: str | None
-    file_name: str | None
-    size: int | None
-    status: AttachmentStatus
-    storage_key: str
-    message_id: UUID | None
 
 
 class DownloadRow(NamedTuple):
@@ -102,24 +90,27 @@ UPDATE appeals a SET updated_at = now()
    AND a.id = m.appeal_id AND a.tenant_id = m.tenant_id
 """
 
+# An attachment or an upload as ``AttachmentRow``.
+_ATTACHMENT_COLUMNS = "id, kind, mime_type, file_name, size, status, storage_key, message_id, external_message_id"
+
 # Operator uploads of the tenant, by id (any of them missing: another tenant's or unknown).
-FIND_UPLOADS = """
-SELECT id, kind, mime_type, file_name, size, status, storage_key, message_id
+FIND_UPLOADS = f"""
+SELECT {_ATTACHMENT_COLUMNS}
   FROM attachments
  WHERE tenant_id = %(tenant_id)s AND source = 'upload' AND id = ANY(%(ids)s)
-"""
+"""  # noqa: S608 - only constant column lists go into the text
 
 LINK_UPLOADS = """
 UPDATE attachments SET message_id = %(message_id)s, status = 'ready', updated_at = now()
  WHERE tenant_id = %(tenant_id)s AND source = 'upload' AND id = ANY(%(ids)s) AND message_id IS NULL
 """
 
-OF_MESSAGE = """
-SELECT id, kind, mime_type, file_name, size, status, storage_key, external_message_id
+OF_MESSAGE = f"""
+SELECT {_ATTACHMENT_COLUMNS}
   FROM attachments
  WHERE tenant_id = %(tenant_id)s AND message_id = %(message_id)s
  ORDER BY created_at, id
-"""
+"""  # noqa: S608 - only constant column lists go into the text
 
 
 def insert_attachment(
@@ -164,8 +155,8 @@ def mark(conn: Connection, attachment_id: UUID, status: str, size: int | None = 
     execute(conn, MARK, attachment_id=attachment_id, status=status, size=size)
 
 
-def find_uploads(conn: Connection, tenant_id: UUID, ids: Sequence[UUID]) -> list[UploadRow]:
-    return fetch_all(conn, UploadRow, FIND_UPLOADS, tenant_id=tenant_id, ids=list(ids))
+def find_uploads(conn: Connection, tenant_id: UUID, ids: Sequence[UUID]) -> list[AttachmentRow]:
+    return fetch_all(conn, AttachmentRow, FIND_UPLOADS, tenant_id=tenant_id, ids=list(ids))
 
 
 SET_STORAGE_KEY = """

@@ -97,7 +97,7 @@ def check(session: Session, ids: Sequence[UUID]) -> str:
     return by_id[ids[0]].kind
 
 
-def _fix(session: Session, row: repo.UploadRow) -> None:
+def _fix(session: Session, row: repo.AttachmentRow) -> None:
     """Check the upload's bytes against its declared type and copy them to its final key."""
     store = media_store.store()
     final_key = f"{session.tenant_id}/sent/{row.id}"
