@@ -15,7 +15,7 @@ import io
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,9 +44,10 @@ def server_url() -> str:
 
 
 @contextlib.contextmanager
-def demo_console() -> Iterator[str]:
-    """The console with the demo data behind the local gateway: yields its base URL. The database
-    is dropped afterwards; the gateway's line per request is shown only when something failed."""
+def demo_console(add: Callable[[str], None] = lambda url: None) -> Iterator[str]:
+    """The console with the demo data behind the local gateway: yields its base URL. ``add`` gets
+    the database's URL after the demo data, for more rows. The database is dropped afterwards; the
+    gateway's line per request is shown only when something failed."""
     server = server_url()
     name = f"bcrm_console_{secrets.token_hex(3)}"
     with psycopg.connect(server, autocommit=True) as conn:
@@ -55,6 +56,7 @@ def demo_console() -> Iterator[str]:
         url = make_conninfo(server, dbname=name)
         migrations.apply(url)
         seed.seed(url)
+        add(url)
         os.environ["DATABASE_URL"] = url
         os.environ.setdefault("TELEGRAM_DRY_RUN", "true")
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
