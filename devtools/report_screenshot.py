@@ -7,13 +7,12 @@ appeals). The demo console of devtools/screenshots.py (``demo_console``) with th
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import psycopg
 
 from devtools import seed
-from devtools.screenshots import ARGS, CHROMIUM, ROOT, demo_console
+from devtools.screenshots import ARGS, CHROMIUM, take
 
 # A month of the demo shop (Moscow time): 6-20 appeals a day, most in working hours; answered within
 # minutes, some only hours later, one in twenty-five never (closed or rejected unanswered).
@@ -71,7 +70,7 @@ def add_history(url: str) -> None:
         conn.execute("SELECT appeal_events_rebuild(%s)", (row[0],))
 
 
-def shoot(base_url: str, out: Path) -> Path:
+def shoot(base_url: str, out: Path) -> list[Path]:
     from playwright.sync_api import expect, sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -89,16 +88,11 @@ def shoot(base_url: str, out: Path) -> Path:
         expect(page.get_by_role("table", name="Operators")).to_be_visible()
         page.screenshot(path=str(path), full_page=True)
         browser.close()
-    return path
+    return [path]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    args = parser.parse_args()
-    with demo_console(add=add_history) as base_url:
-        written = shoot(base_url, args.out.resolve())
-    print(f"wrote {written.relative_to(ROOT) if written.is_relative_to(ROOT) else written}")
+    take(__doc__, shoot, add=add_history)
 
 
 if __name__ == "__main__":
