@@ -7,14 +7,11 @@ Writes bench/results/lifecycle.json (lifecycle-quick.json with --quick)."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -22,17 +19,14 @@ from uuid import UUID
 import psycopg
 
 from bench import setup
-from bench.measure import Figure, timed
+from bench.bulk import drop_indexes
+from bench.inprocess import Api
+from bench.measure import Figure, command, execution_ms, timed
 from devtools import datafactory
-from devtools.gateway import Gateway
 from shared.appeals import sql as appeals_repo
-from shared.core import db, settings
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 BENCH_DB = "batterycrm_bench_lifecycle"
 SEARCH_TARGET_P50_MS = 5.0
-# Indexes dropped while the bulk rows go in and built once after: far faster than maintaining them.
 BULK_INDEXES = ("appeal_messages_text_trgm_idx", "appeal_messages_appeal_idx")
 
 _FIRST = ["Иван", "Мария", "Sergey", "Olga", "Дмитрий", "Elena", "Алексей", "Anna", "Pavel", "Наталья"]
@@ -50,9 +44,10 @@ _TEXTS = [
 _CARS = ["Kia Rio", "Hyundai Solaris", "Lada Vesta", "Toyota Camry", "VW Polo", "Skoda Octavia", "Renault Logan"]
 
 
-def _getter(api: Any, path: str, query: str) -> Callable[[int], Any]:
-    """One GET of ``path?query`` per call (bound now, not when the loop ends)."""
-    return lambda _i: api.get(path, query)
+def _getter(api: Api, path: str, query: str) -> Callable[[int], Any]:
+    """One GET of ``path?query`` per call, its JSON read as a client would (bound now, not when
+    the loop ends)."""
+    return lambda _i: json.loads(api.get(path, query))
 
 
 def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]:
@@ -69,14 +64,7 @@ def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]
             name="Inbox",
             password="bench-password-123",  # noqa: S106
         )
-        definitions = {
-            r[0]: r[1]
-            for r in conn.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)", (list(BULK_INDEXES),)
-            )
-        }
-        for name in definitions:
-            conn.execute(f'DROP INDEX "{name}"')
+        indexes = drop_indexes(conn, BULK_INDEXES)
         conn.execute(
             """
             INSERT INTO clients (tenant_id, telegram_id, name, username, phone)
@@ -125,7 +113,7 @@ def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]
             "SELECT tenant_id, id, %s, in_seq - (id::text < '8') :: int FROM appeals WHERE tenant_id = %s",
             (operator_id, tenant_id),
         )
-        for sql in definitions.values():
+        for sql in indexes:
             conn.execute(sql)
         conn.execute("VACUUM ANALYZE")
         token = secrets.token_urlsafe(32)
@@ -156,19 +144,6 @@ def populate(url: str, appeals: int, messages_per_appeal: int) -> dict[str, Any]
     }
 
 
-class Api:
-    def __init__(self, token: str) -> None:
-        self.gateway = Gateway(ROOT / "template.yaml")
-        self.token = token
-
-    def get(self, path: str, query: str) -> dict[str, Any]:
-        headers = {"authorization": f"Bearer {self.token}"}
-        status, _, out = self.gateway.invoke("GET", path, headers, b"", query, "198.18.200.2")
-        if status != 200:
-            raise RuntimeError(f"GET {path}?{query} -> {status}: {out[:200]!r}")
-        return dict(json.loads(out))
-
-
 def search_params(data: dict[str, Any], q: str, digits: str | None) -> tuple[str, dict[str, Any]]:
     """The search statement the list runs for ``q`` (first page, all statuses), with its values."""
     key = ("created", "any", "phone" if digits else "text")
@@ -195,15 +170,12 @@ def explain(url: str, data: dict[str, Any], q: str, digits: str | None, runs: in
         times = []
         for _ in range(runs):
             rows = conn.execute("EXPLAIN (ANALYZE, TIMING OFF) " + query, params).fetchall()
-            times += [float(r[0].split(":")[1].split()[0]) for r in rows if r[0].startswith("Execution Time")]
+            times += execution_ms(rows)
     return {"plan": plan, "execution_p50_ms": round(sorted(times)[len(times) // 2], 3)}
 
 
 def measure(url: str, data: dict[str, Any], runs: int) -> dict[str, Any]:
-    os.environ["DATABASE_URL"] = url
-    settings.reset()
-    db.close()
-    api = Api(data["token"])
+    api = Api(url, data["token"], "198.18.200.2")
     path = "/webhook/api/operator/appeals"
     name_q = data["name_q"]
     cases = {
@@ -216,7 +188,7 @@ def measure(url: str, data: dict[str, Any], runs: int) -> dict[str, Any]:
     }
     figures: list[Figure] = []
     for name, query in cases.items():
-        page = api.get(path, query)
+        page = json.loads(api.get(path, query))
         assert page["appeals"] or name.startswith("list"), (name, page)
         figures.append(timed(name, _getter(api, path, query), runs))
     typed = data["phone_typed"]
@@ -246,7 +218,6 @@ def run(server: str, quick: bool) -> dict[str, Any]:
     search = [f for f in large["figures"] if f["name"].startswith("search")]
     out["search_target_met"] = all(f["p50_ms"] <= SEARCH_TARGET_P50_MS for f in search)
     out["seq_scan_in_search_plans"] = any("Seq Scan" in p["plan"] for p in large["sql"].values())
-    out["load_average"] = os.getloadavg()
     return out
 
 
@@ -266,24 +237,11 @@ def table(result: dict[str, Any]) -> list[str]:
         small_ms = small["sql"][name]["execution_p50_ms"]
         lines.append(f"  {name + ' (SQL only)':<36.36}{small_ms:>8.2f} ->{sql['execution_p50_ms']:>8.2f}")
     lines.append(f"  sequential scan in the search plans: {'YES' if result['seq_scan_in_search_plans'] else 'none'}")
-    lines.append("  load average during the run: " + ", ".join(f"{x:.1f}" for x in result["load_average"]))
     return lines
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="10,000 appeals / 100,000 messages")
-    args = parser.parse_args()
-    from bench import setup
-
-    server = setup.server_url()
-    result = run(server, args.quick)
-    result["table"] = table(result)
-    print("\n".join(result["table"]))
-    RESULTS.mkdir(exist_ok=True)
-    name = "lifecycle-quick" if args.quick else "lifecycle"
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"wrote bench/results/{name}.json")
+    command(__doc__, "lifecycle", "10,000 appeals / 100,000 messages", run, table)
 
 
 if __name__ == "__main__":

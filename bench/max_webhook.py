@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import json
 from itertools import count
-from pathlib import Path
-from typing import Any
 
-from bench.measure import Figure, timed
-from devtools.gateway import Gateway
-from shared.core import db
+from bench.inprocess import webhook_figures
+from bench.measure import Figure
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADERS = {"content-type": "application/json", "x-max-bot-api-secret": "demo-max-secret"}
 _mids = count(1)
 
@@ -33,18 +29,7 @@ def _update(user_id: int, photos: int) -> bytes:
 
 
 def figures(quick: bool) -> list[Figure]:
-    gateway = Gateway(ROOT / "template.yaml")
-    n = 60 if quick else 400
+    def update(i: int, photos: int) -> bytes:
+        return _update(9_000_000 + i % 50, photos)  # follow-ups in 50 open appeals
 
-    def webhook(photos: int) -> Any:
-        def call(i: int) -> None:
-            body = _update(9_000_000 + i % 50, photos)  # follow-ups in 50 open appeals
-            status, _, out = gateway.invoke("POST", "/webhook/max/demo", HEADERS, body, "", "5.101.42.200")
-            if status != 200:
-                raise RuntimeError(f"MAX webhook -> {status}: {out[:200]!r}")
-
-        return call
-
-    figs = [timed("webhook MAX, text", webhook(0), n), timed("webhook MAX, 2 photos", webhook(2), n)]
-    db.run(lambda c: c.execute("UPDATE media_jobs SET status = 'dead' WHERE status = 'pending'"))  # nothing to fetch
-    return figs
+    return webhook_figures("MAX", "/webhook/max/demo", HEADERS, "5.101.42.200", update, quick)

@@ -1,16 +1,23 @@
-"""The measuring tools: percentiles, a database round-trip counter, timing loops."""
+"""The measuring tools: percentiles, a database round-trip counter, timing loops, EXPLAIN ANALYZE's
+time, and the command line of a separate bench (its results in bench/results/)."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 @dataclass
@@ -98,3 +105,34 @@ def run_clients(client: Callable[[int], None], count: int) -> float:
     for t in threads:
         t.join()
     return time.monotonic() - started
+
+
+def execution_ms(plan: Iterable[tuple[Any, ...]]) -> list[float]:
+    """The "Execution Time" in EXPLAIN ANALYZE's output rows, in ms."""
+    return [float(r[0].split(":")[1].split()[0]) for r in plan if r[0].startswith("Execution Time")]
+
+
+def command(
+    description: str | None,
+    name: str,
+    quick_help: str,
+    run: Callable[[str, bool], dict[str, Any]],
+    table: Callable[[dict[str, Any]], list[str]],
+) -> None:
+    """A separate bench's command line (``--quick``): ``run(server, quick)`` on the bench's
+    PostgreSQL server, its table (and the load average while it ran) printed and, with the
+    result, written to bench/results/<name>.json (<name>-quick.json with --quick)."""
+    from bench import setup
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args()
+    result = run(setup.server_url(), args.quick)
+    result["load_average"] = os.getloadavg()
+    load = ", ".join(f"{x:.1f}" for x in result["load_average"])
+    result["table"] = [*table(result), f"  load average during the run: {load}"]
+    print("\n".join(result["table"]))
+    RESULTS.mkdir(exist_ok=True)
+    file = f"{name}-quick.json" if args.quick else f"{name}.json"
+    (RESULTS / file).write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"wrote bench/results/{file}")

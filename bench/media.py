@@ -12,6 +12,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from bench.inprocess import poster, set_aside_media_jobs
 from bench.measure import Figure, median, timed
 from devtools.gateway import Gateway
 from devtools.push_worker import LocalDispatcher
@@ -46,13 +47,10 @@ def figures(fake: Any, quick: bool) -> tuple[list[Figure], dict[str, Any]]:
     n = 60 if quick else 400
 
     def webhook(file_id: str, size: int) -> Any:
-        def call(i: int) -> None:
-            body = _photo_update(file_id, size, 8_000_000 + i % 50)  # follow-ups in 50 open appeals
-            status, _, out = gateway.invoke("POST", "/webhook/telegram/demo", headers, body, "", "149.154.167.1")
-            if status != 200:
-                raise RuntimeError(f"webhook -> {status}: {out[:200]!r}")
+        def body(i: int) -> bytes:
+            return _photo_update(file_id, size, 8_000_000 + i % 50)  # follow-ups in 50 open appeals
 
-        return call
+        return poster(gateway, "/webhook/telegram/demo", headers, "149.154.167.1", body)
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["MEDIA_LOCAL_DIR"] = folder
@@ -61,7 +59,7 @@ def figures(fake: Any, quick: bool) -> tuple[list[Figure], dict[str, Any]]:
             timed("webhook, 10 KB photo", webhook("bench-small", len(small)), n),
             timed("webhook, 1 MB photo", webhook("bench-large", len(large)), n),
         ]
-        db.run(lambda c: c.execute("UPDATE media_jobs SET status = 'dead' WHERE status = 'pending'"))
+        set_aside_media_jobs()
         ready = _webhook_to_ready(gateway, headers, len(large), 5 if quick else 20)
     return figs, ready
 

@@ -10,32 +10,27 @@ bench/results/reports.json (reports-quick.json with --quick)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import secrets
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import psycopg
 
 from bench import setup
-from bench.measure import timed
+from bench.bulk import drop_indexes
+from bench.inprocess import Api
+from bench.measure import command, execution_ms, timed
 from devtools import datafactory
-from devtools.gateway import Gateway
-from shared.core import db, settings
+from shared.core import db
 from shared.reports import sql as report_sql
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 BENCH_DB = "batterycrm_bench_reports"
 TARGET_P50_MS = 50.0
 PATH = "/webhook/api/operator/reports/summary"
-# Indexes dropped while the bulk rows go in and built once after: far faster than maintaining them.
 BULK_INDEXES = ("appeal_messages_text_trgm_idx", "appeal_messages_appeal_idx", "appeals_activity_idx")
 # A client's conversation: (direction, minutes after the opening); holders answer, the last is a note.
 CONVERSATION = (("in", 0), ("in", 1), ("out", 7), ("in", 30), ("out", 42), ("note", 45))
@@ -89,14 +84,7 @@ def populate(url: str, appeals: int, other_tenants: int, other_appeals: int) -> 
     owner with a session) and ``other_tenants`` other shops; events rebuilt; indexes built."""
     with setup.bulk_connection(url) as conn:
         conn.execute("SET session_replication_role = replica")  # triggers off: the events are rebuilt below
-        definitions = {
-            r[0]: r[1]
-            for r in conn.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)", (list(BULK_INDEXES),)
-            )
-        }
-        for name in definitions:
-            conn.execute(f'DROP INDEX "{name}"')
+        indexes = drop_indexes(conn, BULK_INDEXES)
         tenant_id = datafactory.tenant(conn, slug="bench-reports", name="Bench shop")
         owner_id = datafactory.operator(
             conn,
@@ -156,7 +144,7 @@ def populate(url: str, appeals: int, other_tenants: int, other_appeals: int) -> 
             },
         )
         add_tenants(conn, 1, other_tenants, other_appeals)
-        for index in definitions.values():
+        for index in indexes:
             conn.execute(index)
         conn.execute("RESET session_replication_role")  # the openings' calendar trigger runs in the rebuild
         conn.execute("SELECT appeal_events_rebuild(NULL)")
@@ -210,7 +198,7 @@ def explain(url: str, tenant_id: Any) -> dict[str, Any]:
         conn.execute(report_sql.SUMMARY, params).fetchall()  # warm
         rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + report_sql.SUMMARY, params).fetchall()
     plan = "\n".join(r[0] for r in rows)
-    ms = [float(r[0].split(":")[1].split()[0]) for r in rows if r[0].startswith("Execution Time")]
+    ms = execution_ms(rows)
     return {"plan": plan, "execution_ms": ms[0] if ms else None}
 
 
@@ -224,16 +212,10 @@ def measure(url: str, data: dict[str, Any], runs: int) -> dict[str, Any]:
     """Wall-clock p50/p99 of the summary through its route, and the CPU it costs per request: the
     handler's (this process) and its database backend's. On a shared, busy machine the wall clock
     mostly measures waiting for a core; the CPU is what the request itself needs."""
-    os.environ["DATABASE_URL"] = url
-    settings.reset()
-    db.close()
-    gateway = Gateway(ROOT / "template.yaml")
-    headers = {"authorization": f"Bearer {data['token']}"}
+    api = Api(url, data["token"], "198.18.200.3")
 
     def call(_i: int) -> None:
-        status, _, out = gateway.invoke("GET", PATH, headers, b"", urlencode({}), "198.18.200.3")
-        if status != 200:
-            raise RuntimeError(f"GET {PATH} -> {status}: {out[:200]!r}")
+        api.get(PATH)
 
     call(0)
     backend = db.connection().info.backend_pid
@@ -261,7 +243,6 @@ def run(server: str, quick: bool) -> dict[str, Any]:
     last = out["sizes"][-1]
     out["target_met"] = last["p50_ms"] <= TARGET_P50_MS
     out["cpu_target_met"] = last["handler_cpu_ms"] + last["database_cpu_ms"] <= TARGET_P50_MS
-    out["load_average"] = os.getloadavg()
     out["period"] = f"last 30 days to {date.today()}"
     return out
 
@@ -282,21 +263,11 @@ def table(result: dict[str, Any]) -> list[str]:
     lines.append(f"  target p50 <= {TARGET_P50_MS:.0f} ms: {met} (wall clock); {cpu_met} in CPU per request")
     lines.append(f"  heaviest statement (figures), EXPLAIN (ANALYZE, BUFFERS): {result['sql']['execution_ms']} ms")
     lines += ["    " + line for line in result["sql"]["plan"].splitlines()]
-    lines.append("  load average during the run: " + ", ".join(f"{x:.1f}" for x in result["load_average"]))
     return lines
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="10,000 appeals in the calling tenant, 100 tenants")
-    args = parser.parse_args()
-    result = run(setup.server_url(), args.quick)
-    result["table"] = table(result)
-    print("\n".join(result["table"]))
-    RESULTS.mkdir(exist_ok=True)
-    name = "reports-quick" if args.quick else "reports"
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"wrote bench/results/{name}.json")
+    command(__doc__, "reports", "10,000 appeals in the calling tenant, 100 tenants", run, table)
 
 
 if __name__ == "__main__":

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 from itertools import count
-from pathlib import Path
-from typing import Any
 
-from bench.measure import Figure, timed
+from bench.inprocess import webhook_figures
+from bench.measure import Figure
 from devtools import datafactory
-from devtools.gateway import Gateway
 from shared.core import db
 
-ROOT = Path(__file__).resolve().parent.parent
 HEADERS = {"content-type": "application/json"}
 GROUP_ID, SECRET = 229000111, "demo-vk-secret"
 USERS = range(9_100_000, 9_100_050)  # follow-ups in 50 open appeals
@@ -40,9 +37,6 @@ def _event(user_id: int, photos: int) -> bytes:
 
 
 def figures(quick: bool) -> list[Figure]:
-    gateway = Gateway(ROOT / "template.yaml")
-    n = 60 if quick else 400
-
     def named_clients(conn: db.Connection) -> None:
         tenant = conn.execute("SELECT id FROM tenants WHERE slug = 'demo'").fetchone()
         assert tenant is not None
@@ -51,15 +45,7 @@ def figures(quick: bool) -> list[Figure]:
 
     db.run(named_clients)
 
-    def webhook(photos: int) -> Any:
-        def call(i: int) -> None:
-            body = _event(USERS[i % len(USERS)], photos)
-            status, _, out = gateway.invoke("POST", "/webhook/vk/demo", HEADERS, body, "", "95.142.192.10")
-            if status != 200:
-                raise RuntimeError(f"VK webhook -> {status}: {out[:200]!r}")
+    def update(i: int, photos: int) -> bytes:
+        return _event(USERS[i % len(USERS)], photos)
 
-        return call
-
-    figs = [timed("webhook VK, text", webhook(0), n), timed("webhook VK, 2 photos", webhook(2), n)]
-    db.run(lambda c: c.execute("UPDATE media_jobs SET status = 'dead' WHERE status = 'pending'"))  # nothing to fetch
-    return figs
+    return webhook_figures("VK", "/webhook/vk/demo", HEADERS, "95.142.192.10", update, quick)

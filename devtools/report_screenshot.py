@@ -1,26 +1,18 @@
 """`make screenshots` (its reports part): docs/screenshots/reports.png, the owner's Reports page of
 the demo shop with a month of generated history behind it (the demo data alone is a handful of
-appeals). Like devtools/screenshots.py: a throwaway database, the local gateway, Debian's Chromium.
+appeals). The demo console of devtools/screenshots.py (``demo_console``) with that history added.
 
     python -m devtools.report_screenshot [--out docs/screenshots]
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
-import os
-import secrets
-import sys
 from pathlib import Path
 
 import psycopg
-from psycopg.conninfo import make_conninfo
 
 from devtools import seed
-from devtools.screenshots import ARGS, CHROMIUM, ROOT, server_url
-from shared.core import migrations, settings
+from devtools.screenshots import ARGS, CHROMIUM, take
 
 # A month of the demo shop (Moscow time): 6-20 appeals a day, most in working hours; answered within
 # minutes, some only hours later, one in twenty-five never (closed or rejected unanswered).
@@ -78,7 +70,7 @@ def add_history(url: str) -> None:
         conn.execute("SELECT appeal_events_rebuild(%s)", (row[0],))
 
 
-def shoot(base_url: str, out: Path) -> Path:
+def shoot(base_url: str, out: Path) -> list[Path]:
     from playwright.sync_api import expect, sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -96,45 +88,11 @@ def shoot(base_url: str, out: Path) -> Path:
         expect(page.get_by_role("table", name="Operators")).to_be_visible()
         page.screenshot(path=str(path), full_page=True)
         browser.close()
-    return path
+    return [path]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    args = parser.parse_args()
-
-    server = server_url()
-    name = f"bcrm_report_screen_{secrets.token_hex(3)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = make_conninfo(server, dbname=name)
-        migrations.apply(url)
-        seed.seed(url)
-        add_history(url)
-        os.environ["DATABASE_URL"] = url
-        os.environ.setdefault("TELEGRAM_DRY_RUN", "true")
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-        settings.reset()
-        from devtools.gateway import Gateway
-        from shared.core import db
-
-        base_url, stop = Gateway(ROOT / "template.yaml").start_background()
-        access_log = io.StringIO()
-        try:
-            with contextlib.redirect_stderr(access_log):
-                written = shoot(base_url, args.out)
-        except BaseException:
-            sys.stderr.write(access_log.getvalue())
-            raise
-        finally:
-            stop()
-            db.close()
-        print(f"wrote {written.relative_to(ROOT)}")
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    take(__doc__, shoot, add=add_history)
 
 
 if __name__ == "__main__":

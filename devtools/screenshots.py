@@ -15,7 +15,7 @@ import io
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,9 +44,10 @@ def server_url() -> str:
 
 
 @contextlib.contextmanager
-def demo_console() -> Iterator[str]:
-    """The console with the demo data behind the local gateway: yields its base URL. The database
-    is dropped afterwards; the gateway's line per request is shown only when something failed."""
+def demo_console(add: Callable[[str], None] | None = None) -> Iterator[str]:
+    """The console with the demo data behind the local gateway: yields its base URL. ``add`` gets
+    the database's URL after the demo data, for more rows. The database is dropped afterwards; the
+    gateway's line per request is shown only when something failed."""
     server = server_url()
     name = f"bcrm_console_{secrets.token_hex(3)}"
     with psycopg.connect(server, autocommit=True) as conn:
@@ -55,6 +56,8 @@ def demo_console() -> Iterator[str]:
         url = make_conninfo(server, dbname=name)
         migrations.apply(url)
         seed.seed(url)
+        if add:
+            add(url)
         os.environ["DATABASE_URL"] = url
         os.environ.setdefault("TELEGRAM_DRY_RUN", "true")
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
@@ -141,14 +144,22 @@ def shoot(base_url: str, out: Path) -> list[Path]:
     return written
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def take(
+    description: str | None, shoot: Callable[[str, Path], list[Path]], add: Callable[[str], None] | None = None
+) -> None:
+    """A screenshot tool's command line: ``--out``, then ``shoot(base URL, folder)`` on the demo
+    console (``add`` as in ``demo_console``); says which files it wrote."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args()
-    with demo_console() as base_url:
+    with demo_console(add) as base_url:
         written = shoot(base_url, args.out.resolve())
     for path in written:
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def main() -> None:
+    take(__doc__, shoot)
 
 
 if __name__ == "__main__":

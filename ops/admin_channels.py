@@ -26,11 +26,16 @@ class ChannelAdminError(Exception):
     pass
 
 
-def _tenant_id(slug: str) -> Any:
+def tenant_id(slug: str) -> Any:
     found = db.run(lambda conn: tenants.find_bot(conn, slug))
     if found is None:
         raise ChannelAdminError(f"no tenant with slug {slug!r}")
     return found.id
+
+
+def secret_or_new(given: str | None) -> str:
+    """The webhook secret the admin gave, else a new one (which the command then prints once)."""
+    return (given or "").strip() or secrets.token_urlsafe(24)
 
 
 def token_ref(raw: str) -> str:
@@ -52,17 +57,17 @@ def set_vk(args: argparse.Namespace) -> str:
     if not confirmation:
         raise ChannelAdminError("give the confirmation string VK shows in the Callback API settings")
     ref = token_ref(args.token_ref)
-    secret = (args.secret or "").strip() or secrets.token_urlsafe(24)
-    tenant_id = _tenant_id(args.slug)
+    secret = secret_or_new(args.secret)
+    tenant = tenant_id(args.slug)
     settings = {"group_id": str(int(args.group_id)), "confirmation": confirmation}
-    db.run(lambda conn: accounts.save(conn, tenant_id, "vk", secret, ref, settings))
+    db.run(lambda conn: accounts.save(conn, tenant, "vk", secret, ref, settings))
     said = "" if args.secret else f"\nsecret key (paste into VK's Callback API settings; shown once): {secret}"
     return f"VK community {settings['group_id']} set for {args.slug} (token {ref.split(':', 1)[0]}:...){said}"
 
 
 def list_channels(args: argparse.Namespace) -> str:
-    tenant_id = _tenant_id(args.slug)
-    rows = db.run(lambda conn: accounts.of_tenant(conn, tenant_id))
+    tenant = tenant_id(args.slug)
+    rows = db.run(lambda conn: accounts.of_tenant(conn, tenant))
     base = (args.base_url or "").strip().rstrip("/")
     lines = []
     for row in rows:
@@ -73,15 +78,35 @@ def list_channels(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def channel_command(
+    commands: Any, name: str, about: str, run: Any, *, before_token: dict[str, str], reference: str, key: str
+) -> Any:
+    """A set-<channel> command: SLUG, ``before_token``'s arguments, TOKEN_REF (``reference``: the
+    token it refers to) and --secret (``key``: which secret it is)."""
+    cmd = commands.add_parser(name, help=about)
+    cmd.add_argument("slug")
+    for argument, text in before_token.items():
+        cmd.add_argument(argument, help=text)
+    cmd.add_argument("token_ref", help=f"{reference}: secretsmanager:<secret id or ARN> | plain:<token>")
+    cmd.add_argument("--secret", help=f"{key} (default: generated and printed once)")
+    cmd.set_defaults(run=run)
+    return cmd
+
+
 def add_commands(commands: Any) -> None:
     """Adds the commands to the admin tool's subparsers."""
-    vk = commands.add_parser("set-vk", help="set a tenant's VK community (Callback API)")
-    vk.add_argument("slug")
-    vk.add_argument("group_id", help="the community's id (digits)")
-    vk.add_argument("confirmation", help="the confirmation string VK shows in the Callback API settings")
-    vk.add_argument("token_ref", help="the community access token: secretsmanager:<secret id or ARN> | plain:<token>")
-    vk.add_argument("--secret", help="the Callback API secret key (default: generated and printed once)")
-    vk.set_defaults(run=set_vk)
+    channel_command(
+        commands,
+        "set-vk",
+        "set a tenant's VK community (Callback API)",
+        set_vk,
+        before_token={
+            "group_id": "the community's id (digits)",
+            "confirmation": "the confirmation string VK shows in the Callback API settings",
+        },
+        reference="the community access token",
+        key="the Callback API secret key",
+    )
     listing = commands.add_parser("channels", help="a tenant's channels and the webhook URL of each")
     listing.add_argument("slug")
     listing.add_argument("base_url", nargs="?", help="the API's public base URL (the stack's ApiUrl output)")

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import secrets
 from typing import Any
 
-from ops.admin_channels import ChannelAdminError, token_ref
-from shared.auth import tenants_sql as tenants
+from ops.admin_channels import ChannelAdminError, channel_command, secret_or_new, tenant_id, token_ref
 from shared.channels import accounts
 from shared.channels.base import Account, SendError
 from shared.channels.max.channel import api
@@ -30,24 +28,22 @@ SECRET = re.compile(r"[\w-]{5,256}", re.ASCII)  # what MAX accepts as a subscrip
 
 def set_max(args: argparse.Namespace) -> str:
     ref = token_ref(args.token_ref)
-    secret = (args.secret or "").strip() or secrets.token_urlsafe(24)
+    secret = secret_or_new(args.secret)
     if not SECRET.fullmatch(secret):
         raise ChannelAdminError("MAX's webhook secret is 5-256 characters of A-Z a-z 0-9 _ -")
     base = (args.register or "").strip().rstrip("/")
     if args.register is not None and not base.startswith("https://"):
         raise ChannelAdminError("MAX delivers only to HTTPS: --register https://<the API's public base URL>")
-    tenant = db.run(lambda conn: tenants.find_bot(conn, args.slug))
-    if tenant is None:
-        raise ChannelAdminError(f"no tenant with slug {args.slug!r}")
+    tenant = tenant_id(args.slug)
     lines = [f"MAX bot set for {args.slug} (token {ref.split(':', 1)[0]}:...)"]
     if base:  # first MAX, so that nothing is saved when it refuses
         url = f"{base}/webhook/max/{args.slug}"
         try:
-            api(Account(tenant.id, args.slug, "max", secret, ref)).subscribe(url, secret, UPDATE_TYPES)
+            api(Account(tenant, args.slug, "max", secret, ref)).subscribe(url, secret, UPDATE_TYPES)
         except SendError as exc:
             raise ChannelAdminError(f"MAX refused the webhook {url}: {exc}") from None
         lines.append(f"webhook registered with MAX: {url} ({', '.join(UPDATE_TYPES)})")
-    db.run(lambda conn: accounts.save(conn, tenant.id, "max", secret, ref, {}))
+    db.run(lambda conn: accounts.save(conn, tenant, "max", secret, ref, {}))
     if not args.secret:
         lines.append(f"webhook secret (shown once{'' if base else '; --register sends it to MAX'}): {secret}")
     return "\n".join(lines)
@@ -55,9 +51,13 @@ def set_max(args: argparse.Namespace) -> str:
 
 def add_commands(commands: Any) -> None:
     """Adds ``set-max`` to the admin tool's subparsers."""
-    cmd = commands.add_parser("set-max", help="set a tenant's MAX bot (and register its webhook with MAX)")
-    cmd.add_argument("slug")
-    cmd.add_argument("token_ref", help="the bot token: secretsmanager:<secret id or ARN> | plain:<token>")
-    cmd.add_argument("--secret", help="the webhook secret (default: generated and printed once)")
+    cmd = channel_command(
+        commands,
+        "set-max",
+        "set a tenant's MAX bot (and register its webhook with MAX)",
+        set_max,
+        before_token={},
+        reference="the bot token",
+        key="the webhook secret",
+    )
     cmd.add_argument("--register", metavar="BASE_URL", help="register <BASE_URL>/webhook/max/<slug> with MAX")
-    cmd.set_defaults(run=set_max)

@@ -97,6 +97,22 @@ def secrets_manager() -> Iterator[Any]:
 
 
 @pytest.fixture
+def s3(configure: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """S3 in memory (moto) with the media bucket, and the media store set to use it. Inside it, moto
+    answers ``requests`` (not httpx) at S3's addresses."""
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="eu-central-1")
+        client.create_bucket(Bucket="bcrm-media", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        configure(media_bucket="bcrm-media", aws_region="eu-central-1")
+        yield client
+
+
+@pytest.fixture
 def factory(database_url: str) -> Iterator[Factory]:
     f = Factory(database_url)
     yield f
@@ -122,6 +138,14 @@ def http_base_url(gateway: Any) -> Iterator[str]:
     base_url, stop = gateway.start_background(host="127.0.0.1", port=0, workers=8)
     yield base_url
     stop()
+
+
+@pytest.fixture
+def local_media(configure: Any, tmp_path: Path, http_base_url: str) -> Path:
+    """The media store in a folder of the test's own, its files served by the local gateway over
+    HTTP (as under `make run`): the folder."""
+    configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
+    return tmp_path / "media"
 
 
 @pytest.fixture

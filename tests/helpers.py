@@ -1,13 +1,16 @@
 """Test helpers: a client that calls the API as the Android app does, data factories over a real
-PostgreSQL, and a LambdaContext stand-in."""
+PostgreSQL, a LambdaContext stand-in, and the repository's commands run as separate processes."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import secrets
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -20,7 +23,24 @@ from devtools import datafactory
 from devtools.lambda_context import LambdaContext as LambdaContext  # one stand-in, re-exported
 from shared.core import settings
 
+ROOT = Path(__file__).resolve().parent.parent
 _client_numbers = itertools.count(1)
+
+
+def run_command(
+    argv: list[str], env: Mapping[str, str], *, stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``argv`` run at the repository's root with ``env`` as its whole environment: its exit code
+    and output as text (a failure is an answer to check, not an exception)."""
+    return subprocess.run(
+        argv, input=stdin, capture_output=True, text=True, env=dict(env), cwd=ROOT, timeout=timeout, check=False
+    )
+
+
+def run_module(module: str, *args: str, env: Mapping[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` as a person at a terminal runs it (see ``run_command``), with the
+    repository importable."""
+    return run_command([sys.executable, "-m", module, *args], {**env, "PYTHONPATH": str(ROOT)}, stdin=stdin)
 
 
 def new_client_ip() -> str:

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from devtools import datafactory
-from devtools.datafactory import Message
 from tests.browser.conftest import Pages
+from tests.browser.test_workspace import held_appeal
 from tests.helpers import Factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -70,19 +70,7 @@ def test_no_serious_or_critical_violations_in_the_main_views(pages: Pages, facto
     op = factory.operator(tenant, name="Anna Operator")
     factory.operator(tenant, name="Boris Colleague")
     datafactory.quick_reply(factory.conn, tenant.id, title="Hello", text="Good afternoon!")
-    client = factory.client(tenant, name="Pavel Client", phone="+79031112233")
-    datafactory.appeal(
-        factory.conn,
-        tenant.id,
-        client,
-        [
-            Message("in", "Need a battery", age_min=5),
-            Message("out", "What car?", age_min=4),
-            Message("note", "VIP", age_min=3),
-        ],
-        status="in_progress",
-        holder=op.id,
-    )
+    held_appeal(factory, tenant, factory.client(tenant, name="Pavel Client", phone="+79031112233"), op)
     factory.appeal(tenant, client=factory.client(tenant, name="Second Client"), text="Hello")
     page = pages.open(locale=locale, width=1366, height=768)
     seen: dict[str, list[str]] = {}
@@ -99,7 +87,7 @@ def test_no_serious_or_critical_violations_in_the_main_views(pages: Pages, facto
 
     items.filter(has_text="Pavel Client").get_by_role("link").click()
     conversation = page.get_by_role("region", name=words["conversation"])
-    expect(conversation.get_by_role("listitem").filter(has_text="VIP")).to_be_visible()
+    expect(conversation.get_by_role("listitem").filter(has_text="Calls often")).to_be_visible()
     reply = conversation.get_by_role("textbox").first
     reply.click()
     reply.press("/")  # the quick-reply list open

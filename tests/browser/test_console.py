@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from devtools import seed_media
 from shared.media import downloads as media
 from tests.browser.conftest import Pages
-from tests.helpers import Api, Factory, Operator
+from tests.helpers import Api, Factory, Operator, Tenant
 from tests.integration.test_appeals_webhook import post, update
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -26,6 +26,13 @@ def sign_in(page: Page, operator: Operator, password: str | None = None) -> None
 
 def appeals(page: Page) -> Any:
     return page.get_by_role("list", name="Appeals")
+
+
+def shop(factory: Factory, name: str = "Anna Operator") -> tuple[Tenant, Operator]:
+    """A tenant with a Telegram bot, and an operator of it."""
+    tenant = factory.tenant()
+    factory.telegram_bot(tenant)
+    return tenant, factory.operator(tenant, name=name)
 
 
 def test_sign_in_with_a_wrong_password_then_the_right_one(pages: Pages, factory: Factory) -> None:
@@ -70,9 +77,7 @@ def test_a_client_message_arrives_while_the_page_is_open(pages: Pages, factory: 
 def test_open_take_reply_seen_in_the_thread_and_at_telegram(
     pages: Pages, factory: Factory, fake_telegram: Any, http_api: Api
 ) -> None:
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant)
-    op = factory.operator(tenant)
+    tenant, op = shop(factory)
     client = factory.client(tenant, name="Pavel Client", telegram_id=880002)
     factory.appeal(tenant, client=client, text="Do you have Varta 60Ah?")
     page = pages.open()
@@ -167,21 +172,10 @@ def test_a_newer_desktop_sign_in_elsewhere_ends_this_one_and_says_why(
     expect(appeals(page)).to_have_count(0)
 
 
-def test_a_photo_is_shown(
-    pages: Pages,
-    factory: Factory,
-    http_api: Api,
-    fake_telegram: Any,
-    configure: Any,
-    tmp_path: Path,
-    http_base_url: str,
-) -> None:
+def test_a_photo_is_shown(pages: Pages, factory: Factory, http_api: Api, fake_telegram: Any, local_media: Path) -> None:
     # Given the local media store behind the gateway, and a photo that Telegram holds for the bot
-    configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
     fake_telegram.add_file("large-photo", seed_media.png())
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant)
-    op = factory.operator(tenant)
+    tenant, op = shop(factory)
     page = pages.open()
     sign_in(page, op)
     # When the client sends it with a caption, and the media job fetches it

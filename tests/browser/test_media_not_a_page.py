@@ -11,7 +11,7 @@ from playwright.sync_api import Error, Page, expect
 
 from shared.media import downloads as media
 from tests.browser.conftest import Pages
-from tests.browser.test_console import sign_in
+from tests.browser.test_console import shop, sign_in
 from tests.helpers import Api, Factory
 from tests.integration.test_appeals_webhook import post, update
 
@@ -43,19 +43,14 @@ def test_a_clients_html_or_svg_opened_in_the_signed_in_browser_runs_no_script(
     factory: Factory,
     http_api: Api,
     fake_telegram: Any,
-    configure: Any,
-    tmp_path: Path,
-    http_base_url: str,
+    local_media: Path,
     data: bytes,
     mime: str,
     name: str,
 ) -> None:
     # Given an operator signed in to the console (its token in localStorage), and media served by
     # the same local gateway as the console
-    configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant)
-    op = factory.operator(tenant)
+    tenant, op = shop(factory)
     page = pages.open()
     sign_in(page, op)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()

@@ -16,7 +16,7 @@ from devtools import datafactory, seed_media
 from devtools.datafactory import Message
 from shared.media import downloads as media
 from tests.browser.conftest import Pages
-from tests.browser.test_console import appeals, sign_in
+from tests.browser.test_console import appeals, shop, sign_in
 from tests.helpers import Api, Factory, Operator, Tenant
 from tests.integration.test_appeals_webhook import post, update
 
@@ -61,10 +61,14 @@ def thread(conversation: Locator) -> Locator:
     return conversation.get_by_role("list", name="Messages")
 
 
-def shop(factory: Factory, name: str = "Anna Operator") -> tuple[Tenant, Operator]:
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant)
-    return tenant, factory.operator(tenant, name=name)
+def one_appeal_open(pages: Pages, factory: Factory, name: str, telegram_id: int) -> Locator:
+    """A shop with one new appeal, from client ``name``: its operator signed in at 1366x768 with
+    that conversation open."""
+    tenant, op = shop(factory)
+    factory.appeal(tenant, client=factory.client(tenant, name=name, telegram_id=telegram_id))
+    page = open_wide(pages)
+    sign_in(page, op)
+    return open_appeal(page, name)
 
 
 def long_appeal(factory: Factory, tenant: Tenant, name: str, telegram_id: int, n: int = 24) -> UUID:
@@ -75,6 +79,22 @@ def long_appeal(factory: Factory, tenant: Tenant, name: str, telegram_id: int, n
     ]
     appeal_id, _ = datafactory.appeal(factory.conn, tenant.id, client, lines, status="new")
     return appeal_id
+
+
+def held_appeal(factory: Factory, tenant: Tenant, client: UUID, holder: Operator) -> None:
+    """An appeal in progress held by ``holder``: the client's question, an answer and a note."""
+    datafactory.appeal(
+        factory.conn,
+        tenant.id,
+        client,
+        [
+            Message("in", "Need a battery", age_min=5),
+            Message("out", "What car?", age_min=4),
+            Message("note", "Calls often", age_min=3),
+        ],
+        status="in_progress",
+        holder=holder.id,
+    )
 
 
 # --- 1. the newest message in view ---------------------------------------------------------------
@@ -214,19 +234,7 @@ def test_desktop_notifications_are_asked_for_once_from_a_clear_prompt(pages: Pag
 def test_senders_note_authors_and_holders_have_names(pages: Pages, factory: Factory) -> None:
     tenant, op = shop(factory)
     boris = factory.operator(tenant, name="Boris Colleague")
-    client = factory.client(tenant, name="Pavel Client")
-    datafactory.appeal(
-        factory.conn,
-        tenant.id,
-        client,
-        [
-            Message("in", "Need a battery", age_min=5),
-            Message("out", "What car?", age_min=4),
-            Message("note", "Calls often", age_min=3),
-        ],
-        status="in_progress",
-        holder=boris.id,
-    )
+    held_appeal(factory, tenant, factory.client(tenant, name="Pavel Client"), boris)
     page = open_wide(pages)
     sign_in(page, op)
     expect(appeals(page).get_by_role("listitem").filter(has_text="Pavel Client")).to_contain_text(
@@ -340,11 +348,7 @@ def test_close_asks_for_the_outcome_shows_it_and_the_client_writing_reopens(
 def test_enter_is_a_new_line_ctrl_enter_sends_and_the_hint_says_so(
     pages: Pages, factory: Factory, fake_telegram: Any
 ) -> None:
-    tenant, op = shop(factory)
-    factory.appeal(tenant, client=factory.client(tenant, name="Keys Client", telegram_id=770301))
-    page = open_wide(pages)
-    sign_in(page, op)
-    conversation = open_appeal(page, "Keys Client")
+    conversation = one_appeal_open(pages, factory, "Keys Client", 770301)
     reply = conversation.get_by_role("textbox", name="Reply")
     expect(reply).to_have_accessible_description("Ctrl+Enter sends; Enter starts a new line.")
     reply.press_sequentially("Two lines")
@@ -442,15 +446,8 @@ def test_a_load_makes_no_failed_request_and_the_tests_would_see_one(pages: Pages
 
 
 def test_photos_open_in_the_page_with_zoom_next_previous_and_download(
-    pages: Pages,
-    factory: Factory,
-    http_api: Api,
-    fake_telegram: Any,
-    configure: Any,
-    tmp_path: Path,
-    http_base_url: str,
+    pages: Pages, factory: Factory, http_api: Api, fake_telegram: Any, local_media: Path
 ) -> None:
-    configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
     fake_telegram.add_file("photo-a", seed_media.png())
     fake_telegram.add_file("photo-b", seed_media.png())
     tenant, op = shop(factory)
@@ -491,14 +488,9 @@ def test_photos_open_in_the_page_with_zoom_next_previous_and_download(
 
 
 def test_an_image_pasted_into_the_reply_is_sent_as_a_photo(
-    pages: Pages, factory: Factory, fake_telegram: Any, configure: Any, tmp_path: Path, http_base_url: str
+    pages: Pages, factory: Factory, fake_telegram: Any, local_media: Path
 ) -> None:
-    configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
-    tenant, op = shop(factory)
-    factory.appeal(tenant, client=factory.client(tenant, name="Paste Client", telegram_id=770601))
-    page = open_wide(pages)
-    sign_in(page, op)
-    conversation = open_appeal(page, "Paste Client")
+    conversation = one_appeal_open(pages, factory, "Paste Client", 770601)
     reply = conversation.get_by_role("textbox", name="Reply")
     png = list(seed_media.png())
     reply.evaluate(
@@ -520,12 +512,8 @@ def test_an_image_pasted_into_the_reply_is_sent_as_a_photo(
 
 
 def test_a_failed_answer_says_so_and_its_retry_sends_once(pages: Pages, factory: Factory, fake_telegram: Any) -> None:
-    tenant, op = shop(factory)
-    factory.appeal(tenant, client=factory.client(tenant, name="Retry Client", telegram_id=770701))
-    page = open_wide(pages)
     pages.allow(502, "/response")  # Telegram down: the API says so
-    sign_in(page, op)
-    conversation = open_appeal(page, "Retry Client")
+    conversation = one_appeal_open(pages, factory, "Retry Client", 770701)
     fake_telegram.fail()
     conversation.get_by_role("textbox", name="Reply").fill("We have it in stock")
     conversation.get_by_role("button", name="Send").click()

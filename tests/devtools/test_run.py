@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 from devtools import run
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import run_module
 
 
 def test_a_taken_port_is_one_line_suggesting_another() -> None:
     with socket.create_server(("127.0.0.1", 0)) as squatter:
         port = squatter.getsockname()[1]
-        env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "PYTHONPATH": str(ROOT)}
-        result = subprocess.run(
-            [sys.executable, "-m", "devtools.run"],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=60,
-            check=False,
-        )
+        result = run_module("devtools.run", env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1"})
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [

@@ -6,31 +6,18 @@ import os
 import re
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import Api, Factory, Operator
+from tests.helpers import Api, Factory, Operator, run_module
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 STATUS = "/webhook/api/operator/session"
 
 
 def admin(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "ops.admin", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    return run_module("ops.admin", *args, env={**os.environ, "DATABASE_URL": database_url}, stdin=stdin)
 
 
 def test_create_a_tenant_and_an_operator_who_can_then_log_in(database_url: str, api: Api, factory: Factory) -> None:

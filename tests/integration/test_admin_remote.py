@@ -8,7 +8,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import load_function
-from tests.helpers import Api, Factory, LambdaContext
+from tests.helpers import Api, Factory, LambdaContext, run_module
 
 pytestmark = pytest.mark.integration
 
@@ -52,17 +51,8 @@ def remote(tmp_path: Path, database_url: str, *args: str, stdin: str = "", refus
         f"#!{sys.executable}\n" + FAKE_AWS.format(log=str(log), refuse=refuse, app=str(ROOT / "functions/admin/app.py"))
     )
     aws.chmod(0o755)
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), "AWS_CLI": str(aws)}
-    done = subprocess.run(
-        [sys.executable, "-m", "ops.admin_remote", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    env = {**os.environ, "DATABASE_URL": database_url, "AWS_CLI": str(aws)}
+    done = run_module("ops.admin_remote", *args, env=env, stdin=stdin)
     calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return done, calls
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from tests.helpers import Factory
-from tests.integration.test_admin_cli import ROOT, admin
+from tests.helpers import Factory, run_module
+from tests.integration.test_admin_cli import admin
 
 pytestmark = pytest.mark.integration
 
@@ -109,15 +108,7 @@ def test_telegram_refusing_or_a_tenant_without_a_bot_is_one_line(
 
 def _bare_admin(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "AWS_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "ops.admin", *args],
-        capture_output=True,
-        text=True,
-        env={**keep, "PYTHONPATH": str(ROOT), **env},
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    return run_module("ops.admin", *args, env={**keep, **env})
 
 
 @pytest.mark.parametrize(

@@ -3,20 +3,16 @@ never answers anything but 200 to an update it cannot use."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import Api, Factory, Operator, Tenant
+from tests.integration.test_admin_cli import admin
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 _ids = iter(range(10_000, 10**9))
 
@@ -197,9 +193,7 @@ def test_start_opens_no_appeal_and_is_answered_with_the_welcome_text(
     tenant, _, token = shop(api, factory)
     factory.telegram_bot(tenant)
     # The admin tool sets the welcome text
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "ops.admin", "set-welcome-text", tenant.slug, "Welcome to the battery shop!"]
-    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    done = admin(database_url, "set-welcome-text", tenant.slug, "Welcome to the battery shop!")
     assert done.returncode == 0 and "welcome text of" in done.stdout, done.stderr
     send(api, tenant, message(700_011, text="/start"))
     send(api, tenant, message(700_011, text="/start promo-42"))

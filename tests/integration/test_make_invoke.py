@@ -18,6 +18,7 @@ from psycopg.conninfo import make_conninfo
 
 from devtools import invoke
 from shared.auth import passwords
+from tests.helpers import run_command
 
 pytestmark = pytest.mark.integration
 
@@ -37,15 +38,7 @@ def empty_database(server_url: str) -> Iterator[str]:
 def make_invoke(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FCM_", "FIREBASE_"))}
     env["DATABASE_URL"] = database_url
-    return subprocess.run(
-        ["make", "--no-print-directory", "-s", "invoke", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_command(["make", "--no-print-directory", "-s", "invoke", *args], env, timeout=120)
 
 
 def answer(stdout: str, function: str) -> tuple[str, object]:

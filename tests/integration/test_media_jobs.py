@@ -5,7 +5,6 @@ signed URL (local store over the gateway's HTTP, and moto's S3)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,10 @@ BOT_TOKEN = "123456:TEST-BOT-TOKEN"
 
 
 @pytest.fixture
-def local_media(configure: Any, tmp_path: Path, http_base_url: str, fake_telegram: Any) -> Path:
-    folder = tmp_path / "media"
-    configure(
-        media_local_dir=str(folder),
-        media_local_base_url=http_base_url,
-        media_backoff_base_s=60,
-        media_backoff_max_s=60,
-        media_max_attempts=3,
-    )
-    return folder
+def local_media(local_media: Path, configure: Any) -> Path:
+    """The local media store (tests/conftest.py), with retries a minute apart, three at the most."""
+    configure(media_backoff_base_s=60, media_backoff_max_s=60, media_max_attempts=3)
+    return local_media
 
 
 def shop(api: Api, factory: Factory) -> tuple[Tenant, str]:
@@ -206,20 +199,6 @@ def test_a_job_whose_last_attempt_never_finished_fails_the_attachment(
 
 
 # --- S3 (moto) ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def s3(configure: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    import boto3
-    from moto import mock_aws
-
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("s3", region_name="eu-central-1")
-        client.create_bucket(Bucket="bcrm-media", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        configure(media_bucket="bcrm-media", aws_region="eu-central-1")
-        yield client
 
 
 def test_with_a_bucket_the_worker_stores_in_s3_and_the_url_is_presigned(

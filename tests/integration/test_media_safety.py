@@ -14,24 +14,17 @@ import pytest
 
 from shared.media import downloads as media
 from shared.media import store as media_store
-from tests.helpers import Api, Factory, Operator
+from tests.helpers import Api, Factory, Reply
+from tests.integration import test_operator_attachments as attachments
 from tests.integration.test_incoming_kinds import file, message, send
-from tests.integration.test_media_jobs import BOT_TOKEN, PNG, attachment, shop
+from tests.integration.test_media_jobs import PNG, attachment, shop
+from tests.integration.test_operator_attachments import APPEALS, PDF, UPLOADS
 
 pytestmark = pytest.mark.integration
 
-UPLOADS = "/webhook/api/operator/uploads"
-APPEALS = "/webhook/api/operator/appeals"
 PAGE = b"<html><body><script>fetch('/stolen?' + localStorage.length)</script>hello</body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
-PDF = b"%PDF-1.4\n" + b"price list" * 100
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
-
-
-@pytest.fixture
-def local_media(configure: Any, tmp_path: Path, http_base_url: str, fake_telegram: Any) -> Path:
-    configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
-    return tmp_path / "media"
 
 
 def client_file(api: Api, factory: Factory, fake: Any, data: bytes, **document: Any) -> tuple[dict[str, Any], Any]:
@@ -106,60 +99,43 @@ def test_a_line_separator_in_the_mime_type_does_not_drop_the_connection(
     assert response.status_code == 200 and response.content == PDF
 
 
-def test_with_a_bucket_the_signed_link_overrides_type_and_disposition(
-    api: Api, factory: Factory, configure: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import boto3
+def test_with_a_bucket_the_signed_link_overrides_type_and_disposition(s3: Any) -> None:
     import requests
-    from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="eu-central-1")
-        s3.create_bucket(Bucket="bcrm-media", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        configure(media_bucket="bcrm-media", aws_region="eu-central-1")
-        store = media_store.store()
-        store.put("t/page", PAGE, "text/html")  # stored as it was declared, long ago
-        url = store.signed_get_url("t/page", "text/html", "page.html")
-        query = parse_qs(urlsplit(url).query)
-        assert query["response-content-type"] == ["application/octet-stream"]
-        disposition = "attachment; filename=\"page.html\"; filename*=UTF-8''page.html"
-        assert query["response-content-disposition"] == [disposition]
-        got = requests.get(url, timeout=5)  # S3 (here moto) answers with the signed overrides
-        assert got.headers["content-type"] == "application/octet-stream"
-        assert got.headers["content-disposition"].startswith("attachment")
-        photo = parse_qs(urlsplit(store.signed_get_url("t/p", "image/png", "p.png")).query)
-        assert photo["response-content-type"] == ["image/png"]
-        assert photo["response-content-disposition"][0].startswith("inline")
+    store = media_store.store()
+    store.put("t/page", PAGE, "text/html")  # stored as it was declared, long ago
+    url = store.signed_get_url("t/page", "text/html", "page.html")
+    query = parse_qs(urlsplit(url).query)
+    assert query["response-content-type"] == ["application/octet-stream"]
+    disposition = "attachment; filename=\"page.html\"; filename*=UTF-8''page.html"
+    assert query["response-content-disposition"] == [disposition]
+    got = requests.get(url, timeout=5)  # S3 (here moto) answers with the signed overrides
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.headers["content-disposition"].startswith("attachment")
+    photo = parse_qs(urlsplit(store.signed_get_url("t/p", "image/png", "p.png")).query)
+    assert photo["response-content-type"] == ["image/png"]
+    assert photo["response-content-disposition"][0].startswith("inline")
 
 
 # --- operator uploads ---------------------------------------------------------------------------
 
 
-def operator_shop(factory: Factory) -> tuple[Operator, Any]:
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant, f"plain:{BOT_TOKEN}")
-    op = factory.operator(tenant)
-    return op, factory.appeal(tenant, client=factory.client(tenant, telegram_id=626262))
-
-
-def put_upload(api: Api, token: str, data: bytes, name: str, mime: str) -> dict[str, Any]:
-    reply = api.post(UPLOADS, {"file_name": name, "mime_type": mime, "size": len(data)}, token=token)
-    assert reply.status == 201, reply.body
-    up: dict[str, Any] = reply.body["upload"]
-    assert httpx.put(up["url"], content=data, headers=up["headers"]).status_code == 200
-    return up
+def answer_with_a_pdf(
+    http_api: Api, factory: Factory, data: bytes, name: str
+) -> tuple[str, Any, dict[str, Any], Reply]:
+    """An operator uploads ``data`` as the PDF ``name`` and answers their appeal with it: their
+    token, the appeal, the upload and the answer's reply."""
+    op, appeal = attachments.shop(factory)
+    token = http_api.login(op)
+    up = attachments.put_upload(http_api, token, data, name, "application/pdf")
+    reply = http_api.post(f"{APPEALS}/{appeal}/response", {"text": name, "attachment_ids": [up["id"]]}, token=token)
+    return token, appeal, up, reply
 
 
 def test_executable_bytes_declared_as_a_pdf_are_refused_and_never_sent(
     http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
-    op, appeal = operator_shop(factory)
-    token = http_api.login(op)
-    up = put_upload(http_api, token, EXE, "invoice.pdf", "application/pdf")
-    body = {"text": "invoice", "attachment_ids": [up["id"]]}
-    reply = http_api.post(f"{APPEALS}/{appeal}/response", body, token=token)
+    token, appeal, _, reply = answer_with_a_pdf(http_api, factory, EXE, "invoice.pdf")
     assert (reply.status, reply.error_code) == (400, "invalid_request"), reply.body
     assert "application/pdf" in reply.body["error"]["message"]
     assert fake_telegram.calls == []
@@ -189,10 +165,7 @@ def test_an_upload_cannot_be_replaced_once_it_was_sent(
     http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
     # Given a PDF the operator sent to the client
-    op, appeal = operator_shop(factory)
-    token = http_api.login(op)
-    up = put_upload(http_api, token, PDF, "prices.pdf", "application/pdf")
-    sent = http_api.post(f"{APPEALS}/{appeal}/response", {"attachment_ids": [up["id"]]}, token=token)
+    token, appeal, up, sent = answer_with_a_pdf(http_api, factory, PDF, "prices.pdf")
     assert sent.status == 200, sent.body
     # When its upload URL is used again with other bytes (still within its lifetime)
     other = b"%PDF-1.4\n" + b"PRICE LIST" * 100  # as long as the first: the URL's signed size allows it

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from shared.core import migrations
+from tests.helpers import run_module
 
 pytestmark = pytest.mark.integration
 
@@ -118,10 +118,7 @@ def test_a_version_is_four_digits(new_database: Callable[[], str]) -> None:
 
 
 def run_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "ops.migrate", *args], env=env, capture_output=True, text=True, check=False
-    )
+    return run_module("ops.migrate", *args, env={**os.environ, "DATABASE_URL": url})
 
 
 def test_the_command_line_rolls_back_and_reports(new_database: Callable[[], str]) -> None:

@@ -20,12 +20,6 @@ JPEG = b"\xff\xd8\xff\xe0" + b"battery label" * 100
 PDF = b"%PDF-1.4\n" + b"price list" * 100
 
 
-@pytest.fixture
-def store(configure: Any, tmp_path: Path, http_base_url: str, fake_telegram: Any) -> Path:
-    configure(media_local_dir=str(tmp_path / "media"), media_local_base_url=http_base_url)
-    return tmp_path / "media"
-
-
 def shop(factory: Factory) -> tuple[Operator, Any]:
     tenant = factory.tenant()
     factory.telegram_bot(tenant, f"plain:{BOT_TOKEN}")
@@ -34,14 +28,19 @@ def shop(factory: Factory) -> tuple[Operator, Any]:
     return op, factory.appeal(tenant, client=client)
 
 
-def upload(api: Api, token: str, data: bytes, name: str, mime: str) -> str:
+def put_upload(api: Api, token: str, data: bytes, name: str, mime: str) -> dict[str, Any]:
+    """``data`` uploaded by the operator: the upload as the API gave it (its id, URL and headers)."""
     reply = api.post(UPLOADS, {"file_name": name, "mime_type": mime, "size": len(data)}, token=token)
     assert reply.status == 201, reply.body
-    up = reply.body["upload"]
+    up: dict[str, Any] = reply.body["upload"]
     assert up["method"] == "PUT" and up["headers"] == {"Content-Type": mime} and up["expires_at"]
     put = httpx.put(up["url"], content=data, headers=up["headers"])  # no session header: the URL is the grant
     assert put.status_code == 200, put.text
-    return str(up["id"])
+    return up
+
+
+def upload(api: Api, token: str, data: bytes, name: str, mime: str) -> str:
+    return str(put_upload(api, token, data, name, mime)["id"])
 
 
 def label_and_prices(http_api: Api, token: str) -> tuple[str, str]:
@@ -52,7 +51,7 @@ def label_and_prices(http_api: Api, token: str) -> tuple[str, str]:
 
 
 def test_an_answer_with_a_photo_and_a_pdf_goes_as_sendphoto_and_senddocument(
-    http_api: Api, factory: Factory, store: Path, fake_telegram: Any
+    http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
     op, appeal = shop(factory)
     token = http_api.login(op)
@@ -82,7 +81,7 @@ def test_an_answer_with_a_photo_and_a_pdf_goes_as_sendphoto_and_senddocument(
 
 
 def test_a_half_sent_answer_retried_sends_only_the_files_that_did_not_go_out(
-    http_api: Api, factory: Factory, store: Path, fake_telegram: Any
+    http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
     # Given an answer with a photo and a PDF, and Telegram refusing documents for now
     op, appeal = shop(factory)
@@ -106,7 +105,7 @@ def test_a_half_sent_answer_retried_sends_only_the_files_that_did_not_go_out(
 
 
 def test_a_short_rate_limit_on_a_photo_is_waited_out_and_sent_once(
-    http_api: Api, factory: Factory, store: Path, fake_telegram: Any
+    http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
     op, appeal = shop(factory)
     token = http_api.login(op)
@@ -118,7 +117,7 @@ def test_a_short_rate_limit_on_a_photo_is_waited_out_and_sent_once(
 
 
 def test_an_attachment_without_text_has_no_caption(
-    http_api: Api, factory: Factory, store: Path, fake_telegram: Any
+    http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
     op, appeal = shop(factory)
     token = http_api.login(op)
@@ -130,7 +129,7 @@ def test_an_attachment_without_text_has_no_caption(
 
 
 def test_another_tenants_upload_is_404_and_nothing_is_sent(
-    http_api: Api, factory: Factory, store: Path, fake_telegram: Any
+    http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
     op, appeal = shop(factory)
     other = factory.operator(factory.tenant())
@@ -142,7 +141,7 @@ def test_another_tenants_upload_is_404_and_nothing_is_sent(
 
 
 def test_an_upload_never_put_is_400_and_records_nothing(
-    http_api: Api, factory: Factory, store: Path, fake_telegram: Any
+    http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any
 ) -> None:
     op, appeal = shop(factory)
     token = http_api.login(op)
@@ -154,7 +153,7 @@ def test_an_upload_never_put_is_400_and_records_nothing(
     assert factory.one("SELECT count(*) AS n FROM appeal_messages WHERE appeal_id = %s", appeal)["n"] == 1
 
 
-def test_an_upload_is_sent_once(http_api: Api, factory: Factory, store: Path, fake_telegram: Any) -> None:
+def test_an_upload_is_sent_once(http_api: Api, factory: Factory, local_media: Path, fake_telegram: Any) -> None:
     op, appeal = shop(factory)
     token = http_api.login(op)
     pdf = upload(http_api, token, PDF, "invoice.pdf", "application/pdf")
@@ -191,7 +190,9 @@ def test_uploads_need_a_session(api: Api) -> None:
     assert (reply.status, reply.error_code) == (401, "missing_token")
 
 
-def test_the_local_put_url_refuses_a_bigger_body_or_another_type(http_api: Api, factory: Factory, store: Path) -> None:
+def test_the_local_put_url_refuses_a_bigger_body_or_another_type(
+    http_api: Api, factory: Factory, local_media: Path
+) -> None:
     token = http_api.login(factory.operator())
     up = http_api.post(UPLOADS, {"file_name": "a.pdf", "mime_type": "application/pdf", "size": 10}, token=token).body[
         "upload"
@@ -211,26 +212,18 @@ def test_without_text_or_attachments_the_answer_is_400(api: Api, factory: Factor
 
 
 def test_with_a_bucket_the_upload_url_is_an_s3_presigned_put(
-    api: Api, factory: Factory, configure: Any, monkeypatch: pytest.MonkeyPatch, fake_telegram: Any
+    api: Api, factory: Factory, fake_telegram: Any, s3: Any
 ) -> None:
-    import boto3
-    import requests
-    from moto import mock_aws
+    import requests  # moto answers requests (not httpx)
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="eu-central-1")
-        s3.create_bucket(Bucket="bcrm-media", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        configure(media_bucket="bcrm-media", aws_region="eu-central-1")
-        op, appeal = shop(factory)
-        token = api.login(op)
-        reply = api.post(UPLOADS, {"file_name": "l.jpg", "mime_type": "image/jpeg", "size": len(JPEG)}, token=token)
-        up = reply.body["upload"]
-        assert "X-Amz-Signature=" in up["url"]
-        assert "X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost" in up["url"]  # S3 enforces the size
-        assert requests.put(up["url"], data=JPEG, headers=up["headers"], timeout=5).status_code == 200
-        answer = api.post(f"{APPEALS}/{appeal}/response", {"text": "label", "attachment_ids": [up["id"]]}, token=token)
-        assert answer.status == 200, answer.body
-        [call] = fake_telegram.calls
-        assert call.method == "sendPhoto" and call.files["photo"][2] == JPEG
+    op, appeal = shop(factory)
+    token = api.login(op)
+    reply = api.post(UPLOADS, {"file_name": "l.jpg", "mime_type": "image/jpeg", "size": len(JPEG)}, token=token)
+    up = reply.body["upload"]
+    assert "X-Amz-Signature=" in up["url"]
+    assert "X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost" in up["url"]  # S3 enforces the size
+    assert requests.put(up["url"], data=JPEG, headers=up["headers"], timeout=5).status_code == 200
+    answer = api.post(f"{APPEALS}/{appeal}/response", {"text": "label", "attachment_ids": [up["id"]]}, token=token)
+    assert answer.status == 200, answer.body
+    [call] = fake_telegram.calls
+    assert call.method == "sendPhoto" and call.files["photo"][2] == JPEG

@@ -11,13 +11,14 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
 from shared.core import db, migrations
-from tests.helpers import Api, Factory
+from tests.helpers import Api, Factory, Operator
 
 pytestmark = pytest.mark.integration
 
@@ -32,6 +33,32 @@ def fresh_database(server_url: str) -> Iterator[str]:
     db.close()
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def pooler_mode_with_an_appeal(configure: Any, url: str, direct_url: str) -> tuple[Operator, UUID]:
+    """The app in pooler mode on ``url`` with a 1 s statement timeout, and an operator of a new
+    tenant with one appeal (written through ``direct_url``)."""
+    configure(database_url=url, database_pooler="true", db_statement_timeout_ms=1000)
+    factory = Factory(direct_url)
+    tenant = factory.tenant()
+    op = factory.operator(tenant)
+    appeal = factory.appeal(tenant)
+    factory.close()
+    return op, appeal
+
+
+@contextlib.contextmanager
+def locked(url: str, sql: str, *params: Any) -> Iterator[None]:
+    """A row lock held by another connection for the block (at most 20 s: never hang the suite)."""
+    holder = psycopg.connect(url, prepare_threshold=None)
+    holder.execute(sql, params)
+    watchdog = threading.Timer(20, holder.close)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()
+        holder.close()
 
 
 def renew_server_connections(url: str) -> None:
@@ -78,26 +105,14 @@ def test_behind_a_pooler_a_held_row_lock_ends_in_503_within_the_statement_timeou
     # connections a pooler opened before keep the old default until it renews them: end them here.)
     migrations.apply(fresh_database, statement_timeout_ms=1000)
     renew_server_connections(fresh_database)
-    configure(database_url=fresh_database, database_pooler="true", db_statement_timeout_ms=1000)
-    factory = Factory(fresh_database)
-    tenant = factory.tenant()
-    op = factory.operator(tenant)
-    appeal = factory.appeal(tenant)
-    factory.close()
+    op, appeal = pooler_mode_with_an_appeal(configure, fresh_database, fresh_database)
     token = api.login(op)
     assert db.run(lambda conn: conn.execute("SHOW statement_timeout").fetchone()) == {"statement_timeout": "1s"}
     # When another connection holds the appeal's row lock
-    holder = psycopg.connect(fresh_database, prepare_threshold=None)
-    holder.execute("SELECT 1 FROM appeals WHERE id = %s FOR UPDATE", (appeal,))
-    watchdog = threading.Timer(20, holder.close)  # never hang the suite if the timeout is off
-    watchdog.start()
-    try:
+    with locked(fresh_database, "SELECT 1 FROM appeals WHERE id = %s FOR UPDATE", appeal):
         started = time.monotonic()
         reply = api.post(f"/webhook/api/operator/appeals/{appeal}/take", token=token)
         elapsed = time.monotonic() - started
-    finally:
-        watchdog.cancel()
-        holder.close()
     # Then the request ends with 503 (and Retry-After) once the timeout is up, not when the lock goes
     assert (reply.status, reply.error_code) == (503, "service_unavailable"), reply.body
     assert reply.headers["retry-after"]

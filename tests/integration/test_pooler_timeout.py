@@ -5,7 +5,6 @@ timeout instead of waiting for the lock."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
@@ -22,7 +21,8 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from shared.core import db, migrations
-from tests.helpers import Api, Factory
+from tests.helpers import Api
+from tests.integration.test_pooler_safety import locked, pooler_mode_with_an_appeal
 
 pytestmark = pytest.mark.integration
 
@@ -108,20 +108,6 @@ def at_once(count: int, work: Callable[[], Any]) -> list[tuple[Any, float]]:
     return results
 
 
-@contextlib.contextmanager
-def locked(direct_url: str, sql: str, *params: Any) -> Iterator[None]:
-    """A row lock held by another connection for the block (at most 20 s: never hang the suite)."""
-    holder = psycopg.connect(direct_url)
-    holder.execute(sql, params)
-    watchdog = threading.Timer(20, holder.close)
-    watchdog.start()
-    try:
-        yield
-    finally:
-        watchdog.cancel()
-        holder.close()
-
-
 def test_behind_pgbouncer_connected_before_the_migration_every_request_times_out_on_a_lock(
     pooled_database: tuple[str, str], gateway: Any, configure: Any
 ) -> None:
@@ -130,12 +116,7 @@ def test_behind_pgbouncer_connected_before_the_migration_every_request_times_out
     open_old_server_connections(pooled, OLD_SERVER_CONNECTIONS)
     migrations.apply(pooled, statement_timeout_ms=1000)
     assert "0" in pooled_timeouts(pooled, OLD_SERVER_CONNECTIONS)  # the pool still has servers without it
-    configure(database_url=pooled, database_pooler="true", db_statement_timeout_ms=1000)
-    factory = Factory(direct)
-    tenant = factory.tenant()
-    op = factory.operator(tenant)
-    appeal = factory.appeal(tenant)
-    factory.close()
+    op, appeal = pooler_mode_with_an_appeal(configure, pooled, direct)
     api = Api.in_process(gateway)
     token = api.login(op)
     session_id = db.run(lambda conn: conn.execute("SELECT id FROM operator_devices").fetchone())["id"]  # type: ignore[index]

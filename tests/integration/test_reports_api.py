@@ -13,35 +13,18 @@ import pytest
 
 from tests.fakes.telegram import FakeTelegram
 from tests.helpers import Api, Factory, Operator, Tenant
+from tests.integration.test_appeal_reopen import write
 
 pytestmark = pytest.mark.integration
 
 REPORTS = "/webhook/api/operator/reports"
 APPEALS = "/webhook/api/operator/appeals"
-SECRET_HEADER = "x-telegram-bot-api-secret-token"
-_update_ids = iter(range(50_000, 10**9))
 
 
 def owner(factory: Factory, tenant: Tenant | None = None, name: str = "Owner") -> Operator:
     op = factory.operator(tenant or factory.tenant(), name=name)
     factory.execute("UPDATE operators SET role = 'owner' WHERE id = %s", op.id)
     return op
-
-
-def write(api: Api, tenant: Tenant, telegram_id: int, text: str) -> None:
-    update_id = next(_update_ids)
-    body = {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1795348800,
-            "chat": {"id": telegram_id, "type": "private"},
-            "from": {"id": telegram_id, "is_bot": False, "first_name": "Ivan"},
-            "text": text,
-        },
-    }
-    reply = api.post(f"/webhook/telegram/{tenant.slug}", body, headers={SECRET_HEADER: tenant.webhook_secret})
-    assert reply.status == 200, reply.body
 
 
 def events(factory: Factory, appeal: UUID) -> list[tuple[Any, ...]]:
