@@ -33,7 +33,7 @@ export AWS_DEFAULT_REGION ?= eu-central-1
 .PHONY: install run test test-integration lint format seed migrate admin bench bench-readme loadtest build deploy db-stop clean
 .PHONY: migrate-down invoke deploy-guided browser-deps screenshots admin-remote test-oldest
 
-$(VENV)/.installed: requirements-dev.txt layer/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layer/requirements.txt functions/push_dispatcher/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt

@@ -206,7 +206,7 @@ def fake_telegram(configure: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def fake_fcm(configure: Any, factory: Factory) -> Iterator[Any]:
-    """A fake FCM HTTP v1 server, with FCM_API_BASE_URL pointing firebase-admin at it. The outbox
+    """A fake FCM HTTP v1 server, with FCM_API_BASE_URL pointing the dispatcher at it. The outbox
     is shared by the session's tests: rows other tests left pending are set aside first, so the
     dispatcher sends only what this test queues."""
     from tests.fakes.fcm import FakeFcm

@@ -12,6 +12,7 @@ from shared.core import db
 from shared.core.errors import NotFound, parse_uuid
 from shared.core.observability import logger
 from shared.core.settings import get_settings
+from shared.core.sql import live_session_params
 
 
 def list_sessions(session: Session) -> list[SessionListItem]:
@@ -20,17 +21,8 @@ def list_sessions(session: Session) -> list[SessionListItem]:
 
 def list_for_operator(operator_id: UUID, tenant_id: UUID, current_id: UUID | None = None) -> list[SessionListItem]:
     """The operator's live sessions (``current`` marks ``current_id``); the admin tool lists them too."""
-    settings = get_settings()
-    rows = db.run(
-        lambda conn: repo.list_for_operator(
-            conn,
-            operator_id,
-            tenant_id,
-            current_id,
-            idle_mobile=settings.idle_lifetime("mobile"),
-            idle_desktop=settings.idle_lifetime("desktop"),
-        )
-    )
+    live = live_session_params(get_settings())
+    rows = db.run(lambda conn: repo.list_for_operator(conn, operator_id, tenant_id, current_id, **live))
     return [SessionListItem.model_validate(row, from_attributes=True) for row in rows]
 
 

@@ -97,7 +97,7 @@ class Settings:
     push_backoff_base_s: float = 5.0  # First retry delay; doubles per attempt, jittered
     push_backoff_max_s: float = 3_600.0
     push_lease_s: int = 180  # A claimed row is re-sent after this if never marked
-    push_batch_size: int = 500  # Messages per firebase-admin send_each call
+    push_batch_size: int = 500  # Messages claimed and sent at once (one FCM request each)
     push_http_timeout_s: float = 10.0
     push_time_margin_ms: int = 30_000  # Stop claiming when less Lambda time is left
 

@@ -10,23 +10,38 @@ nests another, ``shared.appeals.sql.take``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, LiteralString, TypeVar
+from datetime import timedelta
+from typing import Any, LiteralString, TypedDict, TypeVar
 
 from psycopg import sql
 from psycopg.rows import kwargs_row
 from psycopg.types.json import Jsonb
 
 from shared.core.db import Connection
+from shared.core.settings import Settings
 
 R = TypeVar("R")
 
 # The one definition of a live session (``operator_devices`` as ``d``): before its absolute expiry
 # and active within its device type's idle lifetime. Validation, the sessions list and every push
 # fan-out use it, so a phone signed out for one is signed out for all (the cleanup, which ends
-# sessions later, deletes exactly the others). Needs the parameters idle_mobile and idle_desktop.
+# sessions later, deletes exactly the others). Needs the parameters idle_mobile and idle_desktop
+# (``live_session_params``).
 LIVE_SESSION = """(d.expires_at > now()
        AND d.last_active_at > now() - CASE d.device_type WHEN 'mobile' THEN %(idle_mobile)s::interval
                                                          ELSE %(idle_desktop)s::interval END)"""
+
+
+class LiveSessionParams(TypedDict):
+    idle_mobile: timedelta
+    idle_desktop: timedelta
+
+
+def live_session_params(settings: Settings) -> LiveSessionParams:
+    """``LIVE_SESSION``'s parameters: each device type's idle lifetime."""
+    return {"idle_mobile": settings.idle_lifetime("mobile"), "idle_desktop": settings.idle_lifetime("desktop")}
+
+
 Query = LiteralString | sql.Composed  # a named constant, or a composed one (shared.core.jobs_sql)
 
 

@@ -3,8 +3,8 @@
 - here, what services call: queue a push inside their unit of work (a row per device in the push
   outbox, written in the causing transaction) and the dispatcher is kicked once it commits;
 - ``dispatcher``: the loop the push dispatcher function runs (claim due rows, send, mark);
-- ``fcm``: the firebase-admin sender, imported only on the dispatcher's path (never by an API
-  function: firebase-admin costs ~185 ms of import);
+- ``fcm``: the FCM HTTP v1 sender, imported only on the dispatcher's path (never by an API
+  function: its google-auth and requests cost ~90 ms of import);
 - ``types``: ``PushMessage``, ``Outcome``, ``Sender``.
 
 The SQL lives in ``shared.push.outbox_sql``, which imports nothing from here.
@@ -12,12 +12,13 @@ The SQL lives in ``shared.push.outbox_sql``, which imports nothing from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, LiteralString
 from uuid import UUID
 
 from shared.core import db, jobs
 from shared.core.settings import get_settings
+from shared.core.sql import live_session_params
 from shared.push import outbox_sql as push_outbox
 from shared.push.dispatcher import dispatch
 from shared.push.types import SENT, Outcome, PushMessage, Sender
@@ -69,49 +70,29 @@ def enqueue_for_tenant_mobiles(
 ) -> int:
     """Queue ``kind`` for every live mobile session of the tenant with an FCM token (but those of
     ``except_operator_id``); returns how many rows were queued."""
-    settings = get_settings()
-    queued = push_outbox.enqueue_for_tenant_mobiles(
-        conn,
-        tenant_id,
-        kind,
-        data,
-        except_operator_id,
-        idle_mobile=settings.idle_lifetime("mobile"),
-        idle_desktop=settings.idle_lifetime("desktop"),
-    )
-    return _kick_after_commit(queued)
+    who = {"tenant_id": tenant_id, "except_operator_id": except_operator_id}
+    return _fan_out(conn, push_outbox.ENQUEUE_FOR_TENANT_MOBILES, kind, data, who)
 
 
 def enqueue_for_operator_sessions(
     conn: db.Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any], except_session_id: UUID
 ) -> int:
-    """Queue ``kind`` for the operator's live sessions with an FCM token but ``except_session_id``."""
-    settings = get_settings()
-    queued = push_outbox.enqueue_for_operator_sessions(
-        conn,
-        tenant_id,
-        operator_id,
-        kind,
-        data,
-        except_session_id,
-        idle_mobile=settings.idle_lifetime("mobile"),
-        idle_desktop=settings.idle_lifetime("desktop"),
-    )
-    return _kick_after_commit(queued)
+    """Queue ``kind`` for the operator's live sessions with an FCM token but ``except_session_id``
+    (a session idle longer than its device type's idle lifetime is not live)."""
+    who = {"tenant_id": tenant_id, "operator_id": operator_id, "except_session_id": except_session_id}
+    return _fan_out(conn, push_outbox.ENQUEUE_FOR_OPERATOR_SESSIONS, kind, data, who)
 
 
 def enqueue_for_operator_mobiles(
     conn: db.Connection, tenant_id: UUID, operator_id: UUID, kind: str, data: dict[str, Any]
 ) -> int:
     """Queue ``kind`` for every live mobile session of one operator with an FCM token."""
-    settings = get_settings()
-    queued = push_outbox.enqueue_for_operator_mobiles(
-        conn,
-        tenant_id,
-        operator_id,
-        kind,
-        data,
-        idle_mobile=settings.idle_lifetime("mobile"),
-        idle_desktop=settings.idle_lifetime("desktop"),
-    )
-    return _kick_after_commit(queued)
+    who = {"tenant_id": tenant_id, "operator_id": operator_id}
+    return _fan_out(conn, push_outbox.ENQUEUE_FOR_OPERATOR_MOBILES, kind, data, who)
+
+
+def _fan_out(
+    conn: db.Connection, query: LiteralString, kind: str, data: dict[str, Any], who: Mapping[str, UUID | None]
+) -> int:
+    live = live_session_params(get_settings())
+    return _kick_after_commit(push_outbox.fan_out(conn, query, kind, data, live, **who))

@@ -6,7 +6,7 @@ statement, so two dispatchers never send the same row; if a dispatcher dies betw
 marking, its rows become due again when the lease runs out and are sent again (a device may then
 get the same push twice; every push carries ids, so the app can ignore a repeat).
 
-firebase-admin is not imported here: the sender comes from ``shared.push.fcm``, which only the
+The FCM client is not imported here: the sender comes from ``shared.push.fcm``, which only the
 dispatcher function loads. Nothing here logs a token or a message body.
 """
 
@@ -40,7 +40,7 @@ def dispatch(sender: Sender | None = None, remaining_ms: Callable[[], int] | Non
     remaining time gets short: the rest waits for the next kick or schedule). Returns counts."""
     settings = get_settings()
     if sender is None:
-        # Lazy for cold-start cost only (firebase-admin: ~185 ms): callers that pass a sender
+        # Lazy for cold-start cost only (google-auth, requests: ~90 ms): callers that pass a sender
         # (tests, fakes) never load it. fcm imports nothing from this module: no cycle.
         from shared.push import fcm
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, LiteralString, NamedTuple
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from shared.core import jobs_sql as jobs
 from shared.core.db import Connection
-from shared.core.sql import LIVE_SESSION, execute, fetch_one
+from shared.core.sql import LIVE_SESSION, LiveSessionParams, execute, fetch_one
 
 
 class PushJobRow(NamedTuple):
@@ -44,123 +44,48 @@ VALUES (%(tenant_id)s, %(kind)s, %(data)s, %(fcm_token)s, %(session_id)s)
 """
 
 
-# Fan-out to every live mobile session of the tenant that can receive pushes, in one statement.
-ENQUEUE_FOR_TENANT_MOBILES = (
-    """
+def _fan_out_sql(sessions: LiteralString) -> LiteralString:
+    """A fan-out in one statement: a row for each session ``sessions`` picks (``operator_devices``
+    as ``d``, always of one tenant) that can receive pushes: it has an FCM token and is live."""
+    return (
+        """
 INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
 SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
-  FROM operator_devices d
+  FROM operator_devices d"""
+        + sessions
+        + """
+   AND d.fcm_token IS NOT NULL
+   AND """
+        + LIVE_SESSION
+    )
+
+
+# Every mobile session of the tenant's active operators (but those of one operator).
+ENQUEUE_FOR_TENANT_MOBILES = _fan_out_sql("""
   JOIN operators o ON o.id = d.operator_id AND o.is_active
  WHERE d.tenant_id = %(tenant_id)s
    AND d.device_type = 'mobile'
-   AND d.fcm_token IS NOT NULL
-   AND d.operator_id IS DISTINCT FROM %(except_operator_id)s
-   AND """
-    + LIVE_SESSION
-)
+   AND d.operator_id IS DISTINCT FROM %(except_operator_id)s""")
 
-
-def enqueue_for_tenant_mobiles(
-    conn: Connection,
-    tenant_id: UUID,
-    kind: str,
-    data: dict[str, Any],
-    except_operator_id: UUID | None = None,
-    *,
-    idle_mobile: timedelta,
-    idle_desktop: timedelta,
-) -> int:
-    """Queue ``kind`` for every live mobile session of the tenant with an FCM token (but those of
-    ``except_operator_id``); returns how many rows were queued."""
-    return execute(
-        conn,
-        ENQUEUE_FOR_TENANT_MOBILES,
-        tenant_id=tenant_id,
-        kind=kind,
-        data=Jsonb(data),
-        except_operator_id=except_operator_id,
-        idle_mobile=idle_mobile,
-        idle_desktop=idle_desktop,
-    )
-
-
-# Fan-out to one operator's other live sessions (any device type) that can receive pushes.
-ENQUEUE_FOR_OPERATOR_SESSIONS = (
-    """
-INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
-SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
-  FROM operator_devices d
+# One operator's other sessions, of any device type.
+ENQUEUE_FOR_OPERATOR_SESSIONS = _fan_out_sql("""
  WHERE d.operator_id = %(operator_id)s AND d.tenant_id = %(tenant_id)s
-   AND d.id <> %(except_session_id)s
-   AND d.fcm_token IS NOT NULL
-   AND """
-    + LIVE_SESSION
-)
+   AND d.id <> %(except_session_id)s""")
 
-
-def enqueue_for_operator_sessions(
-    conn: Connection,
-    tenant_id: UUID,
-    operator_id: UUID,
-    kind: str,
-    data: dict[str, Any],
-    except_session_id: UUID,
-    *,
-    idle_mobile: timedelta,
-    idle_desktop: timedelta,
-) -> int:
-    """Queue ``kind`` for the operator's live sessions with an FCM token but ``except_session_id``
-    (a session idle longer than its device type's idle lifetime is not live)."""
-    return execute(
-        conn,
-        ENQUEUE_FOR_OPERATOR_SESSIONS,
-        tenant_id=tenant_id,
-        operator_id=operator_id,
-        kind=kind,
-        data=Jsonb(data),
-        except_session_id=except_session_id,
-        idle_mobile=idle_mobile,
-        idle_desktop=idle_desktop,
-    )
-
-
-# Every live mobile session of one operator of the tenant that can receive pushes.
-ENQUEUE_FOR_OPERATOR_MOBILES = (
-    """
-INSERT INTO push_outbox (tenant_id, kind, data, fcm_token, session_id)
-SELECT d.tenant_id, %(kind)s, %(data)s, d.fcm_token, d.id
-  FROM operator_devices d
+# Every mobile session of one active operator of the tenant.
+ENQUEUE_FOR_OPERATOR_MOBILES = _fan_out_sql("""
   JOIN operators o ON o.id = d.operator_id AND o.is_active
  WHERE d.tenant_id = %(tenant_id)s
    AND d.operator_id = %(operator_id)s
-   AND d.device_type = 'mobile'
-   AND d.fcm_token IS NOT NULL
-   AND """
-    + LIVE_SESSION
-)
+   AND d.device_type = 'mobile'""")
 
 
-def enqueue_for_operator_mobiles(
-    conn: Connection,
-    tenant_id: UUID,
-    operator_id: UUID,
-    kind: str,
-    data: dict[str, Any],
-    *,
-    idle_mobile: timedelta,
-    idle_desktop: timedelta,
+def fan_out(
+    conn: Connection, query: LiteralString, kind: str, data: dict[str, Any], live: LiveSessionParams, **who: UUID | None
 ) -> int:
-    """Queue ``kind`` for every live mobile session of one operator with an FCM token."""
-    return execute(
-        conn,
-        ENQUEUE_FOR_OPERATOR_MOBILES,
-        tenant_id=tenant_id,
-        operator_id=operator_id,
-        kind=kind,
-        data=Jsonb(data),
-        idle_mobile=idle_mobile,
-        idle_desktop=idle_desktop,
-    )
+    """Run one of the fan-outs above for the sessions ``who`` names (its parameters: ``tenant_id``
+    and the others it uses); returns how many rows it queued."""
+    return execute(conn, query, kind=kind, data=Jsonb(data), **live, **who)
 
 
 def enqueue(

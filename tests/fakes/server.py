@@ -41,6 +41,10 @@ class FakeServer:
     def answer(self, request: Request) -> Answer:
         raise NotImplementedError
 
+    def answer_headers(self, status: int) -> dict[str, str]:
+        """Headers besides the content type and length, for an answer of ``status``."""
+        return {}
+
     def start(self) -> Self:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -70,6 +74,8 @@ class FakeServer:
                     self.send_response(status)
                     self.send_header("content-type", content_type)
                     self.send_header("content-length", str(len(out)))
+                    for name, value in fake.answer_headers(status).items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(out)
                 except OSError:

@@ -1,5 +1,5 @@
 """The push dispatcher against real PostgreSQL and a fake FCM HTTP v1 server, through the same
-firebase-admin path production uses (FCM_API_BASE_URL only changes where the requests go)."""
+sender production uses (FCM_API_BASE_URL only changes where the requests go)."""
 
 from __future__ import annotations
 
@@ -291,7 +291,7 @@ def test_more_than_500_due_rows_go_out_in_batches_of_at_most_500(factory: Factor
     # When the dispatcher runs once
     sizes = BatchSizes(fcm.sender())
     summary = push.dispatch(sizes)
-    # Then it sent them all, 500 per firebase-admin call at most
+    # Then it sent them all, 500 per batch at most
     assert sizes.sizes == [500, 500, 1] and summary["batches"] == 3
     assert Counter(fake_fcm.tokens()) == Counter(tokens)
     assert factory.one("SELECT count(*) AS n FROM push_outbox WHERE tenant_id = %s AND status = 'sent'", tenant.id) == {

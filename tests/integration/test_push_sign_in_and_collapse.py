@@ -1,6 +1,6 @@
 """`new_sign_in` pushes to an operator's other devices, and every push about an appeal collapsing
 by that appeal on the phone (Android collapse_key and notification tag), through the dispatcher
-and firebase-admin to a fake FCM server."""
+to a fake FCM server."""
 
 from __future__ import annotations
 
