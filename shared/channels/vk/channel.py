@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 from shared.channels import http, secrets
 from shared.channels.base import (
     Account,
-    Capabilities,
     ChannelName,
     DirectReply,
     Inbound,
@@ -33,6 +32,7 @@ from shared.channels.base import (
 )
 from shared.channels.cleaning import clean
 from shared.channels.vk import api, updates
+from shared.channels.vk.capabilities import CAPABILITIES
 from shared.core.observability import logger
 from shared.core.settings import get_settings
 
@@ -58,10 +58,7 @@ def random_id(idempotency_key: str) -> int:
 
 class VkChannel:
     name: ChannelName = "vk"
-    capabilities = Capabilities(
-        edits=True, max_text=4096, send_kinds=frozenset({"photo", "document"}), max_file_bytes=50 * 1024 * 1024,
-        max_caption=4096,
-    )  # fmt: skip
+    capabilities = CAPABILITIES
 
     def verify(self, request: WebhookRequest, account: Account) -> bool:
         data = _body(request) or {}
