@@ -16,7 +16,9 @@ import pytest
 from shared.media import downloads as media
 from tests.fakes import vk
 from tests.fakes.vk import FakeVk
-from tests.helpers import Api, Factory, Operator, Tenant
+from tests.helpers import Api, Factory, Operator, Reply, Tenant
+from tests.integration import channel_helpers
+from tests.integration.channel_helpers import APPEALS, channel_appeal, only_appeal, parses_of
 from tests.integration.test_operator_attachments import upload
 
 pytestmark = pytest.mark.integration
@@ -26,7 +28,6 @@ CDN = "https://sun9-74.userapi.com"
 GROUP_ID = 229000111
 SECRET = "test-vk-secret"
 TOKEN = "vk1.a.TEST-COMMUNITY-TOKEN"
-APPEALS = "/webhook/api/operator/appeals"
 USER = "512345678"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 PDF = b"%PDF-1.4\n%test\n"
@@ -75,12 +76,6 @@ SELECT (SELECT count(*) FROM clients WHERE tenant_id = %(t)s) AS clients,
 
 def counts(factory: Factory, tenant: Tenant) -> dict[str, int]:
     return dict(factory.conn.execute(COUNTS, {"t": tenant.id}).fetchone() or {})
-
-
-def only_appeal(api: Api, token: str) -> dict[str, Any]:
-    [appeal] = api.get(APPEALS, token=token).body["appeals"]
-    detail: dict[str, Any] = api.get(f"{APPEALS}/{appeal['id']}", token=token).body["appeal"]
-    return detail
 
 
 def test_the_confirmation_answers_the_tenants_string_as_plain_text(api: Api, factory: Factory) -> None:
@@ -251,24 +246,11 @@ def test_an_edit_changes_the_stored_text(api: Api, factory: Factory, fake_vk: Fa
 
 
 def vk_appeal(factory: Factory, tenant: Tenant, external_id: str = USER, phone: str | None = None) -> UUID:
-    client = factory.one(
-        "INSERT INTO clients (tenant_id, channel, external_id, name, phone) VALUES (%s, 'vk', %s, 'Ольга', %s) "
-        "RETURNING id",
-        tenant.id,
-        external_id,
-        phone,
-    )["id"]
-    appeal = factory.one(
-        "INSERT INTO appeals (tenant_id, client_id, channel, preview) VALUES (%s, %s, 'vk', 'Есть 60 Ач?') "
-        "RETURNING id",
-        tenant.id,
-        client,
-    )["id"]
-    return UUID(str(appeal))
+    return channel_appeal(factory, tenant, "vk", external_id, "Ольга", "Есть 60 Ач?", phone)
 
 
-def answer(api: Api, op: Operator, appeal: UUID, text: str = "Есть, 7 900 ₽", **body: Any) -> Any:
-    return api.post(f"{APPEALS}/{appeal}/response", {"text": text, **body}, token=api.login(op))
+def answer(api: Api, op: Operator, appeal: UUID, text: str = "Есть, 7 900 ₽", **body: Any) -> Reply:
+    return channel_helpers.answer(api, op, appeal, text, **body)
 
 
 def test_an_answer_goes_out_with_messages_send_and_a_retry_never_sends_twice(
@@ -394,7 +376,9 @@ def test_a_warm_vk_message_is_one_round_trip_with_or_without_files(
     tenant = shop(factory)
     post(api, tenant, event("message_new_geo"))  # warm-up: the client (named once) and their appeal exist
     # the account is cached since the warm-up: one statement (the message, its files and media jobs, the push)
-    with RoundTrips().counting() as counted:
-        assert post(api, tenant, event(name)).body == "ok"
+    body = event(name)
+    with RoundTrips().counting() as counted, parses_of(body) as parses:
+        assert post(api, tenant, body).body == "ok"
     assert counted.count == 1
+    assert len(parses) == 1  # by the request guard; the channel reads what it parsed
     assert counts(factory, tenant)["appeal_messages"] == 2
