@@ -13,6 +13,7 @@ from uuid import UUID
 from tests.helpers import Api, Factory, Operator, Reply, Tenant
 
 APPEALS = "/webhook/api/operator/appeals"
+ANSWER = "Есть, 7 900 ₽"
 
 
 def channel_appeal(
@@ -37,7 +38,7 @@ def channel_appeal(
     return UUID(str(appeal))
 
 
-def answer(api: Api, op: Operator, appeal: UUID, text: str, **body: Any) -> Reply:
+def answer(api: Api, op: Operator, appeal: UUID, text: str = ANSWER, **body: Any) -> Reply:
     return api.post(f"{APPEALS}/{appeal}/response", {"text": text, **body}, token=api.login(op))
 
 

@@ -16,9 +16,8 @@ import pytest
 from shared.media import downloads as media
 from tests.fakes import max_api
 from tests.fakes.max_api import FakeMax
-from tests.helpers import Api, Factory, Operator, Reply, Tenant
-from tests.integration import channel_helpers
-from tests.integration.channel_helpers import APPEALS, channel_appeal, only_appeal, parses_of
+from tests.helpers import Api, Factory, Operator, Tenant
+from tests.integration.channel_helpers import ANSWER, APPEALS, answer, channel_appeal, only_appeal, parses_of
 
 pytestmark = pytest.mark.integration
 
@@ -325,16 +324,16 @@ def max_appeal(factory: Factory, tenant: Tenant) -> UUID:
     return channel_appeal(factory, tenant, "max", USER, "Ирина", "60 Ач?")
 
 
-def answer(api: Api, op: Operator, appeal: UUID, text: str = "Есть, 6 900 ₽", **body: Any) -> Reply:
-    return channel_helpers.answer(api, op, appeal, text, **body)
+def answering(factory: Factory) -> tuple[Tenant, Operator, UUID]:
+    """A shop, its operator and a MAX client's appeal to answer."""
+    tenant = shop(factory)
+    return tenant, factory.operator(tenant), max_appeal(factory, tenant)
 
 
 def test_an_answer_goes_to_the_clients_dialog_and_a_retry_never_sends_twice(
     api: Api, factory: Factory, fake_max: FakeMax
 ) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = max_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
     # Given MAX failing the first time
     fake_max.fail("error")
     first = answer(api, op, appeal, client_message_id="phone-1")
@@ -348,16 +347,14 @@ def test_an_answer_goes_to_the_clients_dialog_and_a_retry_never_sends_twice(
     # Then it is sent once, with the bot token, to the client's dialog, and keeps MAX's mid
     assert again.status == 200 and again.body["message"]["delivery_status"] == "sent"
     [sent] = fake_max.messages()
-    assert (sent.user_id, sent.text) == (int(USER), "Есть, 6 900 ₽")
+    assert (sent.user_id, sent.text) == (int(USER), ANSWER)
     assert {c.token for c in fake_max.calls_to("POST", "/messages")} == {TOKEN}
     stored = factory.one("SELECT external_message_id FROM appeal_messages WHERE appeal_id = %s", appeal)
     assert stored["external_message_id"] == sent.mid
 
 
 def test_a_client_who_stopped_the_bot_is_409_and_unreachable(api: Api, factory: Factory, fake_max: FakeMax) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = max_appeal(factory, tenant)
+    tenant, op, appeal = answering(factory)
     fake_max.fail("blocked")
 
     reply = answer(api, op, appeal)
@@ -370,9 +367,7 @@ def test_a_client_who_stopped_the_bot_is_409_and_unreachable(api: Api, factory: 
 
 
 def test_a_rate_limit_is_retried_once_then_502_with_retry_after(api: Api, factory: Factory, fake_max: FakeMax) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = max_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
 
     fake_max.rate_limit(times=1)
     assert answer(api, op, appeal, text="once").status == 200  # the one retry went through

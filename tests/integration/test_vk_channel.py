@@ -16,9 +16,8 @@ import pytest
 from shared.media import downloads as media
 from tests.fakes import vk
 from tests.fakes.vk import FakeVk
-from tests.helpers import Api, Factory, Operator, Reply, Tenant
-from tests.integration import channel_helpers
-from tests.integration.channel_helpers import APPEALS, channel_appeal, only_appeal, parses_of
+from tests.helpers import Api, Factory, Operator, Tenant
+from tests.integration.channel_helpers import ANSWER, APPEALS, answer, channel_appeal, only_appeal, parses_of
 from tests.integration.test_operator_attachments import upload
 
 pytestmark = pytest.mark.integration
@@ -249,16 +248,16 @@ def vk_appeal(factory: Factory, tenant: Tenant, external_id: str = USER, phone: 
     return channel_appeal(factory, tenant, "vk", external_id, "Ольга", "Есть 60 Ач?", phone)
 
 
-def answer(api: Api, op: Operator, appeal: UUID, text: str = "Есть, 7 900 ₽", **body: Any) -> Reply:
-    return channel_helpers.answer(api, op, appeal, text, **body)
+def answering(factory: Factory) -> tuple[Tenant, Operator, UUID]:
+    """A shop, its operator and a VK client's appeal to answer."""
+    tenant = shop(factory)
+    return tenant, factory.operator(tenant), vk_appeal(factory, tenant)
 
 
 def test_an_answer_goes_out_with_messages_send_and_a_retry_never_sends_twice(
     api: Api, factory: Factory, fake_vk: FakeVk
 ) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = vk_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
     # Given VK failing the first time with an internal error
     fake_vk.fail_with(10, method="messages.send")
     first = answer(api, op, appeal, client_message_id="phone-1")
@@ -273,16 +272,14 @@ def test_an_answer_goes_out_with_messages_send_and_a_retry_never_sends_twice(
     assert [c.params["peer_id"] for c in sends] == [USER, USER]
     assert sends[0].params["random_id"] == sends[1].params["random_id"]
     assert {c.token for c in sends} == {TOKEN}
-    assert [(s.peer_id, s.message) for s in fake_vk.sent] == [(USER, "Есть, 7 900 ₽")]
+    assert [(s.peer_id, s.message) for s in fake_vk.sent] == [(USER, ANSWER)]
 
 
 @pytest.mark.parametrize("code", [900, 901, 902])
 def test_a_client_who_blocked_or_never_allowed_messages_is_409_and_unreachable(
     api: Api, factory: Factory, fake_vk: FakeVk, code: int
 ) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = vk_appeal(factory, tenant)
+    tenant, op, appeal = answering(factory)
     fake_vk.fail_with(code)
     reply = answer(api, op, appeal)
     assert (reply.status, reply.error_code) == (409, "client_unreachable")
@@ -305,9 +302,7 @@ def test_allow_and_deny_keep_reachability(api: Api, factory: Factory, fake_vk: F
 def test_flood_control_is_retried_once_then_502_with_retry_after(
     api: Api, factory: Factory, fake_vk: FakeVk, code: int
 ) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = vk_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
     fake_vk.fail_with(code, times=1)
     assert answer(api, op, appeal, text="once").status == 200  # the one retry went through
     fake_vk.fail_with(code, times=2)
@@ -318,9 +313,7 @@ def test_flood_control_is_retried_once_then_502_with_retry_after(
 
 
 def test_vk_unreachable_over_http_is_502_and_failed(api: Api, factory: Factory, fake_vk: FakeVk) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = vk_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
     fake_vk.fail_http(502)
     assert answer(api, op, appeal).status == 502
     assert factory.one("SELECT delivery_status FROM appeal_messages WHERE appeal_id = %s", appeal) == {
