@@ -45,7 +45,8 @@ def session(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -> No
     """Every request with the operator's session, the reports with the owner's (set just before the
     call: a command line --header would win over anything generated)."""
     owner = case.operation.path.startswith(REPORTS)
-    case.headers["Authorization"] = f"Bearer {os.environ['FUZZ_OWNER_TOKEN' if owner else 'FUZZ_TOKEN']}"
+    token = os.environ["FUZZ_OWNER_TOKEN"] if owner else os.environ["FUZZ_TOKEN"]
+    case.headers["Authorization"] = f"Bearer {token}"
 
 
 schemathesis.hook("map_path_parameters")(demo_tenant)
