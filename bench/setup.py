@@ -64,8 +64,8 @@ def fresh_database(server: str) -> str:
 
 
 def populate(url: str, logout_sessions: int) -> BenchData:
-    """Demo data, 80 more open appeals for the demo tenant, a detail with 12 messages, a bench
-    operator's session, and ``logout_sessions`` sessions to log out."""
+    """Demo data, 80 more open appeals for the demo tenant (Telegram, VK and MAX mixed), a detail with
+    12 messages, a bench operator's session, and ``logout_sessions`` sessions to log out."""
     with bulk_connection(url) as conn:
         tenants = seed.load(conn)
         tenant_id = tenants["demo"]
@@ -77,15 +77,21 @@ def populate(url: str, logout_sessions: int) -> BenchData:
             name="Bench",
             password="bench-password-123",  # noqa: S106
         )
-        # 80 more appeals of 12 messages each: set-based, then their activity columns as the factory keeps them
+        # 80 more appeals of 12 messages each, the channels mixed as a shop's are (half Telegram, 30 % VK,
+        # 20 % MAX): set-based, then their activity columns as the factory keeps them
         conn.execute(
             """
             WITH c AS (
-                INSERT INTO clients (tenant_id, telegram_id, name)
-                SELECT %(t)s, 9000000 + g, 'Client ' || g FROM generate_series(1, 80) g RETURNING id
+                INSERT INTO clients (tenant_id, channel, telegram_id, external_id, name)
+                SELECT %(t)s, ch, CASE WHEN ch = 'telegram' THEN 9000000 + g END, (9000000 + g)::text, 'Client ' || g
+                  FROM generate_series(1, 80) g, LATERAL (
+                      SELECT CASE WHEN g %% 10 < 5 THEN 'telegram' WHEN g %% 10 < 8 THEN 'vk' ELSE 'max' END
+                  ) m(ch)
+                RETURNING id, channel
             ), a AS (
-                INSERT INTO appeals (tenant_id, client_id, preview, created_at)
-                SELECT %(t)s, c.id, 'Need a battery', now() - random() * interval '3 days' FROM c RETURNING id
+                INSERT INTO appeals (tenant_id, client_id, channel, preview, created_at)
+                SELECT %(t)s, c.id, c.channel, 'Need a battery', now() - random() * interval '3 days' FROM c
+                RETURNING id
             )
             INSERT INTO appeal_messages (tenant_id, appeal_id, direction, text, delivery_status)
             SELECT %(t)s, a.id, 'in', 'Need a battery for my car, what do you have?', %(received)s
@@ -95,7 +101,9 @@ def populate(url: str, logout_sessions: int) -> BenchData:
         )
         datafactory.refresh_activity(conn, tenant_id=tenant_id)
         appeal = conn.execute(
-            "SELECT id FROM appeals WHERE tenant_id = %s AND status = 'new' ORDER BY created_at DESC LIMIT 1",
+            # the appeal the answers go to: a Telegram one (the bench's fake Bot API answers them)
+            "SELECT id FROM appeals WHERE tenant_id = %s AND status = 'new' AND channel = 'telegram'"
+            " ORDER BY created_at DESC LIMIT 1",
             (tenant_id,),
         ).fetchone()
         assert appeal is not None

@@ -392,14 +392,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
             domain=server.domain,
             pool=server.pool,
         )
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in HOP_BY_HOP:
-                self.send_header(name, value)
-        self.send_header("content-length", str(len(out)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(out)
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in HOP_BY_HOP:
+                    self.send_header(name, value)
+            self.send_header("content-length", str(len(out)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(out)
+        except (BrokenPipeError, ConnectionResetError):
+            # the client went away mid-answer (a closed tab, a timed-out fuzzer): one line, no traceback
+            self.close_connection = True
+            sys.stderr.write(f"{self.command} {url.path} {status}: the client hung up before the answer was sent\n")
+            return
         elapsed_ms = (time.monotonic() - started) * 1000
         if server.access_log:
             sys.stderr.write(f"{self.command} {url.path} {status} {elapsed_ms:.0f}ms\n")

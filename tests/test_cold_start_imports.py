@@ -18,6 +18,8 @@ import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("fn", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
+for name in sys.argv[2:]:  # what runs on a request, after the cold start
+    exec(name)
 print(json.dumps(sorted(sys.modules)))
 """
 
@@ -33,9 +35,10 @@ SENDING = {
 SENDING |= {"shared.media.models", "shared.media.sql"}
 
 
-def loaded(function: str) -> set[str]:
+def loaded(function: str, *then: str) -> set[str]:
+    """The modules loaded once ``function`` is imported and the statements ``then`` ran."""
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py")],
+        [sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py"), *then],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -71,3 +74,12 @@ def test_the_list_and_the_detail_import_no_locking_and_no_pushes() -> None:
 
 def test_the_list_defines_no_message_or_detail_model() -> None:
     assert loaded("appeals_list") & {"shared.appeals.message_models", "shared.appeals.detail_models"} == set()
+
+
+def test_the_detail_says_what_each_channel_can_do_without_importing_the_channel() -> None:
+    describe = "from shared.channels import capabilities; [capabilities.of(c) for c in ('telegram', 'vk', 'max')]"
+    modules = loaded("appeal_detail", describe)
+    assert {"shared.channels.telegram.capabilities", "shared.channels.vk.capabilities"} <= modules
+    assert "shared.channels.max.capabilities" in modules
+    clients = {"httpx", "shared.channels.registry", "shared.channels.telegram.bot", "shared.channels.max.client"}
+    assert {m for m in modules if m in clients or m.endswith(".channel")} == set()

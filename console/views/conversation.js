@@ -5,7 +5,7 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, describe, has, putFile } from "../api.js";
-import { ChannelIcon } from "../channels.js";
+import { ChannelIcon, ChannelLimits, cannotSend, characters, length, textLimit } from "../channels.js";
 import { Dialog } from "../dialog.js";
 import { html } from "../html.js";
 import { t, when } from "../i18n.js";
@@ -226,6 +226,7 @@ export function Conversation({ appealId, me, colleagues, changed, onChanged }) {
             <span class=${`status status-${appeal.status}`}>${t(`status_${appeal.status}`)}</span>
             ${holder && html`<span>${holder}</span>`}
           </p>
+          <${ChannelLimits} channel=${appeal.channel} capabilities=${appeal.channel_capabilities} />
         </header>
         ${appeal.client.reachable === false && html`<p class="warning">${t("unreachable")}</p>`}
         ${error && html`<p class="error" role="alert">${error}</p>`}
@@ -259,7 +260,7 @@ export function Conversation({ appealId, me, colleagues, changed, onChanged }) {
           </ol>
           ${newBelow && html`<button type="button" class="new-below" onClick=${toBottom}>${t("new_messages")}</button>`}
         </div>
-        ${canWork && html`<${Reply} onSend=${send} />`}
+        ${canWork && html`<${Reply} channel=${appeal.channel} capabilities=${appeal.channel_capabilities} onSend=${send} />`}
       </div>
       <aside class="conversation-side" aria-label=${t("details")}>
         <${OtherAppeals} appeal=${appeal} />
@@ -466,9 +467,15 @@ function slashAt(text, caret) {
   return found ? { start: caret - found[2].length - 1, query: found[2] } : null;
 }
 
-function Reply({ onSend }) {
+const DEFAULT_LIMIT = 4096; // a server that does not say what the channel can do
+
+function Reply({ channel, capabilities, onSend }) {
   const [text, setText] = useState("");
   const [files, setFiles] = useState([]);
+  const [refused, setRefused] = useState(null); // why the channel cannot send what is typed
+  const limit = capabilities ? textLimit(capabilities, files) : DEFAULT_LIMIT;
+  const used = length(text);
+  const counting = used >= limit * 0.8; // the counter shows near the limit
   const [slash, setSlash] = useState(null); // {start, query} while a "/" search is open
   const [active, setActive] = useState(0);
   const quickReplies = useList(async () => (await api.quickReplies()).quick_replies, "quick_replies");
@@ -482,6 +489,7 @@ function Reply({ onSend }) {
 
   const follow = (value, caret) => {
     setText(value);
+    setRefused(null);
     const found = slashAt(value, caret);
     setSlash(found);
     if (!found || !slash || found.query !== slash.query) setActive(0);
@@ -501,11 +509,18 @@ function Reply({ onSend }) {
 
   const addFiles = (list) => {
     if (has("uploads") && list.length) setFiles((old) => [...old, ...list]);
+    setRefused(null);
   };
 
   const send = (event) => {
     event.preventDefault();
     if (!text.trim() && !files.length) return;
+    const why = cannotSend(channel, capabilities, text, files);
+    setRefused(why);
+    if (why) {
+      box.current.focus();
+      return;
+    }
     onSend(text, files);
     setText("");
     setFiles([]);
@@ -529,8 +544,9 @@ function Reply({ onSend }) {
           id="reply-text"
           ref=${box}
           rows="3"
-          maxlength="4096"
-          aria-describedby="reply-hint"
+          maxlength=${capabilities ? capabilities.max_text : DEFAULT_LIMIT}
+          aria-describedby=${["reply-hint", counting && "reply-count", refused && "reply-refused"].filter(Boolean).join(" ")}
+          aria-invalid=${refused ? "true" : undefined}
           aria-controls=${picking ? "quick-reply-list" : undefined}
           aria-activedescendant=${picking && matches.length ? `quick-reply-${active}` : undefined}
           value=${text}
@@ -582,6 +598,7 @@ function Reply({ onSend }) {
           ${!matches.length && html`<li class="hint" role="option" aria-selected="false">${t("no_quick_reply")}</li>`}
         </ul>`}
       </div>
+      ${refused && html`<p id="reply-refused" class="error" role="alert">${refused}</p>`}
       <div class="row">
         <p id="reply-hint" class="hint">${t(quickReplies.length ? "reply_hint_quick" : "reply_hint")}</p>
         ${quickReplies.length > 0 &&
@@ -606,6 +623,8 @@ function Reply({ onSend }) {
           <input type="file" multiple ref=${fileInput} accept="image/*,application/pdf,.doc,.docx,.xls,.xlsx,.txt"
             onChange=${(e) => addFiles([...e.currentTarget.files])} />
         </label>`}
+        ${counting &&
+        html`<span id="reply-count" class=${used > limit ? "count over" : "count"}>${characters(used, limit)}</span>`}
         <button type="submit">${t("send")}</button>
       </div>
       ${files.length > 0 &&
@@ -613,7 +632,7 @@ function Reply({ onSend }) {
         ${files.map((f, i) => html`<li>
           ${f.type.startsWith("image/") && html`<${Thumb} file=${f} />`}
           <span>${f.name}</span>
-          <button type="button" class="quiet small" onClick=${() => setFiles(files.filter((_, j) => j !== i))}>
+          <button type="button" class="quiet small" onClick=${() => { setFiles(files.filter((_, j) => j !== i)); setRefused(null); }}>
             ${t("remove_attachment", f.name)}
           </button>
         </li>`)}

@@ -20,8 +20,7 @@ app = create_app(public=True)
     tags=["incoming"],
 )
 def max_webhook(tenant_slug: str) -> Success:
-    event = app.current_event
-    receive.receive("max", tenant_slug, dict(event.headers), event.decoded_body)
+    receive.receive("max", tenant_slug, app.current_event.headers, app.json_body)
     return Success()
 
 

@@ -21,8 +21,7 @@ app = create_app(public=True)
     tags=["incoming"],
 )
 def telegram_webhook(tenant_slug: str) -> Success:
-    event = app.current_event
-    receive.receive("telegram", tenant_slug, dict(event.headers), event.decoded_body)
+    receive.receive("telegram", tenant_slug, app.current_event.headers, app.json_body)
     return Success()
 
 

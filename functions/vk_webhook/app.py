@@ -21,8 +21,7 @@ app = create_app(public=True)
     tags=["incoming"],
 )
 def vk_webhook(tenant_slug: str) -> Response[str]:
-    event = app.current_event
-    reply = receive.receive("vk", tenant_slug, dict(event.headers), event.decoded_body)
+    reply = receive.receive("vk", tenant_slug, app.current_event.headers, app.json_body)
     return Response(200, "text/plain; charset=utf-8", reply.body if reply is not None else "ok")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, Protocol, get_args
+from typing import Any, Literal, NamedTuple, Protocol, get_args
 from uuid import UUID
 
 ChannelName = Literal["telegram", "vk", "max"]
@@ -76,10 +76,11 @@ class Account:
 
 
 class WebhookRequest(NamedTuple):
-    """One delivery to ``POST /webhook/<channel>/{tenant_slug}``."""
+    """One delivery to ``POST /webhook/<channel>/{tenant_slug}``, its body parsed once, by the
+    request guard (``shared.http.guards``), which has also checked it."""
 
     headers: Mapping[str, str]  # names in lower case
-    body: str | None
+    body: Any  # the JSON value (None: no body, or not JSON)
 
 
 class DirectReply(NamedTuple):

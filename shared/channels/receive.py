@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 import psycopg
 
@@ -36,8 +37,9 @@ PREVIEW_CHARS = 200
 _UNMATCHABLE = "\x00no-secret-configured\x00"  # an unknown slug is verified against this: same timing
 
 
-def receive(channel_name: ChannelName, slug: str, headers: Mapping[str, str], body: str | None) -> DirectReply | None:
-    """Apply one webhook delivery; the platform's handshake answer when it wants one."""
+def receive(channel_name: ChannelName, slug: str, headers: Mapping[str, str], body: Any) -> DirectReply | None:
+    """Apply one webhook delivery (``body``: its JSON value, as the request guard parsed it); the
+    platform's handshake answer when it wants one."""
     channel = registry.get(channel_name)
     request = WebhookRequest({k.lower(): v for k, v in headers.items()}, body)
     account = accounts.cached(channel_name, slug)

@@ -72,6 +72,12 @@ class Resolver(APIGatewayHttpResolver):
         return recording
 
     @property
+    def json_body(self) -> Any:
+        """The request's JSON body as the guard parsed it (None: no body, or not JSON), for a
+        handler that reads it without a model (the webhooks)."""
+        return _body.value
+
+    @property
     def session(self) -> sessions.Session:
         """The caller's live session, checked before the handler runs (not on a ``public`` app)."""
         session: sessions.Session = self.context["session"]
@@ -137,7 +143,8 @@ def _bug(exc: Exception) -> Response[Any]:
 
 class _Body:
     """The request's JSON body, parsed once: by the guard, before the resolver sees the request;
-    Powertools' ``json_body`` (validation, the session token in a body, the webhook) gets it back."""
+    Powertools' ``json_body`` (validation, the session token in a body) gets it back, and so do the
+    webhooks (``Resolver.json_body``)."""
 
     def __init__(self) -> None:
         self.text: str | None = None

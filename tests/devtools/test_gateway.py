@@ -7,6 +7,8 @@ import importlib.util
 import json
 import os
 import signal
+import socket
+import struct
 import textwrap
 import threading
 import time
@@ -349,6 +351,27 @@ def test_a_failing_functions_traceback_is_printed_by_the_gateway(
     assert httpx.get(f"{base_url}/boom").status_code == 500
     err = capsys.readouterr().err
     assert "EchoFunction failed on GET /boom:" in err and "RuntimeError: boom" in err
+
+
+def test_a_client_that_hangs_up_mid_answer_is_one_line_and_the_gateway_goes_on(
+    base_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An answer larger than the sockets' buffers: the gateway is still writing it when the client resets.
+    body = json.dumps({"statusCode": 200, "body": "x" * (16 * 1024 * 1024)}).encode()
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as client:
+        client.sendall(b"POST /respond HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        assert client.recv(1) == b"H"  # the answer has begun
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
+    err = ""
+    deadline = time.monotonic() + 10
+    while "hung up" not in err and time.monotonic() < deadline:
+        time.sleep(0.05)
+        err += capsys.readouterr().err
+    assert "POST /respond 200: the client hung up before the answer was sent" in err
+    assert httpx.get(f"{base_url}/items/special/take").status_code == 405  # still serving
+    err += capsys.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err
 
 
 def test_every_module_the_worker_processes_preload_exists() -> None:

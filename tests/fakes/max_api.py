@@ -21,15 +21,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from tests.fakes.server import Answer, FakeServer, Request, json_answer
+from tests.fakes.server import Answer, FakeServer, Request, command_line, json_answer
 
 BOT = {"user_id": 9000001, "first_name": "АКБ Маркет", "last_name": None, "username": "akb_market_bot", "is_bot": True}
 _SECRET = re.compile(r"^[\w-]{5,256}$")
@@ -92,7 +89,6 @@ class FakeMax(FakeServer):
         self._pending: dict[str, int] = {}  # upload token -> refusals left
         self._upload_urls: dict[str, tuple[str, str | None]] = {}  # upload id -> (type, token)
         self._rate_limited = 0  # how many more sends to answer 429
-        self._release = threading.Event()
         self._seq = 0
 
     # --- telling it what to do ---
@@ -110,8 +106,7 @@ class FakeMax(FakeServer):
         self.upload_mode = "ok"
         with self.lock:
             self._rate_limited = 0
-        self._release.set()
-        self._release = threading.Event()
+        self.let_go()
 
     def add_file(self, key: str, data: bytes) -> str:
         """Serve ``data`` at ``/files/<key>``; its URL."""
@@ -176,7 +171,7 @@ class FakeMax(FakeServer):
         if times > 0:
             return json_answer(429, {"code": "too.many.requests", "message": "Too many requests. Limit is: 30 rps"})
         if self.mode == "hang":
-            self._release.wait(timeout=10)
+            self.hang()
             return json_answer(500, {"code": "internal.error", "message": "Internal error"})
         refusal = self._refusal() or self._invalid(query, body)
         if refusal is not None:
@@ -290,33 +285,18 @@ class FakeMax(FakeServer):
             return 404, b"not found", "text/plain"
         return 200, data, "application/octet-stream"
 
-    def stop(self) -> None:
-        self._release.set()
-        super().stop()
 
-
-@contextmanager
-def running() -> Iterator[FakeMax]:
-    fake = FakeMax()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def running() -> FakeMax:
+    """A fake MAX Bot API, served for a ``with`` block."""
+    return FakeMax()
 
 
 def main() -> None:
     """Serve the fake for ``make run`` (MAX_API_BASE_URL=http://127.0.0.1:<port>): every call is
     printed; any incoming file URL serves a sample photo."""
-    import argparse
-    import contextlib
-
     from devtools.seed_media import png
 
-    parser = argparse.ArgumentParser(description="A fake MAX Bot API that prints every call it receives")
-    parser.add_argument("--port", type=int, default=9097)
-    parser.add_argument("--mode", choices=["ok", "error", "refuse", "blocked"], default="ok")
-    args = parser.parse_args()
+    args = command_line("A fake MAX Bot API that prints every call it receives", 9097).parse_args()
     fake = FakeMax(args.port, sample_file=png())
     fake.fail(args.mode)
     run = f"MAX_API_BASE_URL={fake.url} TELEGRAM_DRY_RUN=false make run"
@@ -334,8 +314,7 @@ def main() -> None:
         return answer(request)
 
     fake.answer = echo  # type: ignore[method-assign]
-    with contextlib.suppress(KeyboardInterrupt):
-        fake.serve_forever()
+    fake.serve_forever()
 
 
 if __name__ == "__main__":

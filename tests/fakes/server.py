@@ -1,9 +1,12 @@
-"""The base of the fake HTTP servers (FCM, Telegram): a ThreadingHTTPServer on 127.0.0.1 (port 0:
-any free one) in a daemon thread, every request recorded, answers as (status, body, content type).
-A fake subclasses ``FakeServer`` and implements ``answer``."""
+"""The base of the fake HTTP servers (FCM, Telegram, VK, MAX): a ThreadingHTTPServer on 127.0.0.1
+(port 0: any free one) in a daemon thread, every request recorded, answers as (status, body,
+content type). A fake subclasses ``FakeServer`` and implements ``answer``; ``with Fake() as fake``
+serves it for the block. ``command_line`` and ``serve_printing`` serve one for ``make run``."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import threading
 from dataclasses import dataclass
@@ -28,6 +31,14 @@ def json_answer(status: int, body: Any) -> Answer:
     return status, json.dumps(body).encode(), "application/json"
 
 
+def command_line(description: str, port: int) -> argparse.ArgumentParser:
+    """The options of a platform's fake served for ``make run``: its port and how it answers."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--mode", choices=["ok", "error", "refuse", "blocked"], default="ok")
+    return parser
+
+
 class FakeServer:
     protocol_version = "HTTP/1.0"  # HTTP/1.1 keeps connections open between requests
     request_queue_size = 5  # how many connections may wait to be accepted
@@ -35,6 +46,7 @@ class FakeServer:
     def __init__(self, port: int = 0) -> None:
         self.lock = threading.Condition()  # guards the recorded state; notified as a fake sees fit
         self.received: list[Request] = []  # every request, in arrival order
+        self._hold = threading.Event()  # what hanging answers wait on (``hang``)
         self._server = self._make_server(port)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
@@ -50,12 +62,29 @@ class FakeServer:
         return self
 
     def serve_forever(self) -> None:
-        """Serve in this thread (a fake's command line)."""
-        self._server.serve_forever()
+        """Serve in this thread until Ctrl-C (a fake's command line)."""
+        with contextlib.suppress(KeyboardInterrupt):
+            self._server.serve_forever()
 
     def stop(self) -> None:
+        self._hold.set()
         self._server.shutdown()
         self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def hang(self) -> None:
+        """Wait, as a platform that does not answer, until ``let_go`` or ``stop`` (at most 10 s)."""
+        self._hold.wait(timeout=10)
+
+    def let_go(self) -> None:
+        """Let every hanging answer finish (their callers gave up already)."""
+        self._hold.set()
+        self._hold = threading.Event()
 
     def _make_server(self, port: int) -> ThreadingHTTPServer:
         fake = self

@@ -9,14 +9,11 @@ are recorded with their file (``Call.files``)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.server import Answer, FakeServer, Request, json_answer
+from tests.fakes.server import Answer, FakeServer, Request, command_line, json_answer
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,6 @@ class FakeTelegram(FakeServer):
         self.method_modes: dict[str, str] = {}  # per Bot API method, over ``mode``
         self.mode = "ok"  # ok | error (HTTP 500) | refuse (HTTP 400, ok: false) | blocked (HTTP 403) | hang
         self._rate_limited: tuple[int | None, int] = (0, 0)  # (retry_after, how many more calls) to answer 429
-        self._release = threading.Event()
         self._lock = self.lock
         self._next_message_id = 1000
         self.files: dict[str, bytes] = {}  # file_id -> bytes
@@ -107,8 +103,7 @@ class FakeTelegram(FakeServer):
         self.method_modes.clear()
         with self._lock:
             self._rate_limited = (0, 0)
-        self._release.set()  # let hanging requests finish (their callers gave up already)
-        self._release = threading.Event()
+        self.let_go()
 
     def _answer(self, call: Call) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -122,7 +117,7 @@ class FakeTelegram(FakeServer):
             return 429, answer
         mode = self.method_modes.get(call.method, self.mode)
         if mode == "hang":
-            self._release.wait(timeout=10)
+            self.hang()
             mode = "error"
         if mode == "error":
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
@@ -176,37 +171,23 @@ class FakeTelegram(FakeServer):
         with self._lock:
             self.downloads.append(file_id)
         if self.file_mode == "hang_download":
-            self._release.wait(timeout=10)
+            self.hang()
         if parts[1] != "file" or file_id not in self.files or self.file_mode != "ok":
             return 404 if self.file_mode == "ok" else 502, b"no", "text/plain"
         return 200, self.files[file_id], "application/octet-stream"
 
-    def stop(self) -> None:
-        self._release.set()
-        super().stop()
 
-
-@contextmanager
-def running() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def running() -> FakeTelegram:
+    """A fake Telegram Bot API, served for a ``with`` block."""
+    return FakeTelegram()
 
 
 def main() -> None:
     """Serve the fake for `make run` (TELEGRAM_API_BASE_URL=http://127.0.0.1:<port>): every call
     answered as told and printed; getFile serves a sample photo for any file_id."""
-    import argparse
-    import contextlib
-
     from devtools.seed_media import png
 
-    parser = argparse.ArgumentParser(description="A fake Telegram Bot API that prints every call it receives")
-    parser.add_argument("--port", type=int, default=9098)
-    parser.add_argument("--mode", choices=["ok", "error", "refuse", "blocked"], default="ok")
+    parser = command_line("A fake Telegram Bot API that prints every call it receives", 9098)
     parser.add_argument("--retry-after", type=int, default=None, help="answer every call 429 with this retry_after")
     args = parser.parse_args()
     fake = FakeTelegram(args.port, sample_file=png())
@@ -224,8 +205,7 @@ def main() -> None:
         return original(call)
 
     fake._answer = echo  # type: ignore[method-assign]
-    with contextlib.suppress(KeyboardInterrupt):
-        fake.serve_forever()
+    fake.serve_forever()
 
 
 if __name__ == "__main__":

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -145,11 +143,6 @@ class FakeVk(FakeServer):
         return json_answer(200, {"file": f"doc:{number}"})
 
 
-@contextmanager
-def running() -> Iterator[FakeVk]:
-    fake = FakeVk()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+def running() -> FakeVk:
+    """A fake VK API, served for a ``with`` block."""
+    return FakeVk()

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from devtools import datafactory
+from shared.channels import registry
 from tests.helpers import Api, Factory, Operator, Tenant
 
 pytestmark = pytest.mark.integration
@@ -160,6 +162,33 @@ def test_detail_has_the_client_and_the_messages_in_order(api: Api, factory: Fact
     ]
     assert messages[0]["operator_id"] is None and messages[1]["operator_id"] == str(op.id)
     assert {"id", "created_at", "kind"} <= messages[0].keys()
+
+
+@pytest.mark.parametrize("channel", ["telegram", "vk", "max"])
+def test_detail_says_what_the_appeals_channel_can_do_as_the_channel_declares_it(
+    api: Api, factory: Factory, channel: str
+) -> None:
+    tenant = factory.tenant()
+    op = factory.operator(tenant)
+    telegram_id, external_id = (5501, None) if channel == "telegram" else (None, "5501")
+    client = datafactory.client(
+        factory.conn, tenant.id, telegram_id=telegram_id, name="Ann", channel=channel, external_id=external_id
+    )
+    appeal, _ = datafactory.appeal(factory.conn, tenant.id, client, [datafactory.Message("in", "Hi")])
+    detail = api.get(f"{APPEALS}/{appeal}", token=api.login(op, "desktop")).body["appeal"]
+    declared = registry.get(channel).capabilities
+    assert detail["channel"] == channel
+    assert detail["channel_capabilities"] == {
+        "edits": declared.edits,
+        "max_text": declared.max_text,
+        "max_caption": declared.max_caption,
+        "send_kinds": sorted(declared.send_kinds),
+        "max_file_bytes": declared.max_file_bytes,
+    }
+    expected = {"telegram": (4096, 1024, 50), "vk": (4096, 4096, 50), "max": (4000, 4000, 2048)}[channel]
+    capabilities = detail["channel_capabilities"]
+    assert (capabilities["max_text"], capabilities["max_caption"], capabilities["max_file_bytes"] // 2**20) == expected
+    assert capabilities["send_kinds"] == ["document", "photo"] and capabilities["edits"] is True
 
 
 # --- tenant isolation, malformed and unknown ids, on every appeal endpoint ---------------------

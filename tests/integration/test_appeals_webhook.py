@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import Api, Factory, Tenant
+from tests.integration.channel_helpers import parses_of
 
 pytestmark = pytest.mark.integration
 
@@ -148,6 +149,15 @@ def test_a_text_message_is_one_round_trip_once_the_account_is_cached(api: Api, f
     with RoundTrips().counting() as warm:
         assert post(api, tenant, update(2, 555022, "again")).status == 200
     assert (cold.count, warm.count) == (2, 1)  # the account lookup, then only the one receive statement
+
+
+def test_a_delivery_is_parsed_once_by_the_guard(api: Api, factory: Factory) -> None:
+    tenant = factory.tenant()
+    body = update(1, 555023, "Hi")
+    with parses_of(body) as parses:
+        assert post(api, tenant, body).status == 200
+    assert len(parses) == 1
+    assert state(factory, tenant)["appeal_messages"] == 1
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,13 @@ from shared.media import downloads as media
 from tests.fakes import max_api
 from tests.fakes.max_api import FakeMax
 from tests.helpers import Api, Factory, Operator, Tenant
+from tests.integration.channel_helpers import ANSWER, APPEALS, answer, channel_appeal, only_appeal, parses_of
 
 pytestmark = pytest.mark.integration
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "max"
 SECRET = "test-max-secret"
 TOKEN = "max-test-bot-token"
-APPEALS = "/webhook/api/operator/appeals"
 USER = "71234567"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 PDF = b"%PDF-1.4\n%test\n"
@@ -65,12 +65,6 @@ def counts(factory: Factory, tenant: Tenant) -> dict[str, int]:
     tables = ("clients", "appeals", "appeal_messages", "attachments", "channel_updates")
     query = "SELECT count(*) AS n FROM {} WHERE tenant_id = %s"  # the table names above, never input
     return {t: factory.one(query.format(t), tenant.id)["n"] for t in tables}
-
-
-def only_appeal(api: Api, token: str) -> dict[str, Any]:
-    [appeal] = api.get(APPEALS, token=token).body["appeals"]
-    detail: dict[str, Any] = api.get(f"{APPEALS}/{appeal['id']}", token=token).body["appeal"]
-    return detail
 
 
 def reachable(factory: Factory, tenant: Tenant) -> bool:
@@ -327,29 +321,19 @@ def test_writing_again_after_stopping_the_bot_makes_the_client_reachable(api: Ap
 
 
 def max_appeal(factory: Factory, tenant: Tenant) -> UUID:
-    client = factory.one(
-        "INSERT INTO clients (tenant_id, channel, external_id, name) VALUES (%s, 'max', %s, 'Ирина') RETURNING id",
-        tenant.id,
-        USER,
-    )["id"]
-    appeal = factory.one(
-        "INSERT INTO appeals (tenant_id, client_id, channel, preview) VALUES (%s, %s, 'max', '60 Ач?') RETURNING id",
-        tenant.id,
-        client,
-    )["id"]
-    return UUID(str(appeal))
+    return channel_appeal(factory, tenant, "max", USER, "Ирина", "60 Ач?")
 
 
-def answer(api: Api, op: Operator, appeal: UUID, text: str = "Есть, 6 900 ₽", **body: Any) -> Any:
-    return api.post(f"{APPEALS}/{appeal}/response", {"text": text, **body}, token=api.login(op))
+def answering(factory: Factory) -> tuple[Tenant, Operator, UUID]:
+    """A shop, its operator and a MAX client's appeal to answer."""
+    tenant = shop(factory)
+    return tenant, factory.operator(tenant), max_appeal(factory, tenant)
 
 
 def test_an_answer_goes_to_the_clients_dialog_and_a_retry_never_sends_twice(
     api: Api, factory: Factory, fake_max: FakeMax
 ) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = max_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
     # Given MAX failing the first time
     fake_max.fail("error")
     first = answer(api, op, appeal, client_message_id="phone-1")
@@ -363,16 +347,14 @@ def test_an_answer_goes_to_the_clients_dialog_and_a_retry_never_sends_twice(
     # Then it is sent once, with the bot token, to the client's dialog, and keeps MAX's mid
     assert again.status == 200 and again.body["message"]["delivery_status"] == "sent"
     [sent] = fake_max.messages()
-    assert (sent.user_id, sent.text) == (int(USER), "Есть, 6 900 ₽")
+    assert (sent.user_id, sent.text) == (int(USER), ANSWER)
     assert {c.token for c in fake_max.calls_to("POST", "/messages")} == {TOKEN}
     stored = factory.one("SELECT external_message_id FROM appeal_messages WHERE appeal_id = %s", appeal)
     assert stored["external_message_id"] == sent.mid
 
 
 def test_a_client_who_stopped_the_bot_is_409_and_unreachable(api: Api, factory: Factory, fake_max: FakeMax) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = max_appeal(factory, tenant)
+    tenant, op, appeal = answering(factory)
     fake_max.fail("blocked")
 
     reply = answer(api, op, appeal)
@@ -385,9 +367,7 @@ def test_a_client_who_stopped_the_bot_is_409_and_unreachable(api: Api, factory: 
 
 
 def test_a_rate_limit_is_retried_once_then_502_with_retry_after(api: Api, factory: Factory, fake_max: FakeMax) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = max_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
 
     fake_max.rate_limit(times=1)
     assert answer(api, op, appeal, text="once").status == 200  # the one retry went through
@@ -452,7 +432,9 @@ def test_a_warm_max_message_is_one_round_trip_with_or_without_files(api: Api, fa
     tenant = shop(factory)
     post(api, tenant, update("message_created_reply"))  # warm-up: the client and their appeal exist
     # the account is cached since the warm-up: one statement (the message, its files and media jobs, the push)
-    with RoundTrips().counting() as counted:
-        assert post(api, tenant, update(name)).status == 200
+    body = update(name)
+    with RoundTrips().counting() as counted, parses_of(body) as parses:
+        assert post(api, tenant, body).status == 200
     assert counted.count == 1
+    assert len(parses) == 1  # by the request guard; the channel reads what it parsed
     assert counts(factory, tenant)["appeal_messages"] == 2

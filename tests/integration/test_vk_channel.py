@@ -17,6 +17,7 @@ from shared.media import downloads as media
 from tests.fakes import vk
 from tests.fakes.vk import FakeVk
 from tests.helpers import Api, Factory, Operator, Tenant
+from tests.integration.channel_helpers import ANSWER, APPEALS, answer, channel_appeal, only_appeal, parses_of
 from tests.integration.test_operator_attachments import upload
 
 pytestmark = pytest.mark.integration
@@ -26,7 +27,6 @@ CDN = "https://sun9-74.userapi.com"
 GROUP_ID = 229000111
 SECRET = "test-vk-secret"
 TOKEN = "vk1.a.TEST-COMMUNITY-TOKEN"
-APPEALS = "/webhook/api/operator/appeals"
 USER = "512345678"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 PDF = b"%PDF-1.4\n%test\n"
@@ -75,12 +75,6 @@ SELECT (SELECT count(*) FROM clients WHERE tenant_id = %(t)s) AS clients,
 
 def counts(factory: Factory, tenant: Tenant) -> dict[str, int]:
     return dict(factory.conn.execute(COUNTS, {"t": tenant.id}).fetchone() or {})
-
-
-def only_appeal(api: Api, token: str) -> dict[str, Any]:
-    [appeal] = api.get(APPEALS, token=token).body["appeals"]
-    detail: dict[str, Any] = api.get(f"{APPEALS}/{appeal['id']}", token=token).body["appeal"]
-    return detail
 
 
 def test_the_confirmation_answers_the_tenants_string_as_plain_text(api: Api, factory: Factory) -> None:
@@ -251,32 +245,19 @@ def test_an_edit_changes_the_stored_text(api: Api, factory: Factory, fake_vk: Fa
 
 
 def vk_appeal(factory: Factory, tenant: Tenant, external_id: str = USER, phone: str | None = None) -> UUID:
-    client = factory.one(
-        "INSERT INTO clients (tenant_id, channel, external_id, name, phone) VALUES (%s, 'vk', %s, 'Ольга', %s) "
-        "RETURNING id",
-        tenant.id,
-        external_id,
-        phone,
-    )["id"]
-    appeal = factory.one(
-        "INSERT INTO appeals (tenant_id, client_id, channel, preview) VALUES (%s, %s, 'vk', 'Есть 60 Ач?') "
-        "RETURNING id",
-        tenant.id,
-        client,
-    )["id"]
-    return UUID(str(appeal))
+    return channel_appeal(factory, tenant, "vk", external_id, "Ольга", "Есть 60 Ач?", phone)
 
 
-def answer(api: Api, op: Operator, appeal: UUID, text: str = "Есть, 7 900 ₽", **body: Any) -> Any:
-    return api.post(f"{APPEALS}/{appeal}/response", {"text": text, **body}, token=api.login(op))
+def answering(factory: Factory) -> tuple[Tenant, Operator, UUID]:
+    """A shop, its operator and a VK client's appeal to answer."""
+    tenant = shop(factory)
+    return tenant, factory.operator(tenant), vk_appeal(factory, tenant)
 
 
 def test_an_answer_goes_out_with_messages_send_and_a_retry_never_sends_twice(
     api: Api, factory: Factory, fake_vk: FakeVk
 ) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = vk_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
     # Given VK failing the first time with an internal error
     fake_vk.fail_with(10, method="messages.send")
     first = answer(api, op, appeal, client_message_id="phone-1")
@@ -291,16 +272,14 @@ def test_an_answer_goes_out_with_messages_send_and_a_retry_never_sends_twice(
     assert [c.params["peer_id"] for c in sends] == [USER, USER]
     assert sends[0].params["random_id"] == sends[1].params["random_id"]
     assert {c.token for c in sends} == {TOKEN}
-    assert [(s.peer_id, s.message) for s in fake_vk.sent] == [(USER, "Есть, 7 900 ₽")]
+    assert [(s.peer_id, s.message) for s in fake_vk.sent] == [(USER, ANSWER)]
 
 
 @pytest.mark.parametrize("code", [900, 901, 902])
 def test_a_client_who_blocked_or_never_allowed_messages_is_409_and_unreachable(
     api: Api, factory: Factory, fake_vk: FakeVk, code: int
 ) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = vk_appeal(factory, tenant)
+    tenant, op, appeal = answering(factory)
     fake_vk.fail_with(code)
     reply = answer(api, op, appeal)
     assert (reply.status, reply.error_code) == (409, "client_unreachable")
@@ -323,9 +302,7 @@ def test_allow_and_deny_keep_reachability(api: Api, factory: Factory, fake_vk: F
 def test_flood_control_is_retried_once_then_502_with_retry_after(
     api: Api, factory: Factory, fake_vk: FakeVk, code: int
 ) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = vk_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
     fake_vk.fail_with(code, times=1)
     assert answer(api, op, appeal, text="once").status == 200  # the one retry went through
     fake_vk.fail_with(code, times=2)
@@ -336,9 +313,7 @@ def test_flood_control_is_retried_once_then_502_with_retry_after(
 
 
 def test_vk_unreachable_over_http_is_502_and_failed(api: Api, factory: Factory, fake_vk: FakeVk) -> None:
-    tenant = shop(factory)
-    op = factory.operator(tenant)
-    appeal = vk_appeal(factory, tenant)
+    _tenant, op, appeal = answering(factory)
     fake_vk.fail_http(502)
     assert answer(api, op, appeal).status == 502
     assert factory.one("SELECT delivery_status FROM appeal_messages WHERE appeal_id = %s", appeal) == {
@@ -394,7 +369,9 @@ def test_a_warm_vk_message_is_one_round_trip_with_or_without_files(
     tenant = shop(factory)
     post(api, tenant, event("message_new_geo"))  # warm-up: the client (named once) and their appeal exist
     # the account is cached since the warm-up: one statement (the message, its files and media jobs, the push)
-    with RoundTrips().counting() as counted:
-        assert post(api, tenant, event(name)).body == "ok"
+    body = event(name)
+    with RoundTrips().counting() as counted, parses_of(body) as parses:
+        assert post(api, tenant, body).body == "ok"
     assert counted.count == 1
+    assert len(parses) == 1  # by the request guard; the channel reads what it parsed
     assert counts(factory, tenant)["appeal_messages"] == 2

@@ -232,13 +232,13 @@ def test_me_is_the_bot(bot: MaxApi) -> None:
 
 
 def test_the_webhook_secret_header_is_checked() -> None:
-    right = WebhookRequest({"x-max-bot-api-secret": "max-webhook-secret"}, "{}")
-    wrong = WebhookRequest({"x-max-bot-api-secret": "max-webhook-secreT"}, "{}")
+    right = WebhookRequest({"x-max-bot-api-secret": "max-webhook-secret"}, {})
+    wrong = WebhookRequest({"x-max-bot-api-secret": "max-webhook-secreT"}, {})
 
     assert CHANNEL.verify(right, account())
     assert not CHANNEL.verify(wrong, account())
-    assert not CHANNEL.verify(WebhookRequest({}, "{}"), account())
-    assert not CHANNEL.verify(WebhookRequest({"x-max-bot-api-secret": ""}, "{}"), account(secret=None))
+    assert not CHANNEL.verify(WebhookRequest({}, {}), account())
+    assert not CHANNEL.verify(WebhookRequest({"x-max-bot-api-secret": ""}, {}), account(secret=None))
 
 
 def test_the_channel_sends_text_with_the_accounts_token(fake: FakeMax) -> None:

@@ -17,7 +17,6 @@ import hmac
 from shared.channels import http, secrets
 from shared.channels.base import (
     Account,
-    Capabilities,
     ChannelName,
     DirectReply,
     FetchError,
@@ -28,6 +27,7 @@ from shared.channels.base import (
     WebhookRequest,
 )
 from shared.channels.max import updates
+from shared.channels.max.capabilities import CAPABILITIES
 from shared.channels.max.client import MaxApi, UploadType
 from shared.core.settings import get_settings
 
@@ -36,11 +36,7 @@ WEBHOOK_HEADER = "x-max-bot-api-secret"  # carries the secret the subscription r
 
 class MaxChannel:
     name: ChannelName = "max"
-    # MAX: text up to 4000 characters (a caption is the message's text); uploads up to 2 GB
-    capabilities = Capabilities(
-        edits=True, max_text=4000, send_kinds=frozenset({"photo", "document"}), max_file_bytes=2 * 1024**3,
-        max_caption=4000,
-    )  # fmt: skip
+    capabilities = CAPABILITIES
 
     def verify(self, request: WebhookRequest, account: Account) -> bool:
         sent, expected = request.headers.get(WEBHOOK_HEADER) or "", account.secret or "\x00no-secret\x00"

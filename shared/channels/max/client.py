@@ -62,7 +62,7 @@ class MaxApi:
         """Send a message to the user's dialog with the bot; MAX's id of it (``body.mid``)."""
         body: dict[str, Any] = {"text": text or None, "attachments": list(attachments) or None}
         response = self._send({"user_id": str(user_id)}, body)
-        message = _json(response).get("message")
+        message = http.json_object(response).get("message")
         mid = message.get("body", {}).get("mid") if isinstance(message, dict) else None
         if not isinstance(mid, str) or not mid:
             logger.error("max answered a sent message without its id")
@@ -92,7 +92,7 @@ class MaxApi:
 
     def upload(self, upload_type: UploadType, data: bytes, file_name: str, mime_type: str) -> dict[str, Any]:
         """Upload one file; the attachment to send it with (``{"type": ..., "payload": ...}``)."""
-        endpoint = _json(self._checked("POST", "/uploads", params={"type": upload_type}))
+        endpoint = http.json_object(self._checked("POST", "/uploads", params={"type": upload_type}))
         url, token = endpoint.get("url"), endpoint.get("token")
         if not isinstance(url, str) or not url:
             raise Unavailable("max gave no upload url")
@@ -102,7 +102,7 @@ class MaxApi:
         )
         if response.status_code != 200:
             raise _failure("upload", response, _error_code(response))
-        answer = _json(response)
+        answer = http.json_object(response)
         payload: dict[str, Any] | None
         if upload_type == "image":  # {"photos": {<id>: {"token": ...}}}, sent back as it is
             payload = answer if isinstance(answer.get("photos"), dict) and answer["photos"] else None
@@ -115,7 +115,7 @@ class MaxApi:
 
     def video_url(self, token: str) -> str:
         """The URL of an incoming video's file (``GET /videos/{token}``)."""
-        urls = _json(self._checked("GET", f"/videos/{quote(token, safe='')}")).get("urls")
+        urls = http.json_object(self._checked("GET", f"/videos/{quote(token, safe='')}")).get("urls")
         found = [urls.get(q) for q in VIDEO_QUALITIES] if isinstance(urls, dict) else []
         url = next((u for u in found if isinstance(u, str) and u), None)
         if url is None:
@@ -126,20 +126,20 @@ class MaxApi:
 
     def me(self) -> dict[str, Any]:
         """The bot itself (``GET /me``): checks the token."""
-        return _json(self._checked("GET", "/me"))
+        return http.json_object(self._checked("GET", "/me"))
 
     def subscribe(self, url: str, secret: str, update_types: Sequence[str]) -> None:
         """Register the webhook (``POST /subscriptions``): MAX then POSTs every update to ``url``
         with ``X-Max-Bot-Api-Secret: <secret>``."""
         body = {"url": url, "secret": secret, "update_types": list(update_types)}
-        answer = _json(self._checked("POST", "/subscriptions", json=body))
+        answer = http.json_object(self._checked("POST", "/subscriptions", json=body))
         if answer.get("success") is not True:
             logger.error("max refused the subscription", extra={"max_message": str(answer.get("message", ""))[:200]})
             raise Unavailable(f"max refused the subscription: {str(answer.get('message', ''))[:200]}")
 
     def subscriptions(self) -> list[dict[str, Any]]:
         """The bot's webhook subscriptions (``GET /subscriptions``)."""
-        found = _json(self._checked("GET", "/subscriptions")).get("subscriptions")
+        found = http.json_object(self._checked("GET", "/subscriptions")).get("subscriptions")
         return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
 
     # --- HTTP ---
@@ -190,13 +190,5 @@ def _failure(what: str, response: httpx.Response, code: str | None) -> Exception
 
 
 def _error_code(response: httpx.Response) -> str | None:
-    code = _json(response).get("code")
+    code = http.json_object(response).get("code")
     return code if isinstance(code, str) else None
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

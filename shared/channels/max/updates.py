@@ -21,7 +21,6 @@ we receive it.
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
 from typing import Any
@@ -43,12 +42,9 @@ DEFAULT_MIME: dict[str, str] = {"photo": "image/jpeg", "video": "video/mp4"}
 _MID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
-def parse(body: str | None, region: str) -> list[Inbound]:
-    """The events of one webhook delivery (``region``: the tenant's, for a shared phone number)."""
-    try:
-        data = json.loads(body or "null")
-    except ValueError:
-        return []
+def parse(data: Any, region: str) -> list[Inbound]:
+    """The events of one webhook delivery, from its JSON value (``region``: the tenant's, for a
+    shared phone number)."""
     if not isinstance(data, dict) or not isinstance(data.get("update_type"), str):
         return []
     update_type: str = data["update_type"]

@@ -12,42 +12,25 @@ also registered with ``mask()`` in case anything else would print it.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from shared.core import metrics, secret_values, tracing
+from shared.channels import http, secrets
+from shared.core import metrics, tracing
 from shared.core.errors import ChannelUnavailable, ClientUnreachable, channel_rate_limited
 from shared.core.observability import logger, mask
-from shared.core.settings import Settings, get_settings
+from shared.core.settings import get_settings
 
 if TYPE_CHECKING:
     import httpx
-
-_lock = threading.Lock()
-_client: tuple[Settings, httpx.Client] | None = None
 
 NO_BOT = "This shop has no Telegram bot configured."
 PLAIN_REFUSED = "This shop's Telegram bot token must be kept in Secrets Manager (secretsmanager:<id>), not plain:."
 
 
 def _http() -> httpx.Client:
-    """The container's HTTP client (rebuilt only when the settings were reloaded: tests, tools)."""
-    global _client
-    settings = get_settings()
-    with _lock:
-        if _client is None or _client[0] is not settings:
-            import httpx
-
-            # httpx logs every request URL at INFO; a Bot API URL carries the token.
-            for name in ("httpx", "httpcore"):
-                logging.getLogger(name).setLevel(logging.WARNING)
-            if _client is not None:
-                _client[1].close()
-            timeout = httpx.Timeout(settings.telegram_timeout_s, connect=settings.telegram_connect_timeout_s)
-            _client = (settings, httpx.Client(timeout=timeout, follow_redirects=False))
-        return _client[1]
+    """The container's HTTP client for the Bot API: it follows no redirect (a URL carries the token)."""
+    return http.client(follow_redirects=False)
 
 
 def bot_token(ref: str | None, tenant: str | None = None) -> str:
@@ -55,34 +38,19 @@ def bot_token(ref: str | None, tenant: str | None = None) -> str:
     ``secretsmanager:<secret id or ARN>`` (the secret's string, or JSON with ``bot_token``/``token``),
     or ``plain:<token>`` (local development and tests only: refused in Lambda, so that a real bot
     token never sits in a database column)."""
-    scheme, _, value = (ref or "").partition(":")
-    token: str | None = None
-    if scheme == "plain" and get_settings().aws_lambda_function_name:
+    try:
+        token = secrets.resolve(ref, keys=("bot_token", "token"))
+    except secrets.PlainRefused:
         logger.error("plain: bot token reference refused outside local development", extra={"tenant": tenant})
-        raise ChannelUnavailable(PLAIN_REFUSED)
-    if scheme == "plain":
-        token = value
-    elif scheme == "secretsmanager" and value:
-        try:
-            token = _token_from_secret(secret_values.secret_value(value))
-        except Exception as exc:  # any AWS/parse failure: the channel is unusable, say so without details
-            logger.error("telegram bot token unavailable", extra={"error": type(exc).__name__})
-            metrics.telegram_failed("no_bot")
-            raise ChannelUnavailable() from exc
+        raise ChannelUnavailable(PLAIN_REFUSED) from None
+    except secrets.SecretUnavailable as exc:  # say so without details
+        logger.error("telegram bot token unavailable", extra={"error": str(exc)})
+        metrics.telegram_failed("no_bot")
+        raise ChannelUnavailable() from exc
     if not token:
         metrics.telegram_failed("no_bot")
         raise ChannelUnavailable(NO_BOT)
-    mask([token])
     return token
-
-
-def _token_from_secret(raw: str) -> str:
-    import json
-
-    if raw.lstrip().startswith("{"):
-        data = json.loads(raw)
-        return str(data.get("bot_token") or data.get("token") or "")
-    return raw.strip()
 
 
 def send_message(token: str, chat_id: int, text: str) -> int:
@@ -103,13 +71,13 @@ def call_bot(token: str, method: str, payload: dict[str, Any], upload: Upload | 
     mask([token])
     url = f"{get_settings().telegram_api_base_url.rstrip('/')}/bot{token}/{method}"
     response = _post(url, payload, method, upload)
-    body = _json(response)
+    body = http.json_object(response)
     retry_after = _retry_after(body) if response.status_code == 429 else None
     if retry_after is not None and retry_after <= get_settings().telegram_max_wait_s:
         logger.warning("telegram rate limit: waiting, then sending once more", extra={"retry_after_s": retry_after})
         time.sleep(retry_after)
         response = _post(url, payload, method, upload)
-        body = _json(response)
+        body = http.json_object(response)
     result = body.get("result")
     if response.status_code == 200 and body.get("ok") and isinstance(result, dict):
         return result
@@ -162,11 +130,3 @@ def _retry_after(body: dict[str, Any]) -> int | None:
     parameters = body.get("parameters")
     value = parameters.get("retry_after") if isinstance(parameters, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

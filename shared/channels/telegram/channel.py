@@ -13,7 +13,6 @@ from contextlib import contextmanager
 
 from shared.channels.base import (
     Account,
-    Capabilities,
     ChannelName,
     DirectReply,
     FetchError,
@@ -26,6 +25,7 @@ from shared.channels.base import (
 )
 from shared.channels.receive import same_secret
 from shared.channels.telegram import bot, files, webhook
+from shared.channels.telegram.capabilities import CAPABILITIES
 from shared.core.errors import ApiError, ChannelUnavailable, ClientUnreachable
 
 HEADER = "x-telegram-bot-api-secret-token"  # carries the webhook secret
@@ -33,10 +33,7 @@ HEADER = "x-telegram-bot-api-secret-token"  # carries the webhook secret
 
 class TelegramChannel:
     name: ChannelName = "telegram"
-    capabilities = Capabilities(
-        edits=True, max_text=4096, send_kinds=frozenset({"photo", "document"}), max_file_bytes=50 * 1024 * 1024,
-        max_caption=1024,
-    )  # fmt: skip
+    capabilities = CAPABILITIES
 
     def verify(self, request: WebhookRequest, account: Account) -> bool:
         return same_secret(request.headers.get(HEADER), account.secret)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.channels import http
 from shared.channels.base import FetchError
 from shared.channels.telegram import bot as telegram_bot
 from shared.core.observability import mask
@@ -31,7 +32,7 @@ def get_file(token: str, file_id: str) -> tuple[str, int | None]:
         response = telegram_bot._http().post(f"{_base(token)}/bot{token}/getFile", json={"file_id": file_id})
     except httpx.HTTPError as exc:
         raise FetchError(f"getFile: {type(exc).__name__}") from None
-    body = telegram_bot._json(response)
+    body = http.json_object(response)
     result = body.get("result")
     if response.status_code != 200 or not body.get("ok") or not isinstance(result, dict):
         description = str(body.get("description", ""))[:200]
@@ -46,23 +47,8 @@ def get_file(token: str, file_id: str) -> tuple[str, int | None]:
 
 def download(token: str, file_path: str, max_bytes: int) -> bytes:
     """The file's bytes, refusing more than ``max_bytes`` (``FetchError`` with ``too_large``)."""
-    import httpx
-
     url = f"{_base(token)}/file/bot{token}/{file_path.lstrip('/')}"
-    try:
-        with telegram_bot._http().stream("GET", url) as response:
-            if response.status_code != 200:
-                raise FetchError(f"download: HTTP {response.status_code}")
-            chunks: list[bytes] = []
-            received = 0
-            for chunk in response.iter_bytes():
-                received += len(chunk)
-                if received > max_bytes:
-                    raise FetchError("download: larger than the limit", too_large=True)
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise FetchError(f"download: {type(exc).__name__}") from None
+    return http.download(url, max_bytes, follow_redirects=False)
 
 
 def send_file(token: str, chat_id: int, data: bytes, file_name: str, mime_type: str, caption: str | None) -> int:

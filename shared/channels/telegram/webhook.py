@@ -13,8 +13,8 @@ remembered as seen, so Telegram never redelivers it in a loop. A body without an
 
 from __future__ import annotations
 
-import json
 import re
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -34,12 +34,9 @@ DEFAULT_MIME = {"photo": "image/jpeg", "voice": "audio/ogg", "video_note": "vide
 _START = re.compile(r"^/start(@\w+)?(\s|$)")
 
 
-def to_inbound(body: str | None, region: str) -> list[Inbound]:
-    """The update's event (one per update); ``InvalidRequest`` for a body that is no update."""
-    try:
-        data = json.loads(body or "null")
-    except ValueError as exc:
-        raise InvalidRequest("The body is not a Telegram update.") from exc
+def to_inbound(data: Any, region: str) -> list[Inbound]:
+    """The update's event (one per update) from the body's JSON value; ``InvalidRequest`` for a
+    body that is no update."""
     update_id = data.get("update_id") if isinstance(data, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise InvalidRequest("The body is not a Telegram update.")

@@ -32,7 +32,7 @@ def call(token: str, method: str, params: dict[str, Any]) -> Any:
     settings = get_settings()
     url = f"{settings.vk_api_base_url.rstrip('/')}/method/{method}"
     form = {**{k: str(v) for k, v in params.items()}, "access_token": token, "v": settings.vk_api_version}
-    body = _json(_post(url, method, form))
+    body = http.json_object(_post(url, method, form))
     error = body.get("error")
     if isinstance(error, dict):
         code = error.get("error_code")
@@ -44,7 +44,7 @@ def call(token: str, method: str, params: dict[str, Any]) -> Any:
 
 def upload(url: str, field: str, file_name: str, data: bytes, mime_type: str) -> dict[str, Any]:
     """POST one file to a VK upload server (the URL ``*.getMessagesUploadServer`` gave); its JSON."""
-    body = _json(_post(url, "upload", None, (field, (file_name, data, mime_type))))
+    body = http.json_object(_post(url, "upload", None, (field, (file_name, data, mime_type))))
     if not body or "error" in body:
         raise Unavailable("upload refused")
     return body
@@ -73,11 +73,3 @@ def _post(
             raise Unavailable(f"{method}: HTTP {response.status_code}")
         return response
     raise AssertionError("unreachable")  # pragma: no cover - the loop always returns or raises
-
-
-def _json(response: Any) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,7 +20,6 @@ from typing import Any, TypeVar
 from shared.channels import http, secrets
 from shared.channels.base import (
     Account,
-    Capabilities,
     ChannelName,
     DirectReply,
     Inbound,
@@ -33,6 +31,7 @@ from shared.channels.base import (
 )
 from shared.channels.cleaning import clean
 from shared.channels.vk import api, updates
+from shared.channels.vk.capabilities import CAPABILITIES
 from shared.core.observability import logger
 from shared.core.settings import get_settings
 
@@ -43,14 +42,6 @@ FLOOD_CODES = frozenset({6, 9})
 RETRY_AFTER_S = 2  # VK's limits are per second: what the operator's app is told to wait
 
 
-def _body(request: WebhookRequest) -> dict[str, Any] | None:
-    try:
-        data = json.loads(request.body or "null")
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def random_id(idempotency_key: str) -> int:
     """VK's ``random_id`` (int32) for one outgoing message: the same on every retry of it."""
     return int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:4], "big") & 0x7FFFFFFF
@@ -58,13 +49,10 @@ def random_id(idempotency_key: str) -> int:
 
 class VkChannel:
     name: ChannelName = "vk"
-    capabilities = Capabilities(
-        edits=True, max_text=4096, send_kinds=frozenset({"photo", "document"}), max_file_bytes=50 * 1024 * 1024,
-        max_caption=4096,
-    )  # fmt: skip
+    capabilities = CAPABILITIES
 
     def verify(self, request: WebhookRequest, account: Account) -> bool:
-        data = _body(request) or {}
+        data = request.body if isinstance(request.body, dict) else {}
         secret, group = data.get("secret"), data.get("group_id")
         expected_secret = account.secret or "\x00no-secret\x00"
         secret_ok = hmac.compare_digest(str(secret or "").encode(), expected_secret.encode())
@@ -72,8 +60,8 @@ class VkChannel:
         return secret_ok and group_ok and account.secret is not None
 
     def parse(self, request: WebhookRequest, account: Account) -> list[Inbound] | DirectReply:
-        data = _body(request)
-        if data is None:
+        data = request.body
+        if not isinstance(data, dict):
             return []
         if data.get("type") == "confirmation":
             return DirectReply(account.extra.get("confirmation", ""))

@@ -1,0 +1,12 @@
+"""What VK can do: its ``Capabilities``, alone so the appeal detail can tell the console without
+importing the VK API client. ``messages.send``: a text up to 4096 characters (a caption is the
+message's text); a document upload up to 50 MB."""
+
+from __future__ import annotations
+
+from shared.channels.base import Capabilities
+
+CAPABILITIES = Capabilities(
+    edits=True, max_text=4096, send_kinds=frozenset({"photo", "document"}), max_file_bytes=50 * 1024 * 1024,
+    max_caption=4096,
+)  # fmt: skip
