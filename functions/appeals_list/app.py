@@ -3,11 +3,12 @@ cursor-paginated, optionally searched."""
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.appeals import listing as appeals
 from shared.appeals.models import AppealsPage, AppealsQuery, AssignedFilter, SortOrder, StatusFilter
-from shared.http.resolver import create_app, lambda_entry
+from shared.http.resolver import answered_as, create_app, lambda_entry, written
 
 app = create_app()
 
@@ -21,6 +22,7 @@ app = create_app()
     "finds appeals whose client's name, username or phone (digits however typed) or any message contains it, "
     "case-insensitively.",
     tags=["appeals"],
+    responses=answered_as(AppealsPage),
 )
 def list_appeals(
     status: Annotated[StatusFilter | None, Query()] = None,
@@ -29,9 +31,9 @@ def list_appeals(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     sort: Annotated[SortOrder, Query()] = "created",
-) -> AppealsPage:
+) -> Response[str]:
     query = AppealsQuery(status=status, assigned=assigned, limit=limit, cursor=cursor, q=q, sort=sort)
-    return appeals.list_appeals(app.session, query)
+    return written(appeals.list_appeals(app.session, query))
 
 
 lambda_handler = lambda_entry(app)
