@@ -12,8 +12,8 @@ from playwright.sync_api import FilePayload, Page, Request, expect
 
 from devtools import datafactory
 from tests.browser.conftest import Pages
-from tests.browser.test_console import sign_in
-from tests.browser.test_workspace import open_appeal, open_wide, shop, sign_in_ru
+from tests.browser.test_console import shop, sign_in
+from tests.browser.test_workspace import open_appeal, open_wide, sign_in_ru
 from tests.helpers import Factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
