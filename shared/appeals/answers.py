@@ -6,8 +6,6 @@ Apart from ``shared.appeals.listing`` so that the functions that only read or as
 the channels and the uploads.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID

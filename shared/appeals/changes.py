@@ -1,8 +1,6 @@
 """What changed since the console last asked: the ids of the tenant's appeals created or changed
 (a message, a status, a holder) after an opaque cursor, and the cursor to pass next time."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import hashlib

@@ -2,8 +2,6 @@
 close...), and ``appeal_out``, the one way from a row to ``AppealOut``. Messages and answers:
 ``shared.appeals.message_models``; the detail: ``shared.appeals.detail_models``."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID

@@ -3,8 +3,6 @@ texts, and (when ``q`` looks like a phone number) a LIKE pattern over phone digi
 ``8 (912) 345-67-89``, ``+7 912 345 67 89`` and ``9123456789`` find the same client in an RU tenant,
 and so do the beginnings ``8 912 345`` and ``+7 912 345``."""
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from uuid import UUID

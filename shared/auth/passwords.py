@@ -2,8 +2,6 @@
 and are flagged for an upgrade. Unknown logins are verified against a dummy hash so they cost the
 same time as a wrong password."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from functools import lru_cache
 

@@ -11,8 +11,6 @@ only when it is first asked for, so a function pays only for the channel it uses
 Plain dataclasses and NamedTuples, no pydantic: this module is imported by every webhook and sender.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, Protocol, get_args
