@@ -6,9 +6,8 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.appeals import changes_sql as repo
 from shared.appeals.changes_models import ChangesResponse
@@ -40,8 +39,7 @@ def decode_cursor(cursor: str) -> datetime:
         raise InvalidRequest("The cursor is not valid: pass back the cursor of the previous answer.") from None
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(NamedTuple):
     body: ChangesResponse
     etag: str
 
