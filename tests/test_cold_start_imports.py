@@ -7,6 +7,7 @@ signing out loads no password hashing."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -101,3 +102,24 @@ def test_signing_out_and_registering_a_device_load_no_password_hashing() -> None
         "register_fcm": [],
     }
     assert hashing <= loaded("auth_login_mobile")
+
+
+def class_bases(tree: ast.Module) -> set[str]:
+    return {ast.unparse(base) for node in tree.body if isinstance(node, ast.ClassDef) for base in node.bases}
+
+
+def test_classes_built_at_import_are_cheap_to_build() -> None:
+    """A row or a model under ``from __future__ import annotations`` compiles each field's annotation
+    from its string when the class is built, and a dataclass compiles its methods from source: both
+    several times a NamedTuple's cost, paid by every cold start that imports the module."""
+    lazy, dataclasses = [], []
+    for path in sorted((ROOT / "shared").rglob("*.py")):
+        source = path.read_text()
+        tree = ast.parse(source)
+        builds = class_bases(tree) & {"NamedTuple", "TypedDict", "Model", "Request", "Success", "BaseModel"}
+        if builds and "from __future__ import annotations" in source:
+            lazy.append(str(path.relative_to(ROOT)))
+        if "@dataclass" in source:
+            dataclasses.append(str(path.relative_to(ROOT)))
+    assert lazy == []
+    assert dataclasses == []
