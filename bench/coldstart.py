@@ -5,7 +5,13 @@ API function stands on (psycopg, pydantic, Powertools' event handler), interleav
 The figure is the difference in the child's CPU time (user + system, from its rusage): on a shared
 machine the steadiest measure of the work; the lowest over the samples and the median are given,
 with the median wall time beside them. ``imports_beyond_floor`` says where the difference goes
-(``python -X importtime``)."""
+(``python -X importtime``).
+
+Each child runs with its function's environment as template.yaml gives it (the literal values of
+``Globals`` and of the function's own ``Environment``; those taken from stack parameters are left
+to the bench's own environment), so what is measured is what Lambda runs: with
+``PYDANTIC_DISABLE_PLUGINS``, say, pydantic skips its plugin scan on the first validator. The floor
+runs with the ``Globals`` values."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import median
+from devtools.gateway import template_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 25.0
@@ -51,7 +58,7 @@ def api_functions(root: Path = ROOT) -> list[str]:
 
 def _env(root: Path, function: str | None, base: dict[str, str]) -> dict[str, str]:
     path = [str(root), *([str(root / "functions" / function)] if function else [])]
-    return {**base, "PYTHONPATH": os.pathsep.join(path)}
+    return {**base, **template_environment(root / "template.yaml", function), "PYTHONPATH": os.pathsep.join(path)}
 
 
 def cost(code: str, root: Path, function: str | None, env: dict[str, str]) -> tuple[float, float]:

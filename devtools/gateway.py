@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -77,6 +78,25 @@ _CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 def load_template(template: Path) -> dict[str, Any]:
     doc = yaml.load(template.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
     return doc if isinstance(doc, dict) else {}
+
+
+@cache
+def template_environment(template: Path, function: str | None = None) -> dict[str, str]:
+    """The environment the template gives the function whose code is ``functions/<function>``
+    (``None``: what every function gets, its ``Globals``): literal values only, as a stack
+    parameter's (``!Ref``...) is not known outside the stack."""
+    doc = load_template(template)
+    blocks = [(doc.get("Globals") or {}).get("Function") or {}]
+    for resource in (doc.get("Resources") or {}).values():
+        props = resource.get("Properties") or {}
+        if function and str(props.get("CodeUri", "")).rstrip("/") == f"functions/{function}":
+            blocks.append(props)
+    return {
+        name: str(value).lower() if isinstance(value, bool) else str(value)
+        for block in blocks
+        for name, value in ((block.get("Environment") or {}).get("Variables") or {}).items()
+        if isinstance(value, str | int | float)
+    }
 
 
 def load_routes(template: Path) -> tuple[list[Route], dict[str, Function]]:

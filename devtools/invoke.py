@@ -23,6 +23,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from devtools import seed
+from devtools.gateway import template_environment
 from devtools.lambda_context import LambdaContext
 from shared.auth import sessions_sql as session_repo
 from shared.auth.sessions import hash_token, new_token
@@ -169,6 +170,8 @@ def invoke(function: str, event_file: Path) -> tuple[int | None, Any]:
     if not os.environ.get("TELEGRAM_API_BASE_URL"):  # as under `make run`: nothing goes to Telegram
         os.environ.setdefault("TELEGRAM_DRY_RUN", "true")
         settings.reset()
+    for name, value in template_environment(ROOT / "template.yaml", function).items():  # as in Lambda
+        os.environ.setdefault(name, value)
     event = json.loads(fill_placeholders(event_file.read_text(), url))
     result = load_handler(function)(event, LambdaContext(function))
     if isinstance(result, dict) and "statusCode" in result:

@@ -130,8 +130,11 @@ def main() -> None:
         return
 
     from devtools import push_worker
-    from devtools.gateway import Gateway
+    from devtools.gateway import Gateway, template_environment
     from shared.media import downloads as media
+
+    for name, value in template_environment(ROOT / "template.yaml").items():  # as in Lambda, unless set here
+        os.environ.setdefault(name, value)
 
     link_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - links need a real address
     os.environ.setdefault("MEDIA_LOCAL_BASE_URL", f"http://{link_host}:{port}")  # signed media links point here

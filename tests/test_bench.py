@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bench.coldstart import top_imports
+from bench.coldstart import ROOT, top_imports
 from bench.measure import RoundTrips, percentile, timed
+from devtools.gateway import template_environment
 from shared.core import db
+
+TEMPLATE = ROOT / "template.yaml"
 
 
 def test_percentiles() -> None:
@@ -36,3 +39,12 @@ def test_import_costs_are_own_times_summed_per_top_level_package() -> None:
         ]
     )
     assert top_imports(trace) == ["psycopg 11ms", "pydantic 5ms", "shared 1ms"]
+
+
+def test_a_cold_start_child_gets_the_environment_template_yaml_gives_its_function() -> None:
+    every = template_environment(TEMPLATE, None)
+    assert every["PYDANTIC_DISABLE_PLUGINS"] == "__all__" and every["POWERTOOLS_SERVICE_NAME"] == "batterycrm"
+    assert "DATABASE_SECRET_ARN" not in every  # a stack parameter: not known outside the stack
+    assert template_environment(TEMPLATE, "session_status") == every
+    webhook = template_environment(TEMPLATE, "telegram_webhook")
+    assert webhook.items() >= every.items() and "TELEGRAM_API_BASE_URL" not in webhook

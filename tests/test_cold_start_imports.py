@@ -1,11 +1,13 @@
 """What a function never uses on its requests stays out of its cold start: the functions that read,
 assign or change the state of appeals import no channel, no uploads and no media worker (only the
 answers, ``appeal_response`` and ``appeal_promo``, send to the client, and they import a platform's
-client only when they first send over it), and the list and the detail, which change nothing,
-import no appeal locking and no pushes."""
+client only when they first send over it), the list and the detail, which change nothing, import
+no appeal locking and no pushes, each function defines only the model modules its answers use, and
+signing out loads no password hashing."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -83,3 +85,41 @@ def test_the_detail_says_what_each_channel_can_do_without_importing_the_channel(
     assert "shared.channels.max.capabilities" in modules
     clients = {"httpx", "shared.channels.registry", "shared.channels.telegram.bot", "shared.channels.max.client"}
     assert {m for m in modules if m in clients or m.endswith(".channel")} == set()
+
+
+def test_each_appeal_function_defines_only_the_model_modules_its_answers_use() -> None:
+    lifecycle = ("appeal_close", "appeal_release", "appeal_transfer", "appeal_read")
+    others = {"shared.appeals.message_models", "shared.appeals.list_models", "shared.appeals.triage_models"}
+    assert {name: sorted(loaded(name) & others) for name in lifecycle} == {name: [] for name in lifecycle}
+    assert "shared.appeals.triage_models" not in loaded("appeals_list")
+    assert "shared.appeals.list_models" not in loaded("appeal_take")
+
+
+def test_signing_out_and_registering_a_device_load_no_password_hashing() -> None:
+    hashing = {"shared.auth.login", "shared.auth.passwords", "argon2", "bcrypt"}
+    assert {name: sorted(loaded(name) & hashing) for name in ("logout", "register_fcm")} == {
+        "logout": [],
+        "register_fcm": [],
+    }
+    assert hashing <= loaded("auth_login_mobile")
+
+
+def class_bases(tree: ast.Module) -> set[str]:
+    return {ast.unparse(base) for node in tree.body if isinstance(node, ast.ClassDef) for base in node.bases}
+
+
+def test_classes_built_at_import_are_cheap_to_build() -> None:
+    """A row or a model under ``from __future__ import annotations`` compiles each field's annotation
+    from its string when the class is built, and a dataclass compiles its methods from source: both
+    several times a NamedTuple's cost, paid by every cold start that imports the module."""
+    lazy, dataclasses = [], []
+    for path in sorted((ROOT / "shared").rglob("*.py")):
+        source = path.read_text()
+        tree = ast.parse(source)
+        builds = class_bases(tree) & {"NamedTuple", "TypedDict", "Model", "Request", "Success", "BaseModel"}
+        if builds and "from __future__ import annotations" in source:
+            lazy.append(str(path.relative_to(ROOT)))
+        if "@dataclass" in source:
+            dataclasses.append(str(path.relative_to(ROOT)))
+    assert lazy == []
+    assert dataclasses == []

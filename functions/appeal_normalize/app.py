@@ -1,7 +1,7 @@
 """POST /webhook/api/operator/appeals/{id}/normalize — clean up and store the client's data."""
 
 from shared.appeals import triage
-from shared.appeals.models import NormalizeRequest, NormalizeResponse
+from shared.appeals.triage_models import NormalizeRequest, NormalizeResponse
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()

@@ -1,6 +1,6 @@
 """POST /webhook/api/operator/appeals/{id}/notes — an internal note, never sent to the client."""
 
-from shared.appeals import lifecycle
+from shared.appeals import notes
 from shared.appeals.lifecycle_models import NoteRequest
 from shared.appeals.message_models import MessageResponse
 from shared.http.resolver import create_app, lambda_entry
@@ -16,7 +16,7 @@ app = create_app()
     tags=["lifecycle"],
 )
 def add_note(appeal_id: str, request: NoteRequest) -> MessageResponse:
-    return lifecycle.add_note(app.session, appeal_id, request)
+    return notes.add_note(app.session, appeal_id, request)
 
 
 lambda_handler = lambda_entry(app)

@@ -1,7 +1,8 @@
 """POST /webhook/api/operator/appeals/{id}/reject — reject the appeal, with an optional reason."""
 
 from shared.appeals import triage
-from shared.appeals.models import AppealResponse, RejectRequest
+from shared.appeals.models import AppealResponse
+from shared.appeals.triage_models import RejectRequest
 from shared.http.resolver import create_app, lambda_entry
 
 app = create_app()

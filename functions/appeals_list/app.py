@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.appeals import listing as appeals
-from shared.appeals.models import AppealsPage, AppealsQuery, AssignedFilter, SortOrder, StatusFilter
+from shared.appeals.list_models import AppealsPage, AppealsQuery, AssignedFilter, SortOrder, StatusFilter
 from shared.http.resolver import answered_as, create_app, lambda_entry, written
 
 app = create_app()

@@ -1,6 +1,6 @@
 """POST /webhook/android/logout — end the caller's session (mobile or desktop); idempotent."""
 
-from shared.auth import login, sessions
+from shared.auth import sessions
 from shared.core.errors import MissingToken
 from shared.core.models import Success
 from shared.http.resolver import create_app, lambda_entry
@@ -13,7 +13,7 @@ def logout() -> Success:
     token = sessions.token_from_event(app.current_event)
     if token is None:
         raise MissingToken(status=400)
-    login.logout(token)
+    sessions.logout(token)
     return Success()
 
 

@@ -6,10 +6,8 @@ Apart from ``shared.appeals.listing`` so that the functions that only read or as
 the channels and the uploads.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.appeals import clients_sql as clients
@@ -31,8 +29,7 @@ from shared.team import promos_sql as promos
 STALE_PENDING_S = 60  # a message still 'pending' this long after its send began: the sender died, retry
 
 
-@dataclass(frozen=True)
-class _Outgoing:
+class _Outgoing(NamedTuple):
     message: repo.MessageRow
     send: bool  # False: an earlier request with the same client_message_id already did (or is doing) it
     appeal: repo.LockedAppealRow  # the channel, the client's id there, the tenant's account

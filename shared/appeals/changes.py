@@ -1,16 +1,13 @@
 """What changed since the console last asked: the ids of the tenant's appeals created or changed
 (a message, a status, a holder) after an opaque cursor, and the cursor to pass next time."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.appeals import changes_sql as repo
 from shared.appeals.changes_models import ChangesResponse
@@ -42,8 +39,7 @@ def decode_cursor(cursor: str) -> datetime:
         raise InvalidRequest("The cursor is not valid: pass back the cursor of the previous answer.") from None
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(NamedTuple):
     body: ChangesResponse
     etag: str
 

@@ -1,7 +1,5 @@
 """The console's poll for changed appeals."""
 
-from __future__ import annotations
-
 from uuid import UUID
 
 from shared.core.models import Success

@@ -1,7 +1,5 @@
 """The console's "what changed since" poll: appeals of one tenant by updated_at (appeals_changes_idx)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID

@@ -1,8 +1,6 @@
 """Models of one appeal's detail: the appeal, what its channel can do, its client (their channel,
 their id there, the other appeals of the tenant's clients with the same phone), and its messages."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 from uuid import UUID

@@ -1,4 +1,4 @@
-"""The appeal lifecycle: close, release, transfer, notes and read marks.
+"""The appeal lifecycle: close, release, transfer and read marks (notes: ``shared.appeals.notes``).
 
 Each call is one transaction that first locks the appeal row (``FOR UPDATE``), so two operators
 acting on one appeal at once are applied one after the other, the second seeing the first's
@@ -10,7 +10,8 @@ outcome. Rules (API.md):
   ``appeal_released`` to the tenant's other mobile sessions;
 - transfer: the holder, or anyone when unassigned, to an active operator of the same tenant (404
   otherwise); push ``appeal_assigned`` to the new holder's mobile sessions;
-- notes and read: any operator of the tenant, whatever the appeal's state or holder.
+- read marks (and notes, in ``shared.appeals.notes``): any operator of the tenant, whatever the
+  appeal's state or holder.
 
 Someone else holding it is 409 ``appeal_already_taken``; a closed or rejected appeal is 409
 ``appeal_closed``. An appeal or operator of another tenant is 404.
@@ -24,8 +25,7 @@ from shared import push
 from shared.appeals import lifecycle_sql as repo
 from shared.appeals import rules as appeal_rules
 from shared.appeals import sql as appeals_repo
-from shared.appeals.lifecycle_models import CloseRequest, NoteRequest, ReadRequest, TransferRequest
-from shared.appeals.message_models import MessageOut, MessageResponse
+from shared.appeals.lifecycle_models import CloseRequest, ReadRequest, TransferRequest
 from shared.appeals.models import AppealOut, appeal_out
 from shared.auth.sessions import Session
 from shared.core import db
@@ -97,18 +97,6 @@ def transfer(session: Session, appeal_id: str, request: TransferRequest) -> Appe
     out = db.run(work, transaction=True)
     logger.info("appeal transferred", extra={"appeal_id": str(appeal_uuid), "to_operator_id": str(target)})
     return out
-
-
-def add_note(session: Session, appeal_id: str, request: NoteRequest) -> MessageResponse:
-    appeal_uuid = parse_uuid(appeal_id, "appeal id")
-
-    def work(conn: db.Connection) -> appeals_repo.MessageRow:
-        appeal_rules.locked(conn, session, appeal_uuid)
-        return repo.insert_note(conn, session.tenant_id, appeal_uuid, session.operator_id, request.text)
-
-    message = db.run(work, transaction=True)
-    logger.info("note added", extra={"appeal_id": str(appeal_uuid), "message_id": str(message.id)})
-    return MessageResponse(appeal_id=appeal_uuid, message=MessageOut.model_validate(message, from_attributes=True))
 
 
 def mark_read(session: Session, appeal_id: str, request: ReadRequest | None) -> AppealOut:

@@ -1,8 +1,6 @@
 """Models of the appeal lifecycle (close, release, transfer, notes, read); the lists the apps need
 (promos, colleagues, quick replies): ``shared.team.models``."""
 
-from __future__ import annotations
-
 from typing import Annotated
 from uuid import UUID
 

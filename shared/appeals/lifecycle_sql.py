@@ -2,8 +2,6 @@
 caller's tenant_id; the rules live in ``shared.appeals.lifecycle``, which locks the appeal first
 (``repo.appeals.lock_for_update``) so that concurrent calls on one appeal apply one after another."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 from uuid import UUID
 

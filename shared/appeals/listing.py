@@ -14,7 +14,8 @@ from uuid import UUID
 
 from shared.appeals import search
 from shared.appeals import sql as repo
-from shared.appeals.models import AppealsPage, AppealsQuery, appeal_out
+from shared.appeals.list_models import AppealsPage, AppealsQuery
+from shared.appeals.models import appeal_out
 from shared.appeals.statuses import ALL_STATUSES, OPEN_STATUSES
 from shared.auth.sessions import Session
 from shared.core import db

@@ -1,10 +1,8 @@
 """Models of messages (with their attachments, locations, contacts) and of the calls that answer
 with one: response, promo, note."""
 
-from __future__ import annotations
-
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import Field, StringConstraints, model_validator
@@ -64,7 +62,7 @@ class ResponseRequest(Request):
     )
 
     @model_validator(mode="after")
-    def _text_or_files(self) -> ResponseRequest:
+    def _text_or_files(self) -> Self:
         if not self.attachment_ids and self.text is None:
             raise ValueError("text is required without attachment_ids")
         if self.attachment_ids and self.text is not None and len(self.text) > CAPTION_CHARS:

@@ -1,34 +1,18 @@
-"""Models of appeals as the list and the changes answer with them (list, take, reject, normalize,
-close...), and ``appeal_out``, the one way from a row to ``AppealOut``. Messages and answers:
-``shared.appeals.message_models``; the detail: ``shared.appeals.detail_models``."""
-
-from __future__ import annotations
+"""An appeal as the API answers with it (list, take, reject, normalize, close...), and
+``appeal_out``, the one way from a row to ``AppealOut``. The list's query and page:
+``shared.appeals.list_models``; take, reject and normalize: ``shared.appeals.triage_models``;
+messages and answers: ``shared.appeals.message_models``; the detail: ``shared.appeals.detail_models``.
+Apart so that each function defines only the models its answers use."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import Field
 
 from shared.appeals.sql import AppealRow
 from shared.appeals.statuses import AppealStatus
-from shared.core.models import Model, Request, Success
-
-StatusFilter = Literal["new", "in_progress", "closed", "rejected", "all"]
-AssignedFilter = Literal["me", "unassigned", "any"]
-
-
-SortOrder = Literal["created", "activity"]
-SearchText = Annotated[str, StringConstraints(min_length=2, max_length=100)]
-
-
-class AppealsQuery(Model):
-    status: StatusFilter | None = None
-    assigned: AssignedFilter = "any"
-    limit: int = Field(50, ge=1, le=100)
-    cursor: str | None = None
-    q: SearchText | None = None
-    sort: SortOrder = "created"
+from shared.core.models import Model, Success
 
 
 class ClientOut(Model):
@@ -83,41 +67,5 @@ def appeal_out(row: AppealRow) -> AppealOut:
     return AppealOut.model_validate(appeal_fields(row))
 
 
-class AppealsPage(Success):
-    appeals: list[AppealOut]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
-
-
 class AppealResponse(Success):
     appeal: AppealOut
-
-
-class RejectRequest(Request):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
-
-
-Field200 = Annotated[str, StringConstraints(max_length=200)]
-
-
-class NormalizeRequest(Request):
-    """Any of the fields; a field sent as null (or blank) is cleared, a field not sent is left as it is."""
-
-    client_name: Field200 | None = None
-    phone: Annotated[str, StringConstraints(max_length=64)] | None = None
-    car_model: Field200 | None = None
-    battery_model: Field200 | None = None
-    summary: Annotated[str, StringConstraints(max_length=2000)] | None = None
-
-
-class Normalized(Model):
-    model_config = ConfigDict(extra="allow")
-
-    client_name: str | None = None
-    phone: str | None = Field(None, description="E.164")
-    car_model: str | None = None
-    battery_model: str | None = None
-    summary: str | None = None
-
-
-class NormalizeResponse(Success):
-    normalized: Normalized

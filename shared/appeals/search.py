@@ -3,10 +3,8 @@ texts, and (when ``q`` looks like a phone number) a LIKE pattern over phone digi
 ``8 (912) 345-67-89``, ``+7 912 345 67 89`` and ``9123456789`` find the same client in an RU tenant,
 and so do the beginnings ``8 912 345`` and ``+7 912 345``."""
 
-from __future__ import annotations
-
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from shared.appeals import lifecycle_sql as repo
@@ -16,8 +14,7 @@ _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]+$")
 MIN_NATIONAL_DIGITS = 3  # fewer, and a search for the rest would match nearly every phone
 
 
-@dataclass(frozen=True)
-class SearchTerms:
+class SearchTerms(NamedTuple):
     pattern: str  # ILIKE, the text anywhere
     digits: str | None  # LIKE over the phone's digits, or None when q is not phone-like
 

@@ -1,7 +1,5 @@
 """Appeals and their messages. Every query is scoped by the caller's tenant_id."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple

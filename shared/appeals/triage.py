@@ -19,8 +19,9 @@ from typing import Any
 
 from shared.appeals import rules as appeal_rules
 from shared.appeals import sql as repo
-from shared.appeals.models import AppealOut, Normalized, NormalizeRequest, appeal_out
+from shared.appeals.models import AppealOut, appeal_out
 from shared.appeals.normalize import clean_fields
+from shared.appeals.triage_models import Normalized, NormalizeRequest
 from shared.auth.sessions import Session
 from shared.core import db
 from shared.core.errors import parse_uuid

@@ -1,7 +1,5 @@
 """Login attempts, for throttling per account and per source IP."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from typing import NamedTuple
 

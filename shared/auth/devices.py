@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from shared.auth import sessions
 from shared.auth import sessions_sql as session_repo
-from shared.auth.login import run_retrying_races
 from shared.auth.models import RegisterFcmRequest
 from shared.core import db
 from shared.core.errors import NotFound
@@ -29,6 +28,6 @@ def register_fcm(session: sessions.Session, request: RegisterFcmRequest) -> None
             set_device_info="device_info" in sent,
         )
 
-    if not run_retrying_races(store):
+    if not sessions.run_retrying_races(store):
         raise NotFound("The session ended meanwhile.")
     logger.info("fcm token registered", extra={"session_id": str(session.id)})

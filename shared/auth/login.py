@@ -1,13 +1,9 @@
-"""Signing in (password check, throttling, the new session replacing the old one of its device
-type, the ``new_sign_in`` push) and signing out."""
+"""Signing in: the password check, throttling, the new session replacing the old one of its device
+type, the ``new_sign_in`` push. (Signing out is ``sessions.logout``: it needs none of this.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
 from uuid import UUID
-
-import psycopg
 
 from shared import push
 from shared.auth import operators_sql as operators
@@ -18,10 +14,6 @@ from shared.core import db, metrics
 from shared.core.errors import AccountDisabled, InvalidCredentials
 from shared.core.observability import logger, mask
 from shared.core.settings import DeviceType, get_settings
-
-_RACE_ATTEMPTS = 5
-
-T = TypeVar("T")
 
 
 def login(request: LoginRequest, device_type: DeviceType, source_ip: str) -> LoginResponse:
@@ -91,7 +83,7 @@ def _open_session(
         _announce_sign_in(conn, operator, created.id, device_type, device_info)
         return created
 
-    return run_retrying_races(replace)
+    return sessions.run_retrying_races(replace)
 
 
 def _announce_sign_in(
@@ -107,21 +99,3 @@ def _announce_sign_in(
     push.enqueue_for_operator_sessions(
         conn, operator.tenant_id, operator.id, "new_sign_in", data, except_session_id=session_id
     )
-
-
-def run_retrying_races(work: Callable[[db.Connection], T]) -> T:
-    """Run ``work`` in a transaction; when a concurrent request wins a race (on a unique constraint,
-    or a deadlock between two FCM registrations swapping tokens), run it again on the new state.
-    The advisory locks in repo.sessions make this rare; the retry keeps it from ever being a 500."""
-    for attempt in range(1, _RACE_ATTEMPTS + 1):
-        try:
-            return db.run(work, transaction=True)
-        except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
-            if attempt == _RACE_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
-
-
-def logout(token: str) -> None:
-    ended = sessions.end(token, "logout")
-    logger.info("logout", extra={"ended": ended})

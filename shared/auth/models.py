@@ -1,10 +1,8 @@
 """Models of signing in and out, FCM registration and session status."""
 
-from __future__ import annotations
-
 import json
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
@@ -27,7 +25,7 @@ class DeviceInfo(Model):
     app_version: str | None = None
 
     @model_validator(mode="after")
-    def _at_most_4_kib(self) -> DeviceInfo:
+    def _at_most_4_kib(self) -> Self:
         try:  # NaN, Infinity and 1e400 (read as infinity) are JSON's to Python, not JSONB's
             size = len(json.dumps(self.model_dump(), ensure_ascii=False, allow_nan=False).encode())
         except ValueError:

@@ -1,7 +1,5 @@
 """Operators and tenants."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 from uuid import UUID
 

@@ -2,10 +2,8 @@
 and are flagged for an upgrade. Unknown logins are verified against a dummy hash so they cost the
 same time as a wrong password."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import bcrypt
 from argon2 import PasswordHasher
@@ -16,8 +14,7 @@ from shared.core.settings import get_settings
 _BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     ok: bool
     needs_rehash: bool = False
 

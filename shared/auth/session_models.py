@@ -1,7 +1,5 @@
 """Models of the operator's own sessions: list, revoke, password change."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID

@@ -6,21 +6,25 @@ why it is dead, and the refresh of last_active_at is a second statement sent at 
 ``SESSION_TOUCH_SECONDS``.
 """
 
-from __future__ import annotations
-
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from uuid import UUID
 
+import psycopg
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from shared.auth import sessions_sql as repo
 from shared.core import db
 from shared.core.errors import AccountDisabled, MissingToken, SessionError, SessionReason
-from shared.core.observability import mask
+from shared.core.observability import logger, mask
 from shared.core.settings import DeviceType, OperatorRole, get_settings
+
+T = TypeVar("T")
+
+_RACE_ATTEMPTS = 5
 
 _REASON_TO_ERROR: dict[str, SessionReason] = {
     "replaced": "replaced",
@@ -126,3 +130,21 @@ def validate(token: str) -> Session:
 def end(token: str, reason: str) -> bool:
     """End the session holding ``token``; False when there was none (already ended)."""
     return db.run(lambda conn: repo.end_by_token(conn, hash_token(token), reason))
+
+
+def logout(token: str) -> None:
+    ended = end(token, "logout")
+    logger.info("logout", extra={"ended": ended})
+
+
+def run_retrying_races(work: Callable[[db.Connection], T]) -> T:
+    """Run ``work`` in a transaction; when a concurrent request wins a race (on a unique constraint,
+    or a deadlock between two FCM registrations swapping tokens), run it again on the new state.
+    The advisory locks in repo.sessions make this rare; the retry keeps it from ever being a 500."""
+    for attempt in range(1, _RACE_ATTEMPTS + 1):
+        try:
+            return db.run(work, transaction=True)
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
+            if attempt == _RACE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")

@@ -1,7 +1,5 @@
 """Live sessions (``operator_devices``) and their history (``session_history``)."""
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from uuid import UUID

@@ -1,8 +1,6 @@
 """Tenants (shops): created by the admin tool, found by slug when their Telegram webhook is called,
 their bot token reference and welcome text set by the admin tool."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 from uuid import UUID
 

@@ -6,8 +6,6 @@ A warm container keeps the accounts it found (``cached``/``remember``) for
 ``CHANNEL_ACCOUNTS_MAX_AGE_S``, so a webhook's text message is one round trip; the receive path
 reads an account again whenever a delivery does not verify against the cached one."""
 
-from __future__ import annotations
-
 import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple

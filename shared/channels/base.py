@@ -8,13 +8,13 @@ with the platform's idempotency, raising the typed send errors below, and downlo
 incoming file for the media jobs. ``shared.channels.registry.get(name)`` imports a channel's module
 only when it is first asked for, so a function pays only for the channel it uses.
 
-Plain dataclasses and NamedTuples, no pydantic: this module is imported by every webhook and sender.
+NamedTuples, no pydantic and no dataclass: this module is imported by every webhook and sender and by
+the appeal detail, and a frozen dataclass costs ~4x a NamedTuple to define (its methods are compiled
+from source at import).
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, Protocol, get_args
 from uuid import UUID
 
@@ -34,8 +34,7 @@ InboundKind = Literal[
 EventType = Literal["message", "edit", "reachable", "unreachable", "start", "ignored"]
 
 
-@dataclass(frozen=True)
-class Capabilities:
+class Capabilities(NamedTuple):
     """What a channel can do, so the API refuses (409 ``channel_cannot``) before the platform would."""
 
     edits: bool  # the client's edits reach us (``edit`` events)
@@ -56,8 +55,7 @@ class Capabilities:
         return None
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     """A tenant's settings for one channel (``shared.channels.accounts`` loads them by slug).
 
     ``token_ref`` is a secret *reference* (``secretsmanager:<id>``, or ``plain:<token>`` locally),
@@ -70,7 +68,7 @@ class Account:
     channel: ChannelName
     secret: str | None
     token_ref: str | None
-    extra: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] = MappingProxyType({})  # read-only: one default shared by every account
     phone_region: str = "RU"
     welcome_text: str | None = None
 
@@ -90,8 +88,7 @@ class DirectReply(NamedTuple):
     content_type: str = "text/plain"
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(NamedTuple):
     """A file a client sent, to be fetched by a media job with ``Channel.download(account, ref)``.
     ``mime_type`` and ``file_name`` are already cleaned (``shared.channels.cleaning``)."""
 
@@ -102,8 +99,7 @@ class Attachment:
     size: int | None = None  # as the platform states it (over the limit: too_large without a fetch)
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     latitude: float
     longitude: float
     title: str | None = None
@@ -112,8 +108,7 @@ class Location:
         return {"latitude": self.latitude, "longitude": self.longitude, "title": self.title}
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
     phone: str | None  # E.164 when it parses, else as sent
     name: str | None
     own: bool  # the client's own number (then it becomes their verified phone)
@@ -122,8 +117,7 @@ class Contact:
         return {"phone": self.phone, "name": self.name, "own": self.own}
 
 
-@dataclass(frozen=True)
-class Inbound:
+class Inbound(NamedTuple):
     """One event of a webhook delivery, in our terms (see ``EventType``)."""
 
     event: EventType

@@ -1,8 +1,6 @@
 """The shared receive path's writes, for every channel: a client's message with everything it
 implies (one statement), the deliveries seen (dedup), edits, reachability, a client's name."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from typing import Any, NamedTuple
 from uuid import UUID

@@ -2,8 +2,6 @@
 ignored, strings bounded), ``Success`` (``{"success": true, ...}``), ``NonBlank`` text and
 ``Text4096`` (a note's or a quick reply's text)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints

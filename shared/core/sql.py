@@ -7,8 +7,6 @@ like a frozen dataclass, and ~0.1 ms rather than ~0.6 ms to define: every functi
 defines dozens. A function that takes the columns as keywords serves as a row type too (a row that
 nests another, ``shared.appeals.sql.take``)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, LiteralString, TypedDict, TypeVar

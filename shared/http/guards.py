@@ -13,8 +13,6 @@ acknowledged with 200 and logged without its content; NUL and lone surrogates in
 update are left to the webhook's own model, which cleans them.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import json

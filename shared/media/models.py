@@ -1,7 +1,5 @@
 """Models of operator uploads (files an answer can carry as ``attachment_ids``)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID

@@ -1,7 +1,5 @@
 """Attachments (files of messages, and operator uploads) and the media download queue's rows."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple

@@ -3,8 +3,6 @@
 Services queue through ``shared.push`` (which also kicks the dispatcher after commit); the
 dispatcher claims, sends and marks rows with the queries at the end of this module."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, LiteralString, NamedTuple

@@ -1,8 +1,6 @@
 """What the dispatcher hands a sender and gets back: ``PushMessage``, ``Outcome``, the ``Sender``
 protocol (the FCM sender in ``shared.push.fcm``, a logging one without credentials, fakes in tests)."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 from uuid import UUID

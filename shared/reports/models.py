@@ -1,7 +1,5 @@
 """The report answers (API.md "Reports - the owner's view")."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Literal
 from uuid import UUID

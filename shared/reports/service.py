@@ -4,8 +4,6 @@ The caller's role comes with the session. Round trips: the tenant's time zone (a
 filter's check), the figures (one statement over the period's openings and events), the waiting list
 (the tenant's open appeals)."""
 
-from __future__ import annotations
-
 import csv
 import io
 import re

@@ -1,7 +1,5 @@
 """What the admin tool sets for reports: an operator's role, a tenant's calendar."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from shared.core.db import Connection

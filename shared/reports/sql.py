@@ -3,8 +3,6 @@ per opening) and appeal_events, each read as one index range of the calling tena
 the time grows with the tenant's period, not with other tenants). Every query filters by the
 caller's tenant_id."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple

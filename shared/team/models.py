@@ -1,7 +1,5 @@
 """Models of the lists the apps need: promos, colleagues, quick replies."""
 
-from __future__ import annotations
-
 from typing import Annotated
 from uuid import UUID
 

@@ -1,7 +1,5 @@
 """Promos: texts a tenant sends to clients."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 from uuid import UUID
 

@@ -1,7 +1,5 @@
 """What the apps list besides appeals: colleagues and quick replies. Scoped by tenant_id."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 from uuid import UUID
 

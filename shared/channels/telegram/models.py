@@ -1,8 +1,6 @@
 """The Telegram updates the webhook reads: only what it uses; everything else in an update is
 ignored."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from shared.core.models import Model
