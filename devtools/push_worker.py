@@ -8,10 +8,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from shared import push
 from shared.core import db, jobs
 from shared.core.observability import logger
 from shared.core.settings import get_settings
+from shared.push import dispatcher
 
 
 def describe() -> str:
@@ -27,7 +27,7 @@ def describe() -> str:
 class LocalDispatcher:
     def __init__(self, queue: str = "push", run: Callable[[], Any] | None = None, interval_s: float = 60.0) -> None:
         self.queue = queue
-        self.run = run or push.dispatch
+        self.run = run or dispatcher.dispatch
         self.interval_s = interval_s
         self._wake = threading.Event()
         self._stopping = threading.Event()

@@ -15,14 +15,16 @@ from source at import).
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, Protocol, get_args
+from typing import Any, Literal, NamedTuple, Protocol
 from uuid import UUID
 
-ChannelName = Literal["telegram", "vk", "max"]
-CHANNEL_NAMES: tuple[ChannelName, ...] = ("telegram", "vk", "max")
+# The names and capabilities live in a module of their own (the detail reads them alone); re-exported here.
+from shared.channels.capabilities import CHANNEL_NAMES as CHANNEL_NAMES
+from shared.channels.capabilities import FILE_KINDS as FILE_KINDS
+from shared.channels.capabilities import Capabilities as Capabilities
+from shared.channels.capabilities import ChannelName as ChannelName
+from shared.channels.capabilities import FileKind as FileKind
 
-FileKind = Literal["photo", "document", "voice", "video", "audio", "sticker", "animation", "video_note"]
-FILE_KINDS: tuple[FileKind, ...] = get_args(FileKind)
 # An appeal message's kind: a file kind, or text / location / contact (promo is outgoing only).
 InboundKind = Literal[
     "text", "photo", "document", "voice", "video", "audio", "sticker", "animation", "video_note", "location", "contact"
@@ -32,27 +34,6 @@ InboundKind = Literal[
 # they (un)blocked the shop; start: they opened the dialog (Telegram /start, MAX bot_started);
 # ignored: acknowledged and remembered, nothing else (groups, service messages, unknown updates).
 EventType = Literal["message", "edit", "reachable", "unreachable", "start", "ignored"]
-
-
-class Capabilities(NamedTuple):
-    """What a channel can do, so the API refuses (409 ``channel_cannot``) before the platform would."""
-
-    edits: bool  # the client's edits reach us (``edit`` events)
-    max_text: int  # characters of one outgoing text message
-    send_kinds: frozenset[str]  # outgoing file kinds (of an operator's uploads: photo, document)
-    max_file_bytes: int  # one outgoing file
-    max_caption: int = 1024  # characters of a file's caption
-
-    def cannot(self, kind: str, text: str, file_sizes: tuple[int, ...] = ()) -> str | None:
-        """Why the channel cannot send this answer (a sentence for the operator), or None."""
-        if kind in FILE_KINDS and kind not in self.send_kinds:
-            return f"This channel cannot send a {kind}."
-        limit, what = (self.max_caption, "a caption") if kind in FILE_KINDS else (self.max_text, "a message")
-        if len(text) > limit:
-            return f"This channel sends at most {limit} characters in {what}."
-        if any(size > self.max_file_bytes for size in file_sizes):
-            return f"This channel sends files of at most {self.max_file_bytes // (1024 * 1024)} MB."
-        return None
 
 
 class Account(NamedTuple):

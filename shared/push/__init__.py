@@ -20,7 +20,6 @@ from shared.core import db, jobs
 from shared.core.settings import get_settings
 from shared.core.sql import live_session_params
 from shared.push import outbox_sql as push_outbox
-from shared.push.dispatcher import dispatch
 from shared.push.types import SENT, Outcome, PushMessage, Sender
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "Outcome",
     "PushMessage",
     "Sender",
-    "dispatch",
     "enqueue",
     "enqueue_for_operator_mobiles",
     "enqueue_for_operator_sessions",

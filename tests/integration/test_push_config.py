@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from shared import push
 from shared.core import db
 from shared.push import fcm
+from shared.push.dispatcher import dispatch
 from shared.push.types import PushMessage
 from tests.fakes.fcm import FakeFcm
 from tests.helpers import Factory
@@ -83,7 +84,7 @@ def test_without_an_oauth_token_the_whole_batch_waits_for_a_retry(factory: Facto
     targets = [(f"fcm-{secrets.token_hex(6)}", None), (f"fcm-{secrets.token_hex(6)}", None)]
     db.run(lambda conn: push.enqueue(conn, tenant.id, "new_appeal", {"appeal_id": "a-1"}, targets), transaction=True)
     # When the dispatcher runs with it
-    summary = push.dispatch(sender)
+    summary = dispatch(sender)
     # Then nothing went to FCM, and both pushes wait for a retry, saying why
     assert (summary["retried"], fake_fcm.requests) == (2, 0)
     rows = factory.query("SELECT status, last_error FROM push_outbox WHERE tenant_id = %s", tenant.id)
@@ -108,7 +109,7 @@ def test_without_fcm_configuration_pushes_are_logged_without_secrets_and_marked_
     )
     # When the dispatcher runs
     assert isinstance(fcm.sender(), fcm.LogSender)
-    summary = push.dispatch()
+    summary = dispatch()
     # Then the push is logged by kind and id, and counts as sent
     assert summary["sent"] == 1
     row = factory.one("SELECT id, status FROM push_outbox WHERE tenant_id = %s", tenant.id)

@@ -15,6 +15,7 @@ import pytest
 from shared import push
 from shared.core import db
 from shared.push import fcm
+from shared.push.dispatcher import dispatch
 from tests.fakes.fcm import FakeFcm
 from tests.helpers import Api, Factory, Operator, Tenant
 
@@ -81,7 +82,7 @@ def test_new_appeal_reaches_every_phone_of_the_tenant_and_nothing_else(
     # When a client writes in and the appeal is announced
     appeal_id = "0b6f3c1e-8a44-4c55-9d7e-2f1f3a9c0d11"
     assert announce(tenant, "new_appeal", {"appeal_id": appeal_id, "preview": "Нужен аккумулятор 60Ah"}) == 2
-    summary = push.dispatch()
+    summary = dispatch()
     # Then exactly the two phones get it, as an FCM data message of strings
     assert sorted(fake_fcm.tokens()) == sorted([anna_fcm, boris_fcm])
     assert summary["sent"] == 2
@@ -105,7 +106,7 @@ def test_appeal_taken_goes_to_the_other_phones_not_to_the_taker(api: Api, factor
     (_, anna_fcm), (_, boris_fcm), (_, carl_fcm) = phone(api, anna), phone(api, boris), phone(api, carl)
     # When Anna takes an appeal
     announce(tenant, "appeal_taken", {"appeal_id": "a-42", "operator_id": str(anna.id)}, except_operator=anna)
-    push.dispatch()
+    dispatch()
     # Then Boris's and Carl's phones are told, Anna's is not
     assert sorted(fake_fcm.tokens("appeal_taken")) == sorted([boris_fcm, carl_fcm])
     assert fake_fcm.messages_to(boris_fcm)[0]["data"] == {
@@ -126,7 +127,7 @@ def test_session_replaced_goes_only_to_the_replaced_phone(api: Api, factory: Fac
     phone(api, boris)
     # When Anna logs in on a new phone
     api.login(anna)
-    push.dispatch()
+    dispatch()
     # Then only the old phone is told its session was replaced (it heard new_sign_in for the desktop before)
     assert fake_fcm.tokens("session_replaced") == [old_fcm]
     replaced = [m["data"] for m in fake_fcm.messages_to(old_fcm) if m["data"]["type"] == "session_replaced"]
@@ -142,18 +143,18 @@ def test_fcm_down_then_back_delivers_once_after_retries(
     fake_fcm.fail_next(2)
     announce(tenant, "new_appeal", {"appeal_id": "a-1", "preview": "secret client words"})
     # When the dispatcher runs: the send fails and the row waits for its backoff
-    first = push.dispatch()
+    first = dispatch()
     assert (first["sent"], first["retried"]) == (0, 1)
     [row] = outbox(factory, tenant)
     assert (row["status"], row["attempts"], row["waiting"]) == ("pending", 1, True)
     assert row["last_error"] == "UnavailableError UNAVAILABLE http 503"
     # and running again before the backoff is over sends nothing
-    assert push.dispatch()["claimed"] == 0
+    assert dispatch()["claimed"] == 0
     # When the backoff passes twice (FCM fails once more, then recovers)
     make_due(factory, tenant)
-    assert push.dispatch()["retried"] == 1
+    assert dispatch()["retried"] == 1
     make_due(factory, tenant)
-    assert push.dispatch()["sent"] == 1
+    assert dispatch()["sent"] == 1
     # Then the phone got the push exactly once, after three attempts
     assert fake_fcm.tokens() == [fcm_token]
     [row] = outbox(factory, tenant)
@@ -174,15 +175,15 @@ def test_a_push_that_keeps_failing_is_kept_as_dead_after_the_last_attempt(
     fake_fcm.fail_next(100, status=500)
     announce(tenant, "new_appeal", {"appeal_id": "a-1", "preview": "p"})
     # When the dispatcher tries twice
-    push.dispatch()
+    dispatch()
     make_due(factory, tenant)
-    assert push.dispatch()["dead"] == 1
+    assert dispatch()["dead"] == 1
     # Then the row is kept, dead, with its last error (and no token), and not tried again
     [row] = outbox(factory, tenant)
     assert (row["status"], row["attempts"]) == ("dead", 2)
     assert row["last_error"] == "InternalError INTERNAL http 500" and fcm_token not in row["last_error"]
     make_due(factory, tenant)
-    push.dispatch()
+    dispatch()
     assert fake_fcm.requests == 2
 
 
@@ -197,7 +198,7 @@ def test_unregistered_token_is_removed_from_its_session_and_not_retried(
     fake_fcm.unregistered.add(anna_fcm)
     announce(tenant, "new_appeal", {"appeal_id": "a-1", "preview": "p"})
     # When the dispatcher sends
-    summary = push.dispatch()
+    summary = dispatch()
     # Then Boris got it; Anna's row is dead and her session no longer has the token
     assert fake_fcm.tokens() == [boris_fcm]
     assert (summary["sent"], summary["dead"], summary["tokens_removed"]) == (1, 1, 1)
@@ -207,7 +208,7 @@ def test_unregistered_token_is_removed_from_its_session_and_not_retried(
     # And the session itself still works, and the row is never tried again
     assert api.get(STATUS, token=anna_session).status == 200
     make_due(factory, tenant)
-    push.dispatch()
+    dispatch()
     assert fake_fcm.requests == 2
     # And the next appeal is not queued for Anna at all
     assert announce(tenant, "new_appeal", {"appeal_id": "a-2", "preview": "p"}) == 1
@@ -227,7 +228,7 @@ def test_two_dispatchers_at_once_send_each_row_exactly_once(
     def dispatcher() -> None:
         start.wait()
         try:
-            summaries.append(push.dispatch())
+            summaries.append(dispatch())
         finally:
             db.close()
 
@@ -262,14 +263,14 @@ def test_a_crash_between_sending_and_marking_resends_after_the_lease(factory: Fa
     tokens = [f"fcm-a-{secrets.token_hex(4)}", f"fcm-b-{secrets.token_hex(4)}"]
     queue_direct(tenant, tokens)
     with pytest.raises(Crash):
-        push.dispatch(CrashAfterSending(fcm.sender()))
+        dispatch(CrashAfterSending(fcm.sender()))
     assert sorted(fake_fcm.tokens()) == sorted(tokens)
     # Then the rows stay pending under their lease: another dispatcher does not take them yet
     assert [(r["status"], r["attempts"], r["waiting"]) for r in outbox(factory, tenant)] == [("pending", 1, True)] * 2
-    assert push.dispatch()["claimed"] == 0
+    assert dispatch()["claimed"] == 0
     # When the lease runs out, they are sent again and marked: at least once, never lost
     make_due(factory, tenant)
-    assert push.dispatch()["sent"] == 2
+    assert dispatch()["sent"] == 2
     assert Counter(fake_fcm.tokens()) == Counter({tokens[0]: 2, tokens[1]: 2})
     assert {r["status"] for r in outbox(factory, tenant)} == {"sent"}
 
@@ -290,7 +291,7 @@ def test_more_than_500_due_rows_go_out_in_batches_of_at_most_500(factory: Factor
     queue_direct(tenant, tokens)
     # When the dispatcher runs once
     sizes = BatchSizes(fcm.sender())
-    summary = push.dispatch(sizes)
+    summary = dispatch(sizes)
     # Then it sent them all, 500 per batch at most
     assert sizes.sizes == [500, 500, 1] and summary["batches"] == 3
     assert Counter(fake_fcm.tokens()) == Counter(tokens)
@@ -310,7 +311,7 @@ def test_push_data_values_are_strings(factory: Factory, fake_fcm: FakeFcm) -> No
         ),
         transaction=True,
     )
-    push.dispatch()
+    dispatch()
     # Then FCM gets a string map (FCM rejects anything else)
     assert fake_fcm.messages_to(token)[0]["data"] == {
         "type": "new_appeal",
@@ -327,10 +328,10 @@ def test_a_row_whose_last_attempt_crashed_is_kept_as_dead(factory: Factory, fake
     tenant = factory.tenant()
     queue_direct(tenant, [f"fcm-{secrets.token_hex(4)}"])
     with pytest.raises(Crash):
-        push.dispatch(CrashAfterSending(fcm.sender()))
+        dispatch(CrashAfterSending(fcm.sender()))
     # When its lease runs out and the dispatcher runs again
     make_due(factory, tenant)
-    summary = push.dispatch()
+    summary = dispatch()
     # Then the row is not sent a second time but kept as dead, saying why
     assert (summary["claimed"], summary["dead"]) == (0, 1)
     [row] = outbox(factory, tenant)
@@ -346,7 +347,7 @@ def test_in_lambda_the_dispatcher_stops_claiming_when_time_runs_short(
     tenant = factory.tenant()
     queue_direct(tenant, [f"fcm-{i}-{secrets.token_hex(4)}" for i in range(3)])
     # When the dispatcher runs: it sends one batch, then leaves the rest to the next kick or minute
-    summary = push.dispatch(remaining_ms=lambda: 1_000)
+    summary = dispatch(remaining_ms=lambda: 1_000)
     assert (summary["batches"], summary["sent"]) == (1, 1)
     assert [r["status"] for r in outbox(factory, tenant)].count("pending") == 2
-    assert push.dispatch()["sent"] == 2
+    assert dispatch()["sent"] == 2

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared import push
+from shared.push.dispatcher import dispatch
 from tests.fakes.fcm import FakeFcm, fcm_error
 from tests.helpers import Api, Factory
 from tests.integration.test_push_dispatcher import announce, make_due, outbox, phone
@@ -49,7 +49,7 @@ def test_an_fcm_error_answer_ends_the_push_by_its_code(
     fake_fcm.refuse(token, status, fcm_error(status, rpc_status, fcm_code, f"The token {token} was refused"))
     announce(tenant, "new_appeal", {"appeal_id": "a-1", "preview": "p"})
     # When the dispatcher sends
-    summary = push.dispatch()
+    summary = dispatch()
     # Then FCM was asked once (no retry in the request, even though it said Retry-After), and the
     # row says why by code and HTTP status only
     assert fake_fcm.requests == 1
@@ -75,7 +75,7 @@ def test_an_answer_that_is_not_fcm_json_is_named_by_its_http_status(
     fake_fcm.refuse(token, 502, b"<html><body>Bad Gateway</body></html>")
     announce(tenant, "new_appeal", {"appeal_id": "a-1", "preview": "p"})
     # When the dispatcher sends, the push waits for a retry
-    assert push.dispatch()["retried"] == 1
+    assert dispatch()["retried"] == 1
     [row] = outbox(factory, tenant)
     assert (row["status"], row["last_error"]) == ("pending", "UnknownError UNKNOWN http 502")
 
@@ -92,7 +92,7 @@ def test_a_slow_fcm_is_a_timeout_outcome_not_a_hang(
     announce(tenant, "new_appeal", {"appeal_id": "a-1", "preview": "p"})
     # When the dispatcher sends
     started = time.monotonic()
-    summary = push.dispatch()
+    summary = dispatch()
     # Then it gave up on both at once (not one after the other, not after FCM's answer) and
     # left them to the outbox
     assert time.monotonic() - started < 2.0
@@ -102,7 +102,7 @@ def test_a_slow_fcm_is_a_timeout_outcome_not_a_hang(
     # And once FCM is quick again, the backoff over, they go out
     fake_fcm.delay_s = 0.0
     make_due(factory, tenant)
-    assert push.dispatch()["sent"] == 2
+    assert dispatch()["sent"] == 2
 
 
 def test_no_fcm_listening_is_an_unavailable_outcome(api: Api, factory: Factory, configure: Any) -> None:
@@ -118,6 +118,6 @@ def test_no_fcm_listening_is_an_unavailable_outcome(api: Api, factory: Factory, 
     phone(api, factory.operator(tenant))
     announce(tenant, "new_appeal", {"appeal_id": "a-1", "preview": "p"})
     # When the dispatcher sends: the connection is refused (twice), and the push waits for a retry
-    assert push.dispatch()["retried"] == 1
+    assert dispatch()["retried"] == 1
     [row] = outbox(factory, tenant)
     assert (row["status"], row["last_error"]) == ("pending", "UnavailableError UNAVAILABLE")

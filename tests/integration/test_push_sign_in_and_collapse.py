@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from devtools.push_worker import LocalDispatcher
-from shared import push
+from shared.push.dispatcher import dispatch
 from tests.fakes.fcm import FakeFcm
 from tests.helpers import Api, Factory, Operator
 
@@ -44,7 +44,7 @@ def test_signing_in_tells_the_operators_other_devices_and_nobody_else(
     # Then the push is queued with the login, and her phone (only) is told which device signed in
     queued = factory.query("SELECT fcm_token FROM push_outbox WHERE tenant_id = %s AND kind = 'new_sign_in'", tenant.id)
     assert queued == [{"fcm_token": anna_phone}]
-    push.dispatch()
+    dispatch()
     assert fake_fcm.tokens("new_sign_in") == [anna_phone]
     message = fake_fcm.messages_to(anna_phone)[0]
     assert message["data"] == {"type": "new_sign_in", "device_type": "desktop", "device_model": "ThinkPad X1"}
@@ -59,11 +59,11 @@ def test_a_new_phone_tells_the_desktop_and_the_replaced_phone_only_hears_session
     anna = factory.operator()
     _, old_phone = device(api, anna)
     _, desktop = device(api, anna, "desktop")
-    push.dispatch()
+    dispatch()
     fake_fcm.accepted.clear()
     # When she signs in on a new phone that says nothing about itself
     api.login(anna)
-    push.dispatch()
+    dispatch()
     # Then the desktop gets new_sign_in with an empty device_model; the old phone only session_replaced
     assert [m["data"] for m in fake_fcm.messages_to(desktop)] == [
         {"type": "new_sign_in", "device_type": "mobile", "device_model": ""}
@@ -87,7 +87,7 @@ def test_sessions_without_push_ended_or_idle_get_no_new_sign_in(api: Api, factor
     assert (
         factory.query("SELECT 1 FROM push_outbox WHERE tenant_id = %s AND kind = 'new_sign_in'", anna.tenant_id) == []
     )
-    push.dispatch()
+    dispatch()
     assert idle_phone not in fake_fcm.tokens()
 
 
@@ -152,7 +152,7 @@ def test_pushes_about_two_appeals_do_not_collapse_into_one(api: Api, factory: Fa
     first, second = factory.appeal(shop), factory.appeal(shop)
     for appeal in (first, second):
         assert api.post(f"/webhook/api/operator/appeals/{appeal}/take", token=anna_token).status == 200
-    push.dispatch()
+    dispatch()
     keys = {
         m["android"]["collapse_key"] for m in fake_fcm.messages_to(boris_phone) if m["data"]["type"] == "appeal_taken"
     }

@@ -4,7 +4,7 @@ up to 2 GB."""
 
 from __future__ import annotations
 
-from shared.channels.base import Capabilities
+from shared.channels.capabilities import Capabilities
 
 CAPABILITIES = Capabilities(
     edits=True, max_text=4000, send_kinds=frozenset({"photo", "document"}), max_file_bytes=2 * 1024**3,

@@ -4,7 +4,7 @@ an upload up to 50 MB."""
 
 from __future__ import annotations
 
-from shared.channels.base import Capabilities
+from shared.channels.capabilities import Capabilities
 
 CAPABILITIES = Capabilities(
     edits=True, max_text=4096, send_kinds=frozenset({"photo", "document"}), max_file_bytes=50 * 1024 * 1024,
