@@ -757,16 +757,20 @@ function ClientData({ appeal, act, busy }) {
     }
     if (Object.keys(fields).length) act(() => api.normalize(appeal.id, fields), { done: t("saved") });
   };
+  // The inputs take the server's values as their defaults, so a live refresh (a new message, a
+  // colleague's change) never overwrites what the operator is typing; the form starts afresh only
+  // when those values change (after a save).
+  const saved = FIELDS.map(value).join("\u0001");
   return html`
     <details class="tool">
       <summary>${t("client_data")}</summary>
-      <form class="grid" onSubmit=${save}>
+      <form class="grid" key=${saved} onSubmit=${save}>
         ${FIELDS.map(
           (name) => html`
             <label for=${`nf-${name}`}>${t(name)}</label>
             ${name === "summary"
               ? html`<textarea id=${`nf-${name}`} name=${name} rows="2" maxlength="2000">${value(name)}</textarea>`
-              : html`<input id=${`nf-${name}`} name=${name} value=${value(name)} maxlength=${name === "phone" ? 64 : 200} />`}
+              : html`<input id=${`nf-${name}`} name=${name} defaultValue=${value(name)} maxlength=${name === "phone" ? 64 : 200} />`}
           `,
         )}
         <button type="submit" disabled=${busy}>${t("save")}</button>

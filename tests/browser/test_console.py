@@ -116,6 +116,33 @@ def test_open_take_reply_seen_in_the_thread_and_at_telegram(
     expect(thread.get_by_role("listitem").last).to_contain_text("Great, on my way")
 
 
+def test_a_client_message_arriving_while_the_operator_types_client_data_keeps_the_typing(
+    pages: Pages, factory: Factory, http_api: Api
+) -> None:
+    tenant, op = shop(factory)
+    assert post(http_api, tenant, update(601, 880003, "Нужен аккумулятор")).status == 200
+    page = pages.open()
+    sign_in(page, op)
+    appeals(page).get_by_role("listitem").filter(has_text="Ivan Petrov").get_by_role("link").click()
+    conversation = page.get_by_role("region", name="Conversation")
+    conversation.get_by_role("button", name="Take").click()
+    expect(conversation).to_contain_text("yours")
+    conversation.get_by_text("Client data", exact=True).click()
+    conversation.get_by_role("textbox", name="Client name").fill("Ivan Smirnov")
+    conversation.get_by_role("textbox", name="Car model").fill("Lada Vesta")
+
+    # the client writes again: the conversation refreshes live while the form is half filled
+    assert post(http_api, tenant, update(602, 880003, "Для Лады Весты")).status == 200
+    thread = conversation.get_by_role("list", name="Messages")
+    expect(thread.get_by_role("listitem").last).to_contain_text("Для Лады Весты")
+    expect(conversation.get_by_role("textbox", name="Client name")).to_have_value("Ivan Smirnov")
+    expect(conversation.get_by_role("textbox", name="Car model")).to_have_value("Lada Vesta")
+
+    conversation.get_by_role("button", name="Save").click()
+    expect(conversation.get_by_role("heading", name="Ivan Smirnov")).to_be_visible()
+    expect(conversation.get_by_role("textbox", name="Car model")).to_have_value("Lada Vesta")
+
+
 def test_close_an_appeal(pages: Pages, factory: Factory) -> None:
     tenant = factory.tenant()
     op = factory.operator(tenant)
