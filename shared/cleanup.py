@@ -15,6 +15,7 @@ from shared.core import db
 from shared.core import jobs_sql as jobs
 from shared.core.observability import logger
 from shared.core.settings import get_settings
+from shared.core.sql import live_session_params
 from shared.push import outbox_sql as push_outbox
 
 
@@ -30,10 +31,10 @@ def _in_batches(step: Callable[[db.Connection], int], batch: int) -> int:
 def run() -> dict[str, int]:
     settings = get_settings()
     batch = settings.cleanup_batch_size
-    idle_mobile, idle_desktop = settings.idle_lifetime("mobile"), settings.idle_lifetime("desktop")
+    live = live_session_params(settings)
     result = {
         "sessions_expired": _in_batches(
-            lambda conn: repo.end_expired_batch(conn, idle_mobile=idle_mobile, idle_desktop=idle_desktop, batch=batch),
+            lambda conn: repo.end_expired_batch(conn, batch=batch, **live),
             batch,
         ),
         "history_trimmed": _in_batches(

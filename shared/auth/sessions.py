@@ -21,6 +21,7 @@ from shared.core import db
 from shared.core.errors import AccountDisabled, MissingToken, SessionError, SessionReason
 from shared.core.observability import logger, mask
 from shared.core.settings import DeviceType, OperatorRole, get_settings
+from shared.core.sql import live_session_params
 
 T = TypeVar("T")
 
@@ -93,8 +94,8 @@ def authenticate(event: APIGatewayProxyEventV2) -> Session:
 def validate(token: str) -> Session:
     settings = get_settings()
     token_hash = hash_token(token)
-    idle_mobile, idle_desktop = settings.idle_lifetime("mobile"), settings.idle_lifetime("desktop")
-    row = db.run(lambda conn: repo.validate(conn, token_hash, idle_mobile=idle_mobile, idle_desktop=idle_desktop))
+    live = live_session_params(settings)
+    row = db.run(lambda conn: repo.validate(conn, token_hash, **live))
     if row is None:  # not live: a second statement says why (a dead token's 401 only)
         reason = db.run(lambda conn: repo.end_reason(conn, token_hash))
         if reason == "disabled":

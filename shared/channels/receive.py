@@ -31,6 +31,7 @@ from shared.core import db, metrics
 from shared.core.errors import Unauthorized
 from shared.core.observability import logger, mask
 from shared.core.settings import get_settings
+from shared.core.sql import live_session_params
 from shared.media import downloads as media
 
 PREVIEW_CHARS = 200
@@ -153,8 +154,7 @@ def _message(channel: Channel, account: Account, inbound: Inbound) -> None:
             contact=inbound.contact.as_json() if inbound.contact is not None else None,
             files=files,
             reopen_window_hours=settings.reopen_window_hours,
-            idle_mobile=settings.idle_lifetime("mobile"),
-            idle_desktop=settings.idle_lifetime("desktop"),
+            **live_session_params(settings),
         )
     )
     log = {"channel": account.channel, "update_id": inbound.dedup_id}
