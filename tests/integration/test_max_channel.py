@@ -126,13 +126,10 @@ def test_a_repeated_delivery_is_200_and_stored_once(api: Api, factory: Factory) 
 
 
 @pytest.fixture
-def local_media(configure: Any, tmp_path: Path, http_base_url: str, fake_max: FakeMax) -> Path:
-    folder = tmp_path / "media"
-    configure(
-        media_local_dir=str(folder), media_local_base_url=http_base_url, max_api_base_url=fake_max.url,
-        telegram_dry_run="false",
-    )  # fmt: skip
-    return folder
+def local_media(local_media: Path, configure: Any, fake_max: FakeMax) -> Path:
+    """The shared local media store (tests/conftest.py), with MAX's files fetched from the fake."""
+    configure(max_api_base_url=fake_max.url, telegram_dry_run="false")
+    return local_media
 
 
 @pytest.mark.parametrize(

@@ -147,13 +147,6 @@ def test_a_repeated_event_id_is_ok_and_stored_once(api: Api, factory: Factory, f
     }  # fmt: skip
 
 
-@pytest.fixture
-def local_media(configure: Any, tmp_path: Path, http_base_url: str) -> Path:
-    folder = tmp_path / "media"
-    configure(media_local_dir=str(folder), media_local_base_url=http_base_url)
-    return folder
-
-
 @pytest.mark.parametrize(
     ("name", "kind", "files", "mime"),
     [
