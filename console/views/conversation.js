@@ -14,6 +14,16 @@ import { holderText, nameOf } from "../people.js";
 const OPEN = new Set(["new", "in_progress"]);
 const NEAR_BOTTOM_PX = 48;
 
+/** Moves the focus once an answer has come back, unless the operator has meanwhile gone to the list
+ * (moving through it with the arrows) or into a field. Answers come back late and in any order (the
+ * first look at an appeal may come after a refresh's); the focus taken from a field would take the
+ * keystrokes being typed there. */
+function focusAfterAnswer(element) {
+  const active = document.activeElement;
+  const elsewhere = active instanceof Element && active.closest(".list-pane, input, textarea, select, [contenteditable]");
+  if (element && !elsewhere) element.focus();
+}
+
 function useList(load, feature) {
   const [items, setItems] = useState([]);
   useEffect(() => {
@@ -95,11 +105,7 @@ export function Conversation({ appealId, me, colleagues, changed, onChanged }) {
   });
 
   useEffect(() => {
-    reload().then(() => {
-      // the heading, unless the operator is moving through the list with the arrows
-      const active = document.activeElement;
-      if (heading.current && !(active && active.closest && active.closest(".list-pane"))) heading.current.focus();
-    });
+    reload().then(() => focusAfterAnswer(heading.current));
   }, [appealId]);
 
   useEffect(() => {
@@ -145,7 +151,7 @@ export function Conversation({ appealId, me, colleagues, changed, onChanged }) {
     if (!target) return;
     focusNext.current = null;
     const element = target === "reply" ? document.getElementById("reply-text") : heading.current;
-    (element || heading.current)?.focus();
+    focusAfterAnswer(element || heading.current);
   }, [appeal]);
 
   // A file still being fetched from Telegram: look again shortly (its status changes elsewhere).

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from devtools import datafactory, seed_media
 from devtools.datafactory import Message
@@ -358,6 +358,94 @@ def test_enter_is_a_new_line_ctrl_enter_sends_and_the_hint_says_so(
     reply.press("Control+Enter")
     expect(thread(conversation).get_by_role("listitem").last).to_contain_text("sent")
     assert [c.body["text"] for c in fake_telegram.sent_messages()] == ["Two lines\nof text"]
+
+
+ONE_APPEAL = re.compile(r"/appeals/[0-9a-f-]{36}$")  # the look at one appeal (GET)
+CHANGES = re.compile(r"/changes(\?|$)")
+NOTES = re.compile(r"/notes$")
+AFTER_PAINT = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
+
+
+def test_the_first_look_at_an_appeal_answering_last_leaves_the_operator_typing_in_the_reply(
+    pages: Pages, factory: Factory, http_api: Api
+) -> None:
+    """Two looks at the appeal answer out of order: the one the conversation asked for as it opened
+    comes back after a refresh's, while the operator is already typing a reply. The focus stays in
+    the reply (it used to go to the heading, and the keystrokes that followed with it)."""
+    tenant, op = shop(factory)
+    factory.appeal(tenant, client=factory.client(tenant, name="Late Client", telegram_id=770302))
+    page = open_wide(pages)
+    opening: list[Route] = []  # the first look, held until the test lets it answer
+    polls: list[Route] = []  # the changes feed: one answer, its first, once the conversation asked
+
+    def look(route: Route) -> None:
+        if opening:
+            route.continue_()
+            return
+        opening.append(route)
+        if polls:
+            polls[0].continue_()
+
+    def feed(route: Route) -> None:
+        polls.append(route)
+        if opening and len(polls) == 1:
+            route.continue_()
+
+    page.route(ONE_APPEAL, look)
+    page.route(CHANGES, feed)
+    sign_in(page, op)
+    conversation = open_appeal(page, "Late Client")  # shown by the refresh the feed's answer brings
+    reply = conversation.get_by_role("textbox", name="Reply")
+    reply.press_sequentially("Two line")
+
+    assert post(http_api, tenant, update(7301, 770302, "Are you there?")).status == 200
+    opening[0].continue_()  # answers now, with the client's new message: nothing else can bring it
+    expect(thread(conversation).get_by_role("listitem").last).to_contain_text("Are you there?")
+    page.keyboard.type("s")  # the keyboard, not the textbox: no click puts the focus back
+    page.keyboard.press("Enter")
+    page.keyboard.type("of text")
+    expect(reply).to_have_value("Two lines\nof text")
+    expect(reply).to_be_focused()
+
+
+def test_the_focus_an_action_left_pending_never_moves_later_while_the_operator_types(
+    pages: Pages, factory: Factory, http_api: Api
+) -> None:
+    """The network drops as a note is added: the note fails, and so does the refresh after it that
+    would have put the focus on the heading. When the network is back and the client writes, the
+    operator typing a reply keeps the focus."""
+    tenant, op = shop(factory)
+    appeal_id = factory.appeal(tenant, client=factory.client(tenant, name="Offline Client", telegram_id=770303))
+    pages.allow(503, str(appeal_id))
+    page = open_wide(pages)
+    polls: list[Route] = []  # the changes feed, held: no refresh but the one the test lets come
+    page.route(CHANGES, lambda route: polls.append(route))
+    sign_in(page, op)
+    conversation = open_appeal(page, "Offline Client")
+
+    down = {"error": {"code": "service_unavailable", "message": "down"}}
+    page.route(NOTES, lambda route: route.fulfill(status=503, json=down))
+    page.route(ONE_APPEAL, lambda route: route.fulfill(status=503, json=down))
+    conversation.get_by_text("Note", exact=True).click()
+    conversation.get_by_role("textbox", name="Internal note").fill("Calls from work")
+    conversation.get_by_role("button", name="Add note").click()
+    expect(conversation.get_by_role("alert")).to_have_text("The service is temporarily unavailable. Try again shortly.")
+    reply = conversation.get_by_role("textbox", name="Reply")
+    reply.click()
+    page.keyboard.type("Two line")
+
+    page.unroute(ONE_APPEAL)
+    page.unroute(NOTES)
+    assert post(http_api, tenant, update(7302, 770303, "Hello again")).status == 200
+    assert len(polls) == 1  # the feed's first look, waiting since the sign-in
+    polls[0].continue_()  # its answer refreshes the conversation
+    expect(thread(conversation).get_by_role("listitem").last).to_contain_text("Hello again")
+    page.evaluate(AFTER_PAINT)  # what runs once the refresh has been painted has run
+    page.keyboard.type("s")
+    page.keyboard.press("Enter")
+    page.keyboard.type("of text")
+    expect(reply).to_have_value("Two lines\nof text")
+    expect(reply).to_be_focused()
 
 
 # --- 8. the conversation gets the height ---------------------------------------------------------
