@@ -20,6 +20,7 @@ SQL_MAY_IMPORT = {
     "shared.core.settings",
     "shared.core.sql",
     "shared.core.models",
+    "shared.core.records",
 }
 SQL_MAY_IMPORT |= {"shared.appeals.statuses"}
 

@@ -7,7 +7,6 @@ the channels and the uploads.
 """
 
 from collections.abc import Sequence
-from typing import NamedTuple
 from uuid import UUID
 
 from shared.appeals import clients_sql as clients
@@ -22,6 +21,7 @@ from shared.channels.base import SendError
 from shared.core import db, metrics
 from shared.core.errors import ChannelUnavailable, ClientUnreachable, NotFound, parse_uuid
 from shared.core.observability import logger
+from shared.core.records import Record
 from shared.core.settings import get_settings
 from shared.media import uploads
 from shared.team import promos_sql as promos
@@ -29,7 +29,7 @@ from shared.team import promos_sql as promos
 STALE_PENDING_S = 60  # a message still 'pending' this long after its send began: the sender died, retry
 
 
-class _Outgoing(NamedTuple):
+class _Outgoing(Record):
     message: repo.MessageRow
     send: bool  # False: an earlier request with the same client_message_id already did (or is doing) it
     appeal: repo.LockedAppealRow  # the channel, the client's id there, the tenant's account

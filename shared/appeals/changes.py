@@ -7,13 +7,14 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from shared.appeals import changes_sql as repo
 from shared.appeals.changes_models import ChangesResponse
 from shared.auth.sessions import Session
 from shared.core import db
 from shared.core.errors import InvalidRequest
+from shared.core.records import Record
 
 # More than this many changed appeals in one poll: the first ones are returned and the cursor moves
 # past them; the console reloads its list on any change anyway.
@@ -39,7 +40,7 @@ def decode_cursor(cursor: str) -> datetime:
         raise InvalidRequest("The cursor is not valid: pass back the cursor of the previous answer.") from None
 
 
-class Changes(NamedTuple):
+class Changes(Record):
     body: ChangesResponse
     etag: str
 

@@ -1,14 +1,14 @@
 """The console's "what changed since" poll: appeals of one tenant by updated_at (appeals_changes_idx)."""
 
 from datetime import datetime
-from typing import NamedTuple
 from uuid import UUID
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import fetch_one
 
 
-class ChangesRow(NamedTuple):
+class ChangesRow(Record):
     ids: list[UUID]  # changed appeals, oldest change first
     newest: datetime | None  # the newest change among them
     oldest_open: datetime | None  # when the oldest transaction still running began

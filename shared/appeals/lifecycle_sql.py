@@ -2,23 +2,23 @@
 caller's tenant_id; the rules live in ``shared.appeals.lifecycle``, which locks the appeal first
 (``repo.appeals.lock_for_update``) so that concurrent calls on one appeal apply one after another."""
 
-from typing import NamedTuple
 from uuid import UUID
 
 from shared.appeals.sql import MESSAGE_COLUMNS, MessageRow
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import execute, fetch_one
 
 
-class IdRow(NamedTuple):
+class IdRow(Record):
     id: UUID
 
 
-class SeqRow(NamedTuple):
+class SeqRow(Record):
     seq: int
 
 
-class RegionRow(NamedTuple):
+class RegionRow(Record):
     phone_region: str
 
 

@@ -4,17 +4,17 @@ texts, and (when ``q`` looks like a phone number) a LIKE pattern over phone digi
 and so do the beginnings ``8 912 345`` and ``+7 912 345``."""
 
 import re
-from typing import NamedTuple
 from uuid import UUID
 
 from shared.appeals import lifecycle_sql as repo
 from shared.core.db import Connection
+from shared.core.records import Record
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]+$")
 MIN_NATIONAL_DIGITS = 3  # fewer, and a search for the rest would match nearly every phone
 
 
-class SearchTerms(NamedTuple):
+class SearchTerms(Record):
     pattern: str  # ILIKE, the text anywhere
     digits: str | None  # LIKE over the phone's digits, or None when q is not phone-like
 

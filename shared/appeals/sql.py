@@ -2,17 +2,18 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from shared.appeals.statuses import KIND_LABELS, AppealStatus, DeliveryStatus
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import execute, fetch_all, fetch_one
 
 
-class AppealRow(NamedTuple):
+class AppealRow(Record):
     """One appeal as the list shows it (``APPEAL_COLUMNS``), its client in plain columns; a row of
     the list also carries its position there (``sort_key``). ``models.appeal_out`` makes it an ``AppealOut``."""
 
@@ -35,7 +36,7 @@ class AppealRow(NamedTuple):
     sort_key: datetime | None = None
 
 
-class TakenAppealRow(NamedTuple):
+class TakenAppealRow(Record):
     """The taken appeal, and whether the take was news."""
 
     appeal: AppealRow
@@ -46,7 +47,7 @@ def _taken(newly_taken: bool, **appeal: Any) -> TakenAppealRow:
     return TakenAppealRow(AppealRow(**appeal), newly_taken)
 
 
-class AppealDetailRow(NamedTuple):
+class AppealDetailRow(Record):
     """The appeal as the list shows it, what the detail adds to it and to its client, and its
     messages (with their attachments) as JSON."""
 
@@ -86,12 +87,12 @@ def _detail(
     )
 
 
-class AppealStateRow(NamedTuple):
+class AppealStateRow(Record):
     status: AppealStatus
     assigned_operator_id: UUID | None
 
 
-class LockedAppealRow(NamedTuple):
+class LockedAppealRow(Record):
     """The appeal locked for a change, with what normalizing and sending need to know."""
 
     id: UUID
@@ -107,11 +108,11 @@ class LockedAppealRow(NamedTuple):
     settings: dict[str, Any] | None  # and what else the channel needs (VK: group_id)
 
 
-class NormalizedRow(NamedTuple):
+class NormalizedRow(Record):
     normalized: dict[str, Any]
 
 
-class MessageRow(NamedTuple):
+class MessageRow(Record):
     """An operator's message (an answer, a promo or a note) and its delivery state (``MESSAGE_COLUMNS``)."""
 
     id: UUID

@@ -1,13 +1,13 @@
 """Login attempts, for throttling per account and per source IP."""
 
 from datetime import timedelta
-from typing import NamedTuple
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import execute, fetch_one
 
 
-class AddressRow(NamedTuple):
+class AddressRow(Record):
     """How long until the address's limit lets an attempt through (None when under it), and the
     attempt recorded for it (None when throttled: a throttled attempt is not recorded)."""
 
@@ -15,7 +15,7 @@ class AddressRow(NamedTuple):
     attempt_id: int | None
 
 
-class AccountRow(NamedTuple):
+class AccountRow(Record):
     account_wait: timedelta | None
 
 

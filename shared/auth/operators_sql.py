@@ -1,14 +1,14 @@
 """Operators and tenants."""
 
-from typing import NamedTuple
 from uuid import UUID
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.settings import OperatorRole
 from shared.core.sql import execute, fetch_one
 
 
-class OperatorRow(NamedTuple):
+class OperatorRow(Record):
     """An operator with the password hash (only sign-in and password changes read it)."""
 
     id: UUID
@@ -20,7 +20,7 @@ class OperatorRow(NamedTuple):
     role: OperatorRole
 
 
-class OperatorRef(NamedTuple):
+class OperatorRef(Record):
     id: UUID
     tenant_id: UUID
 

@@ -3,18 +3,18 @@ and are flagged for an upgrade. Unknown logins are verified against a dummy hash
 same time as a wrong password."""
 
 from functools import lru_cache
-from typing import NamedTuple
 
 import bcrypt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from shared.core.records import Record
 from shared.core.settings import get_settings
 
 _BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 
-class Verdict(NamedTuple):
+class Verdict(Record):
     ok: bool
     needs_rehash: bool = False
 

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 import psycopg
@@ -20,6 +20,7 @@ from shared.auth import sessions_sql as repo
 from shared.core import db
 from shared.core.errors import AccountDisabled, MissingToken, SessionError, SessionReason
 from shared.core.observability import logger, mask
+from shared.core.records import Record
 from shared.core.settings import DeviceType, OperatorRole, get_settings
 from shared.core.sql import live_session_params
 
@@ -36,7 +37,7 @@ _REASON_TO_ERROR: dict[str, SessionReason] = {
 }
 
 
-class Session(NamedTuple):
+class Session(Record):
     """The caller's live session, as every operator endpoint sees it (immutable, built per request)."""
 
     id: UUID

@@ -1,15 +1,16 @@
 """Live sessions (``operator_devices``) and their history (``session_history``)."""
 
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.settings import DeviceType, OperatorRole
 from shared.core.sql import LIVE_SESSION, execute, fetch_all, fetch_one, jsonb_or_null
 
 
-class LiveSessionRow(NamedTuple):
+class LiveSessionRow(Record):
     """A live token's session with its operator, and the database's clock."""
 
     id: UUID
@@ -27,7 +28,7 @@ class LiveSessionRow(NamedTuple):
     live: bool
 
 
-class SessionListRow(NamedTuple):
+class SessionListRow(Record):
     """One of the operator's live sessions as the list shows it (``SessionListItem``'s shape)."""
 
     id: UUID
@@ -39,21 +40,21 @@ class SessionListRow(NamedTuple):
     current: bool
 
 
-class EndReasonRow(NamedTuple):
+class EndReasonRow(Record):
     end_reason: str | None
 
 
-class TouchedRow(NamedTuple):
+class TouchedRow(Record):
     last_active_at: datetime
 
 
-class ReplacedSessionRow(NamedTuple):
+class ReplacedSessionRow(Record):
     id: UUID
     fcm_token: str | None
     device_type: DeviceType
 
 
-class CreatedSessionRow(NamedTuple):
+class CreatedSessionRow(Record):
     id: UUID
     device_type: DeviceType
     created_at: datetime
@@ -61,7 +62,7 @@ class CreatedSessionRow(NamedTuple):
     expires_at: datetime
 
 
-class IdRow(NamedTuple):
+class IdRow(Record):
     id: UUID
 
 

@@ -1,14 +1,14 @@
 """Tenants (shops): created by the admin tool, found by slug when their Telegram webhook is called,
 their bot token reference and welcome text set by the admin tool."""
 
-from typing import NamedTuple
 from uuid import UUID
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import execute, fetch_all, fetch_one
 
 
-class WebhookTenantRow(NamedTuple):
+class WebhookTenantRow(Record):
     """What the Telegram webhook needs of a tenant."""
 
     id: UUID
@@ -18,7 +18,7 @@ class WebhookTenantRow(NamedTuple):
     telegram_bot_token_ref: str | None
 
 
-class TenantBotRow(NamedTuple):
+class TenantBotRow(Record):
     """A tenant's bot, for the admin tool's Telegram commands."""
 
     id: UUID
@@ -27,11 +27,11 @@ class TenantBotRow(NamedTuple):
     telegram_bot_token_ref: str | None
 
 
-class TenantIdRow(NamedTuple):
+class TenantIdRow(Record):
     id: UUID
 
 
-class SlugRow(NamedTuple):
+class SlugRow(Record):
     slug: str
 
 

@@ -8,7 +8,7 @@ reads an account again whenever a delivery does not verify against the cached on
 
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -16,11 +16,12 @@ from psycopg.types.json import Jsonb
 from shared.channels.base import Account, ChannelName
 from shared.core import snapstart
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.settings import get_settings
 from shared.core.sql import execute, fetch_all, fetch_one
 
 
-class AccountRow(NamedTuple):
+class AccountRow(Record):
     tenant_id: UUID
     slug: str
     channel: str
@@ -31,7 +32,7 @@ class AccountRow(NamedTuple):
     welcome_text: str | None
 
 
-class ChannelRow(NamedTuple):
+class ChannelRow(Record):
     channel: str
     secret: str | None
     token_ref: str | None

@@ -8,14 +8,13 @@ with the platform's idempotency, raising the typed send errors below, and downlo
 incoming file for the media jobs. ``shared.channels.registry.get(name)`` imports a channel's module
 only when it is first asked for, so a function pays only for the channel it uses.
 
-NamedTuples, no pydantic and no dataclass: this module is imported by every webhook and sender and by
-the appeal detail, and a frozen dataclass costs ~4x a NamedTuple to define (its methods are compiled
-from source at import).
+Records (``shared.core.records``), no pydantic and no dataclass: this module is imported by every
+webhook and sender, and a record type costs a plain class's price to define.
 """
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 # The names and capabilities live in a module of their own (the detail reads them alone); re-exported here.
@@ -24,6 +23,7 @@ from shared.channels.capabilities import FILE_KINDS as FILE_KINDS
 from shared.channels.capabilities import Capabilities as Capabilities
 from shared.channels.capabilities import ChannelName as ChannelName
 from shared.channels.capabilities import FileKind as FileKind
+from shared.core.records import Record
 
 # An appeal message's kind: a file kind, or text / location / contact (promo is outgoing only).
 InboundKind = Literal[
@@ -36,7 +36,7 @@ InboundKind = Literal[
 EventType = Literal["message", "edit", "reachable", "unreachable", "start", "ignored"]
 
 
-class Account(NamedTuple):
+class Account(Record):
     """A tenant's settings for one channel (``shared.channels.accounts`` loads them by slug).
 
     ``token_ref`` is a secret *reference* (``secretsmanager:<id>``, or ``plain:<token>`` locally),
@@ -54,7 +54,7 @@ class Account(NamedTuple):
     welcome_text: str | None = None
 
 
-class WebhookRequest(NamedTuple):
+class WebhookRequest(Record):
     """One delivery to ``POST /webhook/<channel>/{tenant_slug}``, its body parsed once, by the
     request guard (``shared.http.guards``), which has also checked it."""
 
@@ -62,14 +62,14 @@ class WebhookRequest(NamedTuple):
     body: Any  # the JSON value (None: no body, or not JSON)
 
 
-class DirectReply(NamedTuple):
+class DirectReply(Record):
     """The whole answer the platform expects instead of the usual one (VK's confirmation string)."""
 
     body: str
     content_type: str = "text/plain"
 
 
-class Attachment(NamedTuple):
+class Attachment(Record):
     """A file a client sent, to be fetched by a media job with ``Channel.download(account, ref)``.
     ``mime_type`` and ``file_name`` are already cleaned (``shared.channels.cleaning``)."""
 
@@ -80,7 +80,7 @@ class Attachment(NamedTuple):
     size: int | None = None  # as the platform states it (over the limit: too_large without a fetch)
 
 
-class Location(NamedTuple):
+class Location(Record):
     latitude: float
     longitude: float
     title: str | None = None
@@ -89,7 +89,7 @@ class Location(NamedTuple):
         return {"latitude": self.latitude, "longitude": self.longitude, "title": self.title}
 
 
-class Contact(NamedTuple):
+class Contact(Record):
     phone: str | None  # E.164 when it parses, else as sent
     name: str | None
     own: bool  # the client's own number (then it becomes their verified phone)
@@ -98,7 +98,7 @@ class Contact(NamedTuple):
         return {"phone": self.phone, "name": self.name, "own": self.own}
 
 
-class Inbound(NamedTuple):
+class Inbound(Record):
     """One event of a webhook delivery, in our terms (see ``EventType``)."""
 
     event: EventType
@@ -162,7 +162,7 @@ class FetchError(Exception):
         self.too_large = too_large
 
 
-class OutgoingFile(NamedTuple):
+class OutgoingFile(Record):
     data: bytes
     file_name: str
     mime_type: str

@@ -5,7 +5,9 @@ can do without importing the channel interface (``shared.channels.base``, which 
 or the channel's client."""
 
 import importlib
-from typing import Literal, NamedTuple, cast, get_args
+from typing import Literal, cast, get_args
+
+from shared.core.records import Record
 
 ChannelName = Literal["telegram", "vk", "max"]
 CHANNEL_NAMES: tuple[ChannelName, ...] = ("telegram", "vk", "max")
@@ -14,7 +16,7 @@ FileKind = Literal["photo", "document", "voice", "video", "audio", "sticker", "a
 FILE_KINDS: tuple[FileKind, ...] = get_args(FileKind)
 
 
-class Capabilities(NamedTuple):
+class Capabilities(Record):
     """What a channel can do, so the API refuses (409 ``channel_cannot``) before the platform would."""
 
     edits: bool  # the client's edits reach us (``edit`` events)

@@ -2,14 +2,15 @@
 implies (one statement), the deliveries seen (dedup), edits, reachability, a client's name."""
 
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import LIVE_SESSION, execute, fetch_one, jsonb_or_null
 
 
-class NewAttachment(NamedTuple):
+class NewAttachment(Record):
     """A file a client's message brings: pending (a media job fetches it) or too_large."""
 
     id: UUID
@@ -22,7 +23,7 @@ class NewAttachment(NamedTuple):
     storage_key: str
 
 
-class ReceivedRow(NamedTuple):
+class ReceivedRow(Record):
     """What recording a client's message did."""
 
     appeal_id: UUID

@@ -1,21 +1,21 @@
 """The query helpers of the data layer: named, parameterized SQL lives in each domain's ``sql.py`` and
 ``*_sql.py`` modules (``shared.appeals.sql``, ``shared.auth.sessions_sql``...). Nothing else holds SQL.
 
-Queries return typed rows: a ``NamedTuple`` per query shape, built from the columns by name (psycopg's
-``kwargs_row``) through the helpers below, so callers read ``row.name`` and mypy checks it. Immutable
-like a frozen dataclass, and ~0.1 ms rather than ~0.6 ms to define: every function's cold start
-defines dozens. A function that takes the columns as keywords serves as a row type too (a row that
-nests another, ``shared.appeals.sql.take``)."""
+Queries return typed rows: a ``Record`` (``shared.core.records``) per query shape, built from the
+columns by name through the helpers below, so callers read ``row.name`` and mypy checks it. A function
+that takes the columns as keywords serves as a row type too (a row that nests another,
+``shared.appeals.sql.take``)."""
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, LiteralString, TypedDict, TypeVar
+from typing import Any, LiteralString, TypedDict, TypeVar, cast
 
 from psycopg import sql
-from psycopg.rows import kwargs_row
+from psycopg.rows import RowFactory, kwargs_row
 from psycopg.types.json import Jsonb
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.settings import Settings
 
 R = TypeVar("R")
@@ -50,14 +50,29 @@ def jsonb_or_null(value: Any) -> Jsonb | None:
 
 def fetch_one(conn: Connection, row_type: Callable[..., R], query: Query, **params: Any) -> R | None:
     """The query's first row as a ``row_type``, or None."""
-    with conn.cursor(row_factory=kwargs_row(row_type)) as cur:
+    with conn.cursor(row_factory=_rows(row_type)) as cur:
         return cur.execute(query, params).fetchone()
 
 
 def fetch_all(conn: Connection, row_type: Callable[..., R], query: Query, **params: Any) -> list[R]:
     """Every row of the query as a ``row_type``."""
-    with conn.cursor(row_factory=kwargs_row(row_type)) as cur:
+    with conn.cursor(row_factory=_rows(row_type)) as cur:
         return cur.execute(query, params).fetchall()
+
+
+def _rows(row_type: Callable[..., R]) -> RowFactory[R]:
+    """A record type's own builder (its columns checked once per query), else psycopg's keyword rows."""
+    by_keyword = kwargs_row(row_type)
+    if not (isinstance(row_type, type) and issubclass(row_type, Record)):
+        return by_keyword
+    builder = row_type.builder
+
+    def rows(cursor: Any) -> Any:
+        if cursor.description is None:  # a statement without a result: psycopg's own refusal to read rows
+            return by_keyword(cursor)
+        return builder([column.name for column in cursor.description])
+
+    return cast("RowFactory[R]", rows)
 
 
 def execute(conn: Connection, query: Query, **params: Any) -> int:

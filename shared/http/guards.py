@@ -19,12 +19,13 @@ import json
 import re
 import typing
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import BaseModel
 
 from shared.core.errors import ApiError, InvalidRequest, UnsupportedMediaType
 from shared.core.observability import logger
+from shared.core.records import Record
 
 MAX_DEPTH = 32
 # Lone UTF-16 surrogates (json.loads lets "\ud800" through) and NUL: PostgreSQL refuses both.
@@ -34,7 +35,7 @@ _JSON_MEDIA_TYPE = re.compile(r"^application/([a-z0-9.+-]*\+)?json$")
 Reject = Callable[[ApiError], dict[str, Any]]
 
 
-class Checked(NamedTuple):
+class Checked(Record):
     refused: dict[str, Any] | None  # the response to send instead of going on, or None
     text: str  # the body as text when it is JSON ("" when there is none, or it is not JSON)
     body: Any  # the JSON value it holds (None then)

@@ -2,15 +2,16 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from shared.appeals.statuses import AttachmentStatus
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import execute, fetch_all, fetch_one
 
 
-class AttachmentRow(NamedTuple):
+class AttachmentRow(Record):
     """A message's attachment, or an operator's upload, as the API shows it (before its link)."""
 
     id: UUID
@@ -24,7 +25,7 @@ class AttachmentRow(NamedTuple):
     external_message_id: str | None  # an operator's file: the platform message it went out as
 
 
-class DownloadRow(NamedTuple):
+class DownloadRow(Record):
     """What a media download needs: the file's channel and reference, and the tenant's account there."""
 
     id: UUID
@@ -41,7 +42,7 @@ class DownloadRow(NamedTuple):
     settings: dict[str, Any] | None
 
 
-class MediaJobRow(NamedTuple):
+class MediaJobRow(Record):
     """A media_jobs row (every column: the job queue claims whole rows)."""
 
     id: int

@@ -5,17 +5,18 @@ dispatcher claims, sends and marks rows with the queries at the end of this modu
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, LiteralString, NamedTuple
+from typing import Any, LiteralString
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from shared.core import jobs_sql as jobs
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import LIVE_SESSION, LiveSessionParams, execute, fetch_one
 
 
-class PushJobRow(NamedTuple):
+class PushJobRow(Record):
     """A push_outbox row (every column: the job queue claims whole rows)."""
 
     id: int
@@ -32,7 +33,7 @@ class PushJobRow(NamedTuple):
     sent_at: datetime | None
 
 
-class AgeRow(NamedTuple):
+class AgeRow(Record):
     age_s: float
 
 

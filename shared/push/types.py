@@ -2,11 +2,13 @@
 protocol (the FCM sender in ``shared.push.fcm``, a logging one without credentials, fakes in tests)."""
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import Protocol
 from uuid import UUID
 
+from shared.core.records import Record
 
-class PushMessage(NamedTuple):
+
+class PushMessage(Record):
     outbox_id: int
     kind: str
     token: str
@@ -14,7 +16,7 @@ class PushMessage(NamedTuple):
     session_id: UUID | None
 
 
-class Outcome(NamedTuple):
+class Outcome(Record):
     """How one message fared. ``error`` is a short description without token or payload."""
 
     ok: bool

@@ -8,11 +8,12 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from shared.auth.sessions import Session
 from shared.core import db
 from shared.core.errors import Forbidden, InvalidRequest, NotFound, parse_uuid
+from shared.core.records import Record
 from shared.core.settings import get_settings
 from shared.reports import sql
 from shared.reports.calendar import zone
@@ -46,7 +47,7 @@ CSV_COLUMNS = (
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class ReportQuery(NamedTuple):
+class ReportQuery(Record):
     """The query string as sent (dates as text: they are read in the tenant's zone)."""
 
     from_: str | None = None
@@ -55,7 +56,7 @@ class ReportQuery(NamedTuple):
     operator_id: str | None = None
 
 
-class _Prepared(NamedTuple):
+class _Prepared(Record):
     period: Period
     params: dict[str, Any]
     now: datetime

@@ -1,17 +1,16 @@
 """What the admin tool sets for reports: an operator's role, a tenant's calendar."""
 
-from typing import NamedTuple
-
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import fetch_one
 
 
-class CalendarRow(NamedTuple):
+class CalendarRow(Record):
     time_zone: str
     working_hours: list[int]
 
 
-class RoleRow(NamedTuple):
+class RoleRow(Record):
     name: str
     role: str
 

@@ -5,21 +5,22 @@ caller's tenant_id."""
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 from psycopg.rows import class_row
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import fetch_all, fetch_one
 
 
-class ContextRow(NamedTuple):
+class ContextRow(Record):
     time_zone: str
     operator_found: bool
 
 
-class SummaryRow(NamedTuple):
+class SummaryRow(Record):
     first_response: dict[str, Any]
     reply: dict[str, Any]
     lost: int
@@ -29,7 +30,7 @@ class SummaryRow(NamedTuple):
     operators: list[dict[str, Any]] | None
 
 
-class WaitingRow(NamedTuple):
+class WaitingRow(Record):
     id: UUID
     client_name: str | None
     channel: str
@@ -194,7 +195,7 @@ SUMMARY = SUMMARY.format(openings=_OPENINGS.strip())
 ROWS = ROWS.format(openings=_OPENINGS.strip())
 
 
-class CsvRow(NamedTuple):
+class CsvRow(Record):
     appeal_id: UUID
     opened_at: datetime
     channel: str

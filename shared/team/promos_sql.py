@@ -1,13 +1,13 @@
 """Promos: texts a tenant sends to clients."""
 
-from typing import NamedTuple
 from uuid import UUID
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import fetch_all, fetch_one
 
 
-class PromoRow(NamedTuple):
+class PromoRow(Record):
     id: UUID
     title: str
     text: str

@@ -1,20 +1,20 @@
 """What the apps list besides appeals: colleagues and quick replies. Scoped by tenant_id."""
 
-from typing import NamedTuple
 from uuid import UUID
 
 from shared.core.db import Connection
+from shared.core.records import Record
 from shared.core.sql import execute, fetch_all, fetch_one
 
 
-class ColleagueRow(NamedTuple):
+class ColleagueRow(Record):
     id: UUID
     name: str
     login: str
     online: bool
 
 
-class QuickReplyRow(NamedTuple):
+class QuickReplyRow(Record):
     id: UUID
     title: str
     text: str

@@ -116,7 +116,7 @@ def shop(factory: Factory, any_channel: None) -> Shop:
 
 
 def report(shop: Shop, **filters: Any) -> ReportSummary:
-    query = PERIOD._replace(**filters)
+    query = service.ReportQuery(**{**vars(PERIOD), **filters})
     return service.summary(session_of(shop.anna), query, now=NOW)
 
 
