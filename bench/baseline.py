@@ -276,7 +276,10 @@ if __name__ == "__main__":
     main()
 
 
-TARGETS = {"in_process_p50": 1.5, "http_p50": 1.15, "http_rps": 0.75, "sql_server": 1.3}
+# The third release's target: a handler in-process within 2x of the bare function (the stock
+# Powertools pipeline allowed). The HTTP and SQL ratios are printed for information: the second
+# release's micro-ratios they were judged by are superseded.
+TARGETS = {"in_process_p50": 2.0}
 
 
 def compare(url: str, token: str, appeal_id: str, quick: bool) -> dict[str, Any]:
@@ -355,14 +358,13 @@ def lines(result: dict[str, Any]) -> list[str]:
         out.append(
             f"{name:<16}"
             f"{ip['ours']:>7.3f}/{ip['bare']:.3f} {ip_ratio:4.2f}x {verdict(ip_ratio <= TARGETS['in_process_p50']):>6}"
-            f"{hp['ours']:>8.3f}/{hp['bare']:.3f} {hp_ratio:4.2f}x {verdict(hp_ratio <= TARGETS['http_p50']):>6}"
-            f"{rps['ours']:>8}/{rps['bare']:<5} {rps_ratio:4.2f}x {verdict(rps_ratio >= TARGETS['http_rps']):>6}"
+            f"{hp['ours']:>8.3f}/{hp['bare']:.3f} {hp_ratio:4.2f}x{'':>7}"
+            f"{rps['ours']:>8}/{rps['bare']:<5} {rps_ratio:4.2f}x"
         )
-    out.append("  targets: in-process <= 1.5x, HTTP p50 <= 1.15x, req/s >= 0.75x of bare")
+    out.append("  target: in-process <= 2x of bare; the HTTP figures are for information")
     sql = result["sql"]
     out.append(
         f"token validation SQL: {sql['validate_ms']:.3f} ms round trip vs primary-key lookup {sql['pk_lookup_ms']:.3f} "
-        f"(SELECT 1 {sql['select1_ms']:.3f}): server time {sql['ratio']:.2f}x "
-        f"{verdict(sql['ratio'] <= TARGETS['sql_server'])} (target <= 1.3x, 1 round trip)"
+        f"(SELECT 1 {sql['select1_ms']:.3f}): server time {sql['ratio']:.2f}x, 1 round trip"
     )
     return out

@@ -22,13 +22,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic_core
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from shared.auth import sessions
@@ -38,7 +37,10 @@ from shared.core.observability import forget_request_secrets, logger, mask
 from shared.core.settings import check_at_cold_start, get_settings
 from shared.http import guards, validation
 
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+if TYPE_CHECKING:  # for the annotations only; Powertools loads it nowhere at run time either
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+LambdaHandler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
 
 _SECRET_HEADERS = frozenset(("authorization", "x-session-token", "x-telegram-bot-api-secret-token"))
 _SECRET_BODY_FIELDS = ("password", "current_password", "new_password", "session_token", "fcm_token")
