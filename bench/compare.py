@@ -130,7 +130,7 @@ def main() -> None:
     roots = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
     runs = 300 if args.quick else 2000
     with telegram.running() as fake:
-        url = setup.new_database(setup.server_url(), "batterycrm_compare")
+        url = setup.new_database(setup.server_url(), f"{setup.BENCH_DB}_compare")
         os.environ.update(TELEGRAM_API_BASE_URL=fake.url, TELEGRAM_DRY_RUN="false", DATABASE_URL=url)
         data = setup.populate(url, logout_sessions=5)
         requests: dict[str, list[dict[str, Any]]] = {label: [] for label in roots}

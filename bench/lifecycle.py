@@ -2,7 +2,8 @@
 search (q) and the list by activity over 100,000 appeals and 1,000,000 messages in one tenant, and
 unread counts (read marks on every appeal) not growing with the number of messages.
 
-Its own database (``batterycrm_bench_lifecycle``), so it never disturbs the main bench's figures.
+Its own database (``batterycrm_bench_lifecycle``, after ``BENCH_DATABASE``), so it never disturbs the
+main bench's figures.
 Writes bench/results/lifecycle.json (lifecycle-quick.json with --quick)."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bench.measure import Figure, command, execution_ms, timed
 from devtools import datafactory
 from shared.appeals import sql as appeals_repo
 
-BENCH_DB = "batterycrm_bench_lifecycle"
+BENCH_DB = f"{setup.BENCH_DB}_lifecycle"
 SEARCH_TARGET_P50_MS = 5.0
 BULK_INDEXES = ("appeal_messages_text_trgm_idx", "appeal_messages_appeal_idx")
 

@@ -40,7 +40,7 @@ from shared.auth import passwords
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DATA_DIR = ROOT / ".local" / "loadtest-pg"
-DB = "batterycrm_loadtest"
+DB = f"{setup.BENCH_DB}_loadtest"
 SHOPS, OPERATORS, CLIENTS, MESSAGES_PER_APPEAL, SESSIONS_EVER = 1_000, 5, 100, 10, 1_000_000
 STEPS = (2, 4, 8, 16, 32)
 MIX = (("status", 30), ("list", 20), ("detail", 20), ("take", 5), ("answer", 5), ("telegram", 20))

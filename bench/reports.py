@@ -5,7 +5,7 @@ plan of its heaviest statement with EXPLAIN (ANALYZE, BUFFERS).
 
 The rows are generated set-based (generate_series) with the triggers off, and the report events
 and openings then rebuilt by ``appeal_events_rebuild`` (sql/0017_reports.sql) in one pass, as the
-migration does for existing data. Its own database (``batterycrm_bench_reports``). Writes
+migration does for existing data. Its own database (``batterycrm_bench_reports``, after ``BENCH_DATABASE``). Writes
 bench/results/reports.json (reports-quick.json with --quick)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from devtools import datafactory
 from shared.core import db
 from shared.reports import sql as report_sql
 
-BENCH_DB = "batterycrm_bench_reports"
+BENCH_DB = f"{setup.BENCH_DB}_reports"
 TARGET_P50_MS = 50.0
 PATH = "/webhook/api/operator/reports/summary"
 BULK_INDEXES = ("appeal_messages_text_trgm_idx", "appeal_messages_appeal_idx", "appeals_activity_idx")

@@ -28,7 +28,7 @@ NO_BOT = "This shop has no Telegram bot configured."
 PLAIN_REFUSED = "This shop's Telegram bot token must be kept in Secrets Manager (secretsmanager:<id>), not plain:."
 
 
-def _http() -> httpx.Client:
+def http_client() -> httpx.Client:
     """The container's HTTP client for the Bot API: it follows no redirect (a URL carries the token)."""
     return http.client(follow_redirects=False)
 
@@ -103,7 +103,7 @@ def _post(url: str, payload: dict[str, Any], method: str, upload: Upload | None 
     be made (the request never left)."""
     import httpx
 
-    client = _http()
+    client = http_client()
     for attempt in (1, 2):
         try:
             with tracing.span("telegram", method=method):

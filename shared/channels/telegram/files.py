@@ -29,7 +29,7 @@ def get_file(token: str, file_id: str) -> tuple[str, int | None]:
     import httpx
 
     try:
-        response = telegram_bot._http().post(f"{_base(token)}/bot{token}/getFile", json={"file_id": file_id})
+        response = telegram_bot.http_client().post(f"{_base(token)}/bot{token}/getFile", json={"file_id": file_id})
     except httpx.HTTPError as exc:
         raise FetchError(f"getFile: {type(exc).__name__}") from None
     body = http.json_object(response)
