@@ -87,7 +87,7 @@ def claim_due(
     conn: Connection, table: str, row_type: type[R], *, limit: int, lease_s: int, max_attempts: int
 ) -> list[R]:
     """Lease up to ``limit`` due rows (one statement, committed on return); whole rows back, as
-    ``row_type`` (a dataclass with every column of the table)."""
+    ``row_type`` (a ``Record`` with every column of the table)."""
     return fetch_all(conn, row_type, _q(_CLAIM_DUE, table), limit=limit, lease_s=lease_s, max_attempts=max_attempts)
 
 
