@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.coldstart import ROOT, top_imports
+from bench.coldstart import ROOT, _summary, top_imports
 from bench.measure import RoundTrips, percentile, timed
 from devtools.gateway import template_environment
 from shared.core import db
@@ -48,3 +48,16 @@ def test_a_cold_start_child_gets_the_environment_template_yaml_gives_its_functio
     assert template_environment(TEMPLATE, "session_status") == every
     webhook = template_environment(TEMPLATE, "telegram_webhook")
     assert webhook.items() >= every.items() and "TELEGRAM_API_BASE_URL" not in webhook
+
+
+def test_cold_start_is_judged_on_each_rounds_difference_not_on_one_quick_floor_sample() -> None:
+    # (wall ms, CPU ms) per round; the floor's third round is unusually quick
+    floor = [(250.0, 250.0), (251.0, 251.0), (235.0, 235.0), (252.0, 252.0), (250.0, 250.0)]
+    function = [(270.0, 270.0), (271.0, 271.0), (262.0, 262.0), (272.0, 272.0), (270.0, 270.0)]
+    judged = _summary(function, floor, judged=True)
+    assert judged["cpu_paired_median_ms"] == 20.0
+    assert judged["cpu_min_ms"] == 27.0  # lowest minus lowest: the quick floor sample moves it
+    assert judged["met"] is True
+    over = _summary([(w + 6, c + 6) for w, c in function], floor, judged=True)
+    assert over["cpu_paired_median_ms"] == 26.0 and over["met"] is False
+    assert _summary(function, floor, judged=False)["met"] is None  # a first invocation: for information

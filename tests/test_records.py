@@ -70,3 +70,8 @@ def test_a_query_whose_columns_do_not_fit_the_record_is_refused_at_its_first_row
             fetch_all(conn, Reading, "SELECT 'pack' AS name")
         with pytest.raises(TypeError, match="has no field colour"):
             fetch_one(conn, Reading, "SELECT 'pack' AS name, 7 AS value, 'red' AS colour")
+
+
+def test_a_statement_without_rows_is_refused_as_psycopg_refuses_it(database_url: str) -> None:
+    with psycopg.connect(database_url, row_factory=dict_row) as conn, pytest.raises(psycopg.ProgrammingError):
+        fetch_one(conn, Reading, "SET LOCAL statement_timeout = '5s'")
