@@ -219,10 +219,10 @@
 -- constraint channel_updates channel_updates_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint clients clients_channel_check CHECK ((channel = ANY (ARRAY['telegram'::text, 'vk'::text, 'max'::text])))
 -- constraint clients clients_pkey PRIMARY KEY (id)
+-- constraint clients clients_telegram_id_is_external_id CHECK (((telegram_id IS NULL) OR ((channel = 'telegram'::text) AND (external_id = (telegram_id)::text))))
 -- constraint clients clients_tenant_id_channel_external_id_key UNIQUE (tenant_id, channel, external_id)
 -- constraint clients clients_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE
 -- constraint clients clients_tenant_id_id_key UNIQUE (tenant_id, id)
--- constraint clients clients_tenant_id_telegram_id_key UNIQUE (tenant_id, telegram_id)
 -- constraint login_attempts login_attempts_pkey PRIMARY KEY (id)
 -- constraint media_jobs media_jobs_attachment_id_fkey FOREIGN KEY (attachment_id) REFERENCES attachments(id) ON DELETE CASCADE
 -- constraint media_jobs media_jobs_pkey PRIMARY KEY (id)
@@ -308,7 +308,6 @@
 -- index CREATE UNIQUE INDEX clients_pkey ON public.clients USING btree (id)
 -- index CREATE UNIQUE INDEX clients_tenant_id_channel_external_id_key ON public.clients USING btree (tenant_id, channel, external_id)
 -- index CREATE UNIQUE INDEX clients_tenant_id_id_key ON public.clients USING btree (tenant_id, id)
--- index CREATE UNIQUE INDEX clients_tenant_id_telegram_id_key ON public.clients USING btree (tenant_id, telegram_id)
 -- index CREATE UNIQUE INDEX login_attempts_pkey ON public.login_attempts USING btree (id)
 -- index CREATE UNIQUE INDEX media_jobs_pkey ON public.media_jobs USING btree (id)
 -- index CREATE UNIQUE INDEX operator_devices_fcm_token_key ON public.operator_devices USING btree (fcm_token) WHERE (fcm_token IS NOT NULL)

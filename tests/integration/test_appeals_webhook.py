@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
+import psycopg
 import pytest
 
+from shared.channels import receive_sql
+from shared.core import db
+from shared.core.settings import get_settings
+from shared.core.sql import live_session_params
 from tests.helpers import Api, Factory, Tenant
 from tests.integration.channel_helpers import parses_of
 
@@ -181,22 +189,60 @@ def test_a_body_that_is_not_an_update_is_400_after_the_secret_check(api: Api, fa
     assert post(api, tenant, {"hello": "world"}, secret="wrong").status == 401
 
 
+def at_once(pool: ThreadPoolExecutor, n: int, work: Callable[[int], None]) -> None:
+    """Run ``work(0)`` .. ``work(n - 1)`` on n of the pool's threads, released together."""
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        work(i)
+
+    for done in [pool.submit(run, i) for i in range(n)]:
+        done.result()
+
+
 def test_concurrent_first_messages_of_a_new_client_open_one_appeal(http_api: Api, factory: Factory) -> None:
     # Given a new client sending several messages that Telegram delivers at the same moment
     tenant = factory.tenant()
     n = 6
-    barrier = threading.Barrier(n)
     statuses: list[int] = []
-
-    def deliver(i: int) -> None:
-        barrier.wait()
-        statuses.append(post(http_api, tenant, update(100 + i, 555008, f"message {i}")).status)
-
-    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(n) as pool:
+        at_once(pool, n, lambda i: statuses.append(post(http_api, tenant, update(100 + i, 555008, f"m {i}")).status))
     # Then all are accepted, into one client and one open appeal holding every message
     assert statuses == [200] * n
     assert state(factory, tenant) | {"push": 0} == {"clients": 1, "appeals": 1, "appeal_messages": n, "push": 0}
+
+
+def test_first_messages_of_new_clients_racing_in_the_database_are_all_stored(factory: Factory) -> None:
+    # Given new Telegram clients, each with several first messages (an album is one update per
+    # photo) reaching the receive statement at the same moment, each on its own thread's connection
+    # as on concurrent Lambda containers
+    tenant = factory.tenant()
+    clients, n = 50, 6
+    settings = get_settings()
+    errors: list[psycopg.Error] = []
+
+    def receive(client: int, i: int) -> None:
+        try:
+            db.run(
+                lambda conn: receive_sql.receive(
+                    conn, tenant_id=tenant.id, channel="telegram", update_id=f"{client}-{i}",
+                    external_id=str(556000 + client), name="Racer", username=None, own_phone=None, kind="text",
+                    text=f"message {i}", preview=f"message {i}", external_message_id=str(i), location=None,
+                    contact=None, files=[], reopen_window_hours=24, **live_session_params(settings),
+                )
+            )  # fmt: skip
+        except psycopg.Error as exc:
+            errors.append(exc)
+
+    with ThreadPoolExecutor(n) as pool:
+        try:
+            for client in range(clients):
+                at_once(pool, n, partial(receive, client))
+        finally:
+            at_once(pool, n, lambda i: db.close())  # each thread's connection
+    # Then none failed, and each client has one appeal holding all their messages
+    assert errors == []
+    assert state(factory, tenant) == {
+        "clients": clients, "appeals": clients, "appeal_messages": clients * n, "push": 0
+    }  # fmt: skip
