@@ -3,7 +3,7 @@
 // note, promo, client data, the client's other appeals) sit beside it. Actions the server does not
 // offer (yet) are not shown.
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, describe, has, putFile } from "../api.js";
 import { ChannelIcon, ChannelLimits, cannotSend, characters, length, textLimit } from "../channels.js";
 import { Dialog } from "../dialog.js";
@@ -15,13 +15,15 @@ const OPEN = new Set(["new", "in_progress"]);
 const NEAR_BOTTOM_PX = 48;
 
 /** Moves the focus once an answer has come back, unless the operator has meanwhile gone to the list
- * (moving through it with the arrows) or into a field. Answers come back late and in any order (the
- * first look at an appeal may come after a refresh's); the focus taken from a field would take the
- * keystrokes being typed there. */
-function focusAfterAnswer(element) {
+ * (moving through it with the arrows) or into a field, or (given ``since``, where the focus was when
+ * the question went) anywhere else. Answers come back late and in any order (the first look at an
+ * appeal may come after a refresh's); the focus taken from a field would take the keystrokes being
+ * typed there, and taken from a button, the Enter or Space meant for it. */
+function focusAfterAnswer(element, since = undefined) {
   const active = document.activeElement;
   const elsewhere = active instanceof Element && active.closest(".list-pane, input, textarea, select, [contenteditable]");
-  if (element && !elsewhere) element.focus();
+  const moved = since !== undefined && active !== since && active !== document.body && active !== null;
+  if (element && !elsewhere && !moved) element.focus();
 }
 
 function useList(load, feature) {
@@ -105,7 +107,8 @@ export function Conversation({ appealId, me, colleagues, changed, onChanged }) {
   });
 
   useEffect(() => {
-    reload().then(() => focusAfterAnswer(heading.current));
+    const since = document.activeElement;
+    reload().then(() => focusAfterAnswer(heading.current, since));
   }, [appealId]);
 
   useEffect(() => {
@@ -487,6 +490,14 @@ function Reply({ channel, capabilities, onSend }) {
   const quickReplies = useList(async () => (await api.quickReplies()).quick_replies, "quick_replies");
   const box = useRef(null);
   const fileInput = useRef(null);
+  // Where the caret goes once the text just set is in the box: placed as soon as it is rendered, so
+  // a key typed right away lands there (setting a textarea's value puts the caret at its end).
+  const caretAt = useRef(null);
+  useLayoutEffect(() => {
+    if (caretAt.current === null || !box.current) return;
+    box.current.selectionStart = box.current.selectionEnd = caretAt.current;
+    caretAt.current = null;
+  });
 
   const matches = slash
     ? quickReplies.filter((r) => `${r.title} ${r.text}`.toLowerCase().includes(slash.query.toLowerCase()))
@@ -505,12 +516,10 @@ function Reply({ channel, capabilities, onSend }) {
     const before = text.slice(0, slash.start);
     const after = text.slice(box.current.selectionStart);
     const value = `${before}${reply.text}${after}`;
+    caretAt.current = before.length + reply.text.length;
+    box.current.focus();
     setText(value);
     setSlash(null);
-    requestAnimationFrame(() => {
-      box.current.focus();
-      box.current.selectionStart = box.current.selectionEnd = before.length + reply.text.length;
-    });
   };
 
   const addFiles = (list) => {
@@ -617,8 +626,8 @@ function Reply({ channel, capabilities, onSend }) {
             const lead = caret > 0 && !/\s/.test(text[caret - 1]) ? " /" : "/";
             const value = text.slice(0, caret) + lead + text.slice(caret);
             el.focus();
+            caretAt.current = caret + lead.length;
             follow(value, caret + lead.length);
-            requestAnimationFrame(() => (el.selectionStart = el.selectionEnd = caret + lead.length));
           }}
         >
           ${t("quick_replies")}

@@ -290,6 +290,26 @@ def test_quick_replies_browsed_with_the_arrows_and_inserted_once_on_enter(pages:
     expect(reply).to_have_value("Lenina 1. Varta 60Ah is 7,900 ₽. /")
 
 
+def test_a_key_typed_right_after_a_quick_reply_lands_at_the_caret(pages: Pages, factory: Factory) -> None:
+    tenant, op = shop(factory)
+    datafactory.quick_reply(factory.conn, tenant.id, title="Hello", text="Good afternoon!")
+    factory.appeal(tenant, client=factory.client(tenant, name="Caret Client"))
+    page = open_wide(pages)
+    sign_in(page, op)
+    reply = open_appeal(page, "Caret Client").get_by_role("textbox", name="Reply")
+    reply.fill("Thanks for writing.")
+    reply.press("Home")
+    reply.press("/")
+    expect(page.get_by_role("listbox", name="Quick replies").get_by_role("option")).to_have_count(1)
+    # Given a page whose next animation frame is late (a shop's old PC, a busy tab)
+    page.evaluate("() => { window.requestAnimationFrame = () => 0; }")
+    # When the operator inserts the reply and types on at once
+    reply.press("Enter")
+    reply.press_sequentially(" ")
+    # Then the key follows the inserted text, where the caret is
+    expect(reply).to_have_value("Good afternoon! Thanks for writing.")
+
+
 # --- 6. the unread badge goes once read ----------------------------------------------------------
 
 
@@ -366,16 +386,11 @@ NOTES = re.compile(r"/notes$")
 AFTER_PAINT = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
 
 
-def test_the_first_look_at_an_appeal_answering_last_leaves_the_operator_typing_in_the_reply(
-    pages: Pages, factory: Factory, http_api: Api
-) -> None:
-    """Two looks at the appeal answer out of order: the one the conversation asked for as it opened
-    comes back after a refresh's, while the operator is already typing a reply. The focus stays in
-    the reply (it used to go to the heading, and the keystrokes that followed with it)."""
-    tenant, op = shop(factory)
-    factory.appeal(tenant, client=factory.client(tenant, name="Late Client", telegram_id=770302))
-    page = open_wide(pages)
-    opening: list[Route] = []  # the first look, held until the test lets it answer
+def hold_the_first_look(page: Page) -> list[Route]:
+    """The look at an appeal the conversation asks for as it opens is held (in the list returned,
+    until the test continues it); the changes feed's first answer comes meanwhile, and the refresh
+    it brings (answered) shows the conversation."""
+    opening: list[Route] = []
     polls: list[Route] = []  # the changes feed: one answer, its first, once the conversation asked
 
     def look(route: Route) -> None:
@@ -393,6 +408,19 @@ def test_the_first_look_at_an_appeal_answering_last_leaves_the_operator_typing_i
 
     page.route(ONE_APPEAL, look)
     page.route(CHANGES, feed)
+    return opening
+
+
+def test_the_first_look_at_an_appeal_answering_last_leaves_the_operator_typing_in_the_reply(
+    pages: Pages, factory: Factory, http_api: Api
+) -> None:
+    """Two looks at the appeal answer out of order: the one the conversation asked for as it opened
+    comes back after a refresh's, while the operator is already typing a reply. The focus stays in
+    the reply (it used to go to the heading, and the keystrokes that followed with it)."""
+    tenant, op = shop(factory)
+    factory.appeal(tenant, client=factory.client(tenant, name="Late Client", telegram_id=770302))
+    page = open_wide(pages)
+    opening = hold_the_first_look(page)
     sign_in(page, op)
     conversation = open_appeal(page, "Late Client")  # shown by the refresh the feed's answer brings
     reply = conversation.get_by_role("textbox", name="Reply")
@@ -406,6 +434,30 @@ def test_the_first_look_at_an_appeal_answering_last_leaves_the_operator_typing_i
     page.keyboard.type("of text")
     expect(reply).to_have_value("Two lines\nof text")
     expect(reply).to_be_focused()
+
+
+def test_the_first_look_at_an_appeal_answering_last_leaves_the_operator_on_a_button(
+    pages: Pages, factory: Factory, http_api: Api
+) -> None:
+    """As above, with the operator gone to the Take button, not a field: the focus stays there, for
+    the Enter meant for it (it used to go to the heading)."""
+    tenant, op = shop(factory)
+    factory.appeal(tenant, client=factory.client(tenant, name="Button Client", telegram_id=770304))
+    page = open_wide(pages)
+    opening = hold_the_first_look(page)
+    sign_in(page, op)
+    conversation = open_appeal(page, "Button Client")
+    take = conversation.get_by_role("button", name="Take")
+    take.focus()
+
+    assert post(http_api, tenant, update(7303, 770304, "Are you there?")).status == 200
+    opening[0].continue_()  # answers now, with the client's new message: nothing else can bring it
+    expect(thread(conversation).get_by_role("listitem").last).to_contain_text("Are you there?")
+    page.evaluate(AFTER_PAINT)
+    expect(take).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(conversation.get_by_role("button", name="Take")).to_have_count(0)  # taken
+    expect(conversation.get_by_role("textbox", name="Reply")).to_be_focused()  # after Take: the answer
 
 
 def test_the_focus_an_action_left_pending_never_moves_later_while_the_operator_types(
