@@ -195,9 +195,12 @@ _SIGNATURES: dict[str, Callable[[bytes], bool]] = {
 }
 
 
+SNIFF_BYTES = 64 * 1024  # how much of a file ``sniff_matches`` reads: its first bytes are enough
+
+
 def sniff_matches(data: bytes, declared: str | None) -> bool:
-    """Do the bytes look like the declared type? Signatures of the types uploads and channels
-    carry; False for a type not known here."""
+    """Do the bytes (the file's first ``SNIFF_BYTES``, or all of it) look like the declared type?
+    Signatures of the types uploads and channels carry; False for a type not known here."""
     mime = clean_mime_type(declared)
     if mime == "application/pdf":
         return b"%PDF-" in data[:1024]  # readers accept a few junk bytes before the header
@@ -210,7 +213,7 @@ def sniff_matches(data: bytes, declared: str | None) -> bool:
 def _is_text(data: bytes) -> bool:
     """Text: no NUL byte, not a known binary format, valid UTF-8 (or a single-byte legacy code
     page: any byte above 0x7F is allowed then, control bytes are not)."""
-    sample = data[: 64 * 1024]
+    sample = data[:SNIFF_BYTES]
     if b"\x00" in sample or sample.startswith(_BINARY_STARTS):
         return False
     try:

@@ -8,6 +8,9 @@ chosen by the settings (``MEDIA_BUCKET`` set: S3; else a local folder). Nothing 
   ``shared.media.safety.served_as`` says: raster images inline, anything else as an attachment
   named ``file_name`` (S3: the presigned response overrides; locally: signed into the link).
 - ``signed_put(key, content_type, size)``: a URL and the headers a client PUTs the bytes with.
+- ``copy(source, target, content_type)`` (in the store: S3 copies without the bytes passing
+  through the function), ``head(key, size)`` (the first ``size`` bytes) and ``delete(key)``: an
+  operator's upload fixed at its final key and checked there.
 
 S3: a private bucket, presigned URLs; boto3 is imported only here, only when S3 is used.
 Local (``make run``, tests): files under ``MEDIA_LOCAL_DIR`` served by the local gateway
@@ -18,13 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import re
 import secrets
+import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import quote, urlencode
 
 from shared.core.settings import Settings, get_settings
@@ -48,6 +54,12 @@ class MediaStore(Protocol):
     def get(self, key: str) -> bytes: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def copy(self, source: str, target: str, content_type: str) -> None: ...
+
+    def head(self, key: str, size: int) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
 
     def signed_get_url(self, key: str, mime_type: str | None = None, file_name: str | None = None) -> str: ...
 
@@ -112,15 +124,20 @@ class LocalStore:
         return self.root / check_key(key)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        target = self.path(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + f".{secrets.token_hex(4)}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(target)
-            target.with_name(target.name + ".meta").write_text(json.dumps({"content_type": content_type}))
+            self._write(key, io.BytesIO(data), content_type)
         except OSError as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
+
+    def _write(self, key: str, data: BinaryIO, content_type: str) -> None:
+        """Written beside, then renamed into place: a reader never sees half a file."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + f".{secrets.token_hex(4)}.tmp")
+        with tmp.open("wb") as out:
+            shutil.copyfileobj(data, out)
+        tmp.replace(target)
+        target.with_name(target.name + ".meta").write_text(json.dumps({"content_type": content_type}))
 
     def get(self, key: str) -> bytes:
         try:
@@ -132,6 +149,31 @@ class LocalStore:
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
+
+    def copy(self, source: str, target: str, content_type: str) -> None:
+        try:
+            with self.path(source).open("rb") as original:
+                self._write(target, original, content_type)
+        except FileNotFoundError:
+            raise MediaMissing(source) from None
+        except OSError as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+
+    def head(self, key: str, size: int) -> bytes:
+        try:
+            with self.path(key).open("rb") as stored:
+                return stored.read(size)
+        except FileNotFoundError:
+            raise MediaMissing(key) from None
+        except OSError as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+
+    def delete(self, key: str) -> None:
+        try:
+            self.path(key).unlink(missing_ok=True)
+            self.path(key).with_name(self.path(key).name + ".meta").unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
 
     def content_type(self, key: str) -> str:
         try:
@@ -184,36 +226,58 @@ class S3Store:
         return self._client
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._call(
+            key,
+            lambda client: client.put_object(
+                Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type
+            ),
+        )
+
+    def get(self, key: str) -> bytes:
+        answer = self._call(key, lambda client: client.get_object(Bucket=self.bucket, Key=check_key(key)))
+        return bytes(answer["Body"].read())
+
+    def copy(self, source: str, target: str, content_type: str) -> None:
+        self._call(
+            source,
+            lambda client: client.copy_object(
+                Bucket=self.bucket,
+                Key=check_key(target),
+                CopySource={"Bucket": self.bucket, "Key": check_key(source)},
+                ContentType=content_type,
+                MetadataDirective="REPLACE",
+            ),
+        )
+
+    def head(self, key: str, size: int) -> bytes:
+        answer = self._call(
+            key, lambda client: client.get_object(Bucket=self.bucket, Key=check_key(key), Range=f"bytes=0-{size - 1}")
+        )
+        return bytes(answer["Body"].read())
+
+    def delete(self, key: str) -> None:
+        self._call(key, lambda client: client.delete_object(Bucket=self.bucket, Key=check_key(key)))
+
+    def _call(self, key: str, call: Callable[[Any], Any]) -> Any:
+        """One call of the client: MediaMissing when nothing is stored under ``key``,
+        StoreUnavailable for any other failure."""
+        from botocore.exceptions import ClientError
+
         try:
-            self.client().put_object(Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type)
+            return call(self.client())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                raise MediaMissing(key) from None
+            raise StoreUnavailable(type(exc).__name__) from exc
         except Exception as exc:  # botocore's errors: endpoint, credentials, throttling, refusal
             raise StoreUnavailable(type(exc).__name__) from exc
 
-    def get(self, key: str) -> bytes:
-        from botocore.exceptions import ClientError
-
-        try:
-            body: bytes = self.client().get_object(Bucket=self.bucket, Key=check_key(key))["Body"].read()
-            return body
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise MediaMissing(key) from None
-            raise StoreUnavailable(type(exc).__name__) from exc
-        except Exception as exc:
-            raise StoreUnavailable(type(exc).__name__) from exc
-
     def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
-
         try:
-            self.client().head_object(Bucket=self.bucket, Key=check_key(key))
+            self._call(key, lambda client: client.head_object(Bucket=self.bucket, Key=check_key(key)))
             return True
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-                return False
-            raise StoreUnavailable(type(exc).__name__) from exc
-        except Exception as exc:
-            raise StoreUnavailable(type(exc).__name__) from exc
+        except MediaMissing:
+            return False
 
     def signed_get_url(self, key: str, mime_type: str | None = None, file_name: str | None = None) -> str:
         """S3 answers with the signed response overrides, whatever the object was stored as."""

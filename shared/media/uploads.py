@@ -4,9 +4,10 @@
 with a signed PUT URL of the media store; photos, PDFs and office/text documents up to 20 MB,
 never a name that runs, renders as a page or mounts (``shared.media.safety.dangerous_name``).
 ``check`` (before an answer is recorded): every id is an upload of the caller's tenant (else 404)
-whose bytes have arrived (else 400) and are what the upload declared (their signature; else 400);
-those bytes are copied to the upload's final key (``<tenant>/sent/<id>``), which its PUT URL
-cannot reach: what the client receives is what the conversation keeps. ``send``: each file to the
+whose bytes have arrived (else 400); they are copied, in the store, to the upload's final key
+(``<tenant>/sent/<id>``), which its PUT URL cannot reach, and checked there against what the upload
+declared (their signature, in the first bytes; else 400 and the copy is removed): what the client
+receives is what was checked and what the conversation keeps. ``send``: each file to the
 client with ``sendPhoto``/``sendDocument``, the answer's text as the first one's caption.
 """
 
@@ -98,18 +99,19 @@ def check(session: Session, ids: Sequence[UUID]) -> str:
 
 
 def _fix(session: Session, row: repo.AttachmentRow) -> None:
-    """Check the upload's bytes against its declared type and copy them to its final key."""
+    """Copy the upload to its final key, then check the copy's first bytes against the declared
+    type (the copy: a PUT to the upload's URL meanwhile cannot change what was checked)."""
     store = media_store.store()
     final_key = f"{session.tenant_id}/sent/{row.id}"
     if row.storage_key == final_key:  # checked and fixed by an earlier try of this answer
         return
     try:
-        data = store.get(row.storage_key)
-        if not safety.sniff_matches(data, row.mime_type):
+        store.copy(row.storage_key, final_key, row.mime_type or safety.OCTET_STREAM)
+        if not safety.sniff_matches(store.head(final_key, safety.SNIFF_BYTES), row.mime_type):
+            store.delete(final_key)
             raise InvalidRequest(
                 f"Invalid field: attachment_ids (upload {row.id} is not a {row.mime_type}: its bytes say otherwise)."
             )
-        store.put(final_key, data, row.mime_type or safety.OCTET_STREAM)
     except media_store.MediaMissing:
         raise InvalidRequest(
             f"Invalid field: attachment_ids (upload {row.id} has no file yet: PUT it first)."

@@ -141,6 +141,7 @@ def test_executable_bytes_declared_as_a_pdf_are_refused_and_never_sent(
     assert fake_telegram.calls == []
     detail = http_api.get(f"{APPEALS}/{appeal}", token=token).body["appeal"]
     assert [m for m in detail["messages"] if m["direction"] == "out"] == []  # no half-written answer
+    assert list(local_media.glob("*/sent/*")) == []  # the copy it was checked on is gone
 
 
 @pytest.mark.parametrize(

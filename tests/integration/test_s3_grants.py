@@ -26,8 +26,15 @@ pytestmark = pytest.mark.integration
 BUCKET = "bcrm-media"  # the s3 fixture's
 BOT_TOKEN = "123456:TEST-BOT-TOKEN"
 JPEG = b"\xff\xd8\xff\xe0" + b"battery label" * 100
-# The S3 operations the media store uses, and what IAM asks of the caller for each.
-ACTIONS = {"GetObject": "s3:GetObject", "PutObject": "s3:PutObject", "HeadObject": "s3:GetObject"}
+# The S3 operations the media store uses, and what IAM asks of the caller for each (a copy: to read
+# the source and to write the target).
+ACTIONS = {
+    "GetObject": "s3:GetObject",
+    "HeadObject": "s3:GetObject",
+    "PutObject": "s3:PutObject",
+    "CopyObject": "s3:PutObject",
+    "DeleteObject": "s3:DeleteObject",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +49,9 @@ def s3_calls() -> Iterator[list[tuple[str, str]]]:
     calls: list[tuple[str, str]] = []
 
     def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == "CopyObject":
+            source = params["CopySource"]
+            calls.append(("s3:GetObject", f"arn:aws:s3:::{source['Bucket']}/{source['Key']}"))
         calls.append((ACTIONS[model.name], f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"))
 
     store = media_store.store()
@@ -127,6 +137,33 @@ def test_an_answer_with_an_upload_is_granted_every_s3_call_on_the_way(
     with s3_calls() as calls:
         assert api.get(f"/webhook/api/operator/appeals/{appeal}", token=token).status == 200
     assert refused(resources, "AppealDetailFunction", calls) == []
+
+
+def test_a_forged_upload_is_refused_and_its_copy_removed_with_granted_s3_calls(
+    api: Api, factory: Factory, fake_telegram: Any, s3: Any, resources: dict[str, Any]
+) -> None:
+    tenant = factory.tenant()
+    factory.telegram_bot(tenant, f"plain:{BOT_TOKEN}")
+    appeal = factory.appeal(tenant, client=factory.client(tenant, telegram_id=515153))
+    token = api.login(factory.operator(tenant))
+    program = b"MZ\x90\x00" + b"\x00" * 200  # a Windows program, declared a photo
+    upload = api.post(
+        "/webhook/api/operator/uploads",
+        {"file_name": "l.jpg", "mime_type": "image/jpeg", "size": len(program)},
+        token=token,
+    ).body["upload"]
+    assert requests.put(upload["url"], data=program, headers=upload["headers"], timeout=5).status_code == 200
+
+    with s3_calls() as calls:
+        answer = api.post(
+            f"/webhook/api/operator/appeals/{appeal}/response",
+            {"text": "label", "attachment_ids": [upload["id"]]},
+            token=token,
+        )
+    assert (answer.status, answer.error_code) == (400, "invalid_request")
+    assert refused(resources, "AppealResponseFunction", calls) == []
+    assert s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{tenant.id}/sent/")["KeyCount"] == 0
+    assert fake_telegram.calls == []
 
 
 def test_a_clients_photo_is_stored_and_linked_with_granted_s3_calls(
