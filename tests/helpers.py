@@ -85,8 +85,12 @@ class Api:
         self.source_ip = new_client_ip()  # over HTTP the gateway sees 127.0.0.1 whatever this says
 
     @classmethod
-    def in_process(cls, gateway: Any) -> Api:
+    def in_process(cls, gateway: Any, on_function: Callable[[str], None] = lambda _: None) -> Api:
+        """``on_function`` is told which function of template.yaml each request goes to."""
+
         def send(method: str, path: str, headers: dict[str, str], body: bytes, query: str, ip: str) -> Reply:
+            matched = gateway.match(method.upper(), path)
+            on_function(matched[0].function_id if matched else "")
             status, out_headers, out_body = gateway.invoke(method, path, headers, body, query, ip)
             return Reply(status, _decoded(out_body), {k.lower(): v for k, v in out_headers.items()})
 

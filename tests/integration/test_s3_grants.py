@@ -1,15 +1,12 @@
-"""Every S3 call a function makes is granted by its role, as template.yaml gives it once the SAM
-transform has expanded it. moto does not check IAM, so the calls are recorded per request (botocore's
-``provide-client-params`` event, which API calls and presigned URLs alike emit: a presigned URL works
-only if the signing role may do what it asks) and judged against the role's inline policies. The
-managed policies SAM adds (logs, X-Ray, VPC access) grant nothing in S3."""
+"""Every S3 call a function makes is granted by its role (tests/integration/iam.py judges). moto does
+not check IAM, so the calls are recorded per request (botocore's ``provide-client-params`` event,
+which API calls and presigned URLs alike emit: a presigned URL works only if the signing role may do
+what it asks)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -18,12 +15,11 @@ import requests  # moto answers requests (not httpx) inside mock_aws
 from shared.media import downloads as media
 from shared.media import store as media_store
 from tests.helpers import Api, Factory
-from tests.integration.test_deploy_offline import cloudformation_template
+from tests.integration.iam import BUCKET, granted
 from tests.integration.test_incoming_kinds import file, message, send
 
 pytestmark = pytest.mark.integration
 
-BUCKET = "bcrm-media"  # the s3 fixture's
 BOT_TOKEN = "123456:TEST-BOT-TOKEN"
 JPEG = b"\xff\xd8\xff\xe0" + b"battery label" * 100
 # The S3 operations the media store uses, and what IAM asks of the caller for each (a copy: to read
@@ -35,12 +31,6 @@ ACTIONS = {
     "CopyObject": "s3:PutObject",
     "DeleteObject": "s3:DeleteObject",
 }
-
-
-@pytest.fixture(scope="module")
-def resources() -> dict[str, Any]:
-    template, _ = cloudformation_template()
-    return dict(template["Resources"])
 
 
 @contextmanager
@@ -62,45 +52,6 @@ def s3_calls() -> Iterator[list[tuple[str, str]]]:
         yield calls
     finally:
         events.unregister("provide-client-params.s3", unique_id="s3-grants")
-
-
-def resolve(value: Any) -> str:
-    """A policy's resource with the stack's values put in (the bucket is the tests'); anything else
-    stays a placeholder, which matches no object."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return {"MediaBucket": BUCKET, "AWS::Partition": "aws"}.get(value["Ref"], f"<{value['Ref']}>")
-    if "Fn::GetAtt" in value:
-        return f"arn:aws:s3:::{BUCKET}" if value["Fn::GetAtt"] == ["MediaBucket", "Arn"] else "<GetAtt>"
-    if "Fn::Sub" in value:
-        text, names = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
-
-        def put_in(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name in names:
-                return resolve(names[name])
-            if name.endswith(".Arn"):
-                return resolve({"Fn::GetAtt": [name.removesuffix(".Arn"), "Arn"]})
-            return resolve({"Ref": name})
-
-        return re.sub(r"\$\{([^}]+)\}", put_in, text)
-    return "<unresolved>"
-
-
-def granted(resources: dict[str, Any], function: str, action: str, arn: str) -> bool:
-    role = resources[f"{function}Role"]["Properties"]
-    for policy in role.get("Policies", []):
-        for statement in policy["PolicyDocument"]["Statement"]:
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            if (
-                statement["Effect"] == "Allow"
-                and any(fnmatchcase(action, a) for a in actions)
-                and any(fnmatchcase(arn, resolve(t)) for t in targets)
-            ):
-                return True
-    return False
 
 
 def refused(resources: dict[str, Any], function: str, calls: list[tuple[str, str]]) -> list[tuple[str, str]]:
