@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from shared.core import jobs
+from shared.media import downloads as media
 from tests.helpers import Api, Factory
 from tests.integration.iam import STACK, granted, resolve
 from tests.integration.test_appeal_lifecycle import with_phone
@@ -85,6 +86,8 @@ def test_the_webhook_may_kick_the_dispatcher_and_the_media_worker(
     factory.telegram_bot(tenant)
     with_phone(api, factory.operator(tenant), f"fcm-{tenant.slug}")
     made.clear()
+    fake_telegram.add_file("kick-photo", JPEG)
     send(api, tenant, message(800_030, photo=[file("kick-photo", len(JPEG))]))
     assert sorted(set(made)) == [("TelegramWebhookFunction", "media"), ("TelegramWebhookFunction", "push")]
     assert refused(resources, made) == []
+    assert media.dispatch()["ready"] == 1  # no job left behind for the next test's worker run

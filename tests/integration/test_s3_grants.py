@@ -137,9 +137,12 @@ def test_a_clients_photo_is_stored_and_linked_with_granted_s3_calls(
 
 
 def test_a_function_may_not_write_where_its_role_does_not_say(resources: dict[str, Any]) -> None:
-    # the judge itself: the answer writes only final keys; the detail only reads
+    # the judge itself: the answer writes only final keys, the upload only uploads; the detail only reads
     sent, upload = f"arn:aws:s3:::{BUCKET}/t1/sent/a1", f"arn:aws:s3:::{BUCKET}/t1/uploads/a1"
     assert granted(resources, "AppealResponseFunction", "s3:PutObject", sent)
     assert not granted(resources, "AppealResponseFunction", "s3:PutObject", upload)
     assert granted(resources, "AppealDetailFunction", "s3:GetObject", sent)
     assert not granted(resources, "AppealDetailFunction", "s3:PutObject", sent)
+    assert granted(resources, "OperatorUploadFunction", "s3:PutObject", upload)  # signs the upload's PUT
+    assert not granted(resources, "OperatorUploadFunction", "s3:PutObject", sent)
+    assert not granted(resources, "MediaWorkerFunction", "s3:DeleteObject", sent)  # stores, never removes
