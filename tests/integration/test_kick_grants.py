@@ -13,7 +13,7 @@ import pytest
 
 from shared.core import jobs
 from shared.media import downloads as media
-from tests.helpers import Api, Factory
+from tests.helpers import Api, Factory, Operator, Tenant
 from tests.integration.iam import STACK, granted, resolve
 from tests.integration.test_appeal_lifecycle import with_phone
 from tests.integration.test_incoming_kinds import file, message, send
@@ -50,14 +50,20 @@ def refused(resources: dict[str, Any], made: list[tuple[str, str]]) -> list[tupl
     return denied
 
 
+def a_shop(api: Api, factory: Factory) -> tuple[Tenant, Operator, str]:
+    """A shop with a Telegram bot and an operator signed in on a phone that takes pushes."""
+    tenant = factory.tenant()
+    factory.telegram_bot(tenant)
+    anna = factory.operator(tenant)
+    return tenant, anna, with_phone(api, anna, f"fcm-anna-{tenant.slug}")
+
+
 def test_the_appeal_actions_that_push_may_kick_the_dispatcher(
     kicks: tuple[Api, list[tuple[str, str]]], factory: Factory, fake_telegram: Any, resources: dict[str, Any]
 ) -> None:
     api, made = kicks
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant)
-    anna, boris = factory.operator(tenant), factory.operator(tenant)
-    anna_phone = with_phone(api, anna, f"fcm-anna-{tenant.slug}")
+    tenant, anna, anna_phone = a_shop(api, factory)
+    boris = factory.operator(tenant)
     with_phone(api, boris, f"fcm-boris-{tenant.slug}")
     appeal = factory.appeal(tenant, client=factory.client(tenant, telegram_id=515160))
     promo = factory.promo(tenant)
@@ -82,9 +88,7 @@ def test_the_webhook_may_kick_the_dispatcher_and_the_media_worker(
     kicks: tuple[Api, list[tuple[str, str]]], factory: Factory, fake_telegram: Any, resources: dict[str, Any]
 ) -> None:
     api, made = kicks
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant)
-    with_phone(api, factory.operator(tenant), f"fcm-{tenant.slug}")
+    tenant, _, _ = a_shop(api, factory)
     made.clear()
     fake_telegram.add_file("kick-photo", JPEG)
     send(api, tenant, message(800_030, photo=[file("kick-photo", len(JPEG))]))

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 import pytest
 import requests  # moto answers requests (not httpx) inside mock_aws
 
 from shared.media import downloads as media
 from shared.media import store as media_store
-from tests.helpers import Api, Factory
+from tests.helpers import Api, Factory, Reply, Tenant
 from tests.integration.iam import BUCKET, granted
 from tests.integration.test_incoming_kinds import file, message, send
 
@@ -59,30 +60,38 @@ def refused(resources: dict[str, Any], function: str, calls: list[tuple[str, str
     return [call for call in calls if not granted(resources, function, *call)]
 
 
+def an_appeal(api: Api, factory: Factory) -> tuple[Tenant, UUID, str]:
+    """A shop with a Telegram bot and an appeal: the tenant, the appeal, its operator's token."""
+    tenant = factory.tenant()
+    factory.telegram_bot(tenant, f"plain:{BOT_TOKEN}")
+    appeal = factory.appeal(tenant, client=factory.client(tenant))
+    return tenant, appeal, api.login(factory.operator(tenant))
+
+
+def uploaded(api: Api, token: str, data: bytes) -> dict[str, Any]:
+    """``data`` uploaded as the photo l.jpg: the upload as the API gave it."""
+    body = {"file_name": "l.jpg", "mime_type": "image/jpeg", "size": len(data)}
+    upload: dict[str, Any] = api.post("/webhook/api/operator/uploads", body, token=token).body["upload"]
+    assert requests.put(upload["url"], data=data, headers=upload["headers"], timeout=5).status_code == 200
+    return upload
+
+
+def answer(api: Api, token: str, appeal: UUID, upload: dict[str, Any]) -> Reply:
+    body = {"text": "label", "attachment_ids": [upload["id"]]}
+    return api.post(f"/webhook/api/operator/appeals/{appeal}/response", body, token=token)
+
+
 def test_an_answer_with_an_upload_is_granted_every_s3_call_on_the_way(
     api: Api, factory: Factory, fake_telegram: Any, s3: Any, resources: dict[str, Any]
 ) -> None:
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant, f"plain:{BOT_TOKEN}")
-    appeal = factory.appeal(tenant, client=factory.client(tenant, telegram_id=515152))
-    token = api.login(factory.operator(tenant))
+    _, appeal, token = an_appeal(api, factory)
+    with s3_calls() as calls:
+        upload = uploaded(api, token, JPEG)
+    assert refused(resources, "OperatorUploadFunction", calls) == []  # the PUT URL it signed
 
     with s3_calls() as calls:
-        upload = api.post(
-            "/webhook/api/operator/uploads",
-            {"file_name": "l.jpg", "mime_type": "image/jpeg", "size": len(JPEG)},
-            token=token,
-        ).body["upload"]
-    assert refused(resources, "OperatorUploadFunction", calls) == []
-    assert requests.put(upload["url"], data=JPEG, headers=upload["headers"], timeout=5).status_code == 200
-
-    with s3_calls() as calls:
-        answer = api.post(
-            f"/webhook/api/operator/appeals/{appeal}/response",
-            {"text": "label", "attachment_ids": [upload["id"]]},
-            token=token,
-        )
-    assert answer.status == 200, answer.body
+        sent = answer(api, token, appeal, upload)
+    assert sent.status == 200, sent.body
     assert refused(resources, "AppealResponseFunction", calls) == []  # read the upload, fix it, send it, link it
 
     with s3_calls() as calls:
@@ -93,25 +102,11 @@ def test_an_answer_with_an_upload_is_granted_every_s3_call_on_the_way(
 def test_a_forged_upload_is_refused_and_its_copy_removed_with_granted_s3_calls(
     api: Api, factory: Factory, fake_telegram: Any, s3: Any, resources: dict[str, Any]
 ) -> None:
-    tenant = factory.tenant()
-    factory.telegram_bot(tenant, f"plain:{BOT_TOKEN}")
-    appeal = factory.appeal(tenant, client=factory.client(tenant, telegram_id=515153))
-    token = api.login(factory.operator(tenant))
-    program = b"MZ\x90\x00" + b"\x00" * 200  # a Windows program, declared a photo
-    upload = api.post(
-        "/webhook/api/operator/uploads",
-        {"file_name": "l.jpg", "mime_type": "image/jpeg", "size": len(program)},
-        token=token,
-    ).body["upload"]
-    assert requests.put(upload["url"], data=program, headers=upload["headers"], timeout=5).status_code == 200
-
+    tenant, appeal, token = an_appeal(api, factory)
+    upload = uploaded(api, token, b"MZ\x90\x00" + b"\x00" * 200)  # a Windows program, declared a photo
     with s3_calls() as calls:
-        answer = api.post(
-            f"/webhook/api/operator/appeals/{appeal}/response",
-            {"text": "label", "attachment_ids": [upload["id"]]},
-            token=token,
-        )
-    assert (answer.status, answer.error_code) == (400, "invalid_request")
+        refusal = answer(api, token, appeal, upload)
+    assert (refusal.status, refusal.error_code) == (400, "invalid_request")
     assert refused(resources, "AppealResponseFunction", calls) == []
     assert s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{tenant.id}/sent/")["KeyCount"] == 0
     assert fake_telegram.calls == []
