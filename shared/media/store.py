@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import json
 import re
 import secrets
-import shutil
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from shared.core.settings import Settings, get_settings
@@ -125,17 +123,16 @@ class LocalStore:
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         try:
-            self._write(key, io.BytesIO(data), content_type)
+            self._write(key, data, content_type)
         except OSError as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
 
-    def _write(self, key: str, data: BinaryIO, content_type: str) -> None:
+    def _write(self, key: str, data: bytes, content_type: str) -> None:
         """Written beside, then renamed into place: a reader never sees half a file."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + f".{secrets.token_hex(4)}.tmp")
-        with tmp.open("wb") as out:
-            shutil.copyfileobj(data, out)
+        tmp.write_bytes(data)
         tmp.replace(target)
         target.with_name(target.name + ".meta").write_text(json.dumps({"content_type": content_type}))
 
@@ -152,8 +149,7 @@ class LocalStore:
 
     def copy(self, source: str, target: str, content_type: str) -> None:
         try:
-            with self.path(source).open("rb") as original:
-                self._write(target, original, content_type)
+            self._write(target, self.path(source).read_bytes(), content_type)
         except FileNotFoundError:
             raise MediaMissing(source) from None
         except OSError as exc:
