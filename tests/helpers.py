@@ -8,10 +8,12 @@ import json
 import secrets
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -249,3 +251,24 @@ class Factory:
 def _args(params: tuple[Any, ...]) -> Any:
     """Positional parameters, or one dict of named ones."""
     return params[0] if len(params) == 1 and isinstance(params[0], dict) else params
+
+
+T = TypeVar("T")
+
+
+def at_once(calls: Sequence[Callable[[], T]], pool: ThreadPoolExecutor | None = None) -> list[T]:
+    """Each call on its own thread, all released together: their results, in order (a call that
+    raised raises here). On ``pool``'s threads when given, at least as many as the calls, so that
+    each thread keeps its database connection from one round to the next."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    executor = pool or ThreadPoolExecutor(len(calls))
+    try:
+        return [done.result() for done in [executor.submit(run, call) for call in calls]]
+    finally:
+        if pool is None:
+            executor.shutdown()

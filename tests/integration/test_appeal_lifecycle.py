@@ -4,14 +4,12 @@ with API.md's 409 rules, tenant scoping, pushes, and races between operators."""
 from __future__ import annotations
 
 import functools
-import threading
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.helpers import Api, Factory, Operator, Reply, Tenant
+from tests.helpers import Api, Factory, Operator, Tenant, at_once
 
 pytestmark = pytest.mark.integration
 
@@ -50,22 +48,6 @@ def incoming(factory: Factory, tenant: Tenant, appeal: uuid.UUID, text: str) -> 
     )
     repo.record_activity(factory.conn, tenant.id, row["id"])
     return uuid.UUID(str(row["id"]))
-
-
-def at_once(calls: list[Callable[[], Reply]]) -> list[Reply]:
-    barrier = threading.Barrier(len(calls))
-    replies: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        replies[i] = calls[i]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return replies
 
 
 # --- close ---------------------------------------------------------------------------------

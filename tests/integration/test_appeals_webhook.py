@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -15,7 +13,7 @@ from shared.channels import receive_sql
 from shared.core import db
 from shared.core.settings import get_settings
 from shared.core.sql import live_session_params
-from tests.helpers import Api, Factory, Tenant
+from tests.helpers import Api, Factory, Tenant, at_once
 from tests.integration.channel_helpers import parses_of
 
 pytestmark = pytest.mark.integration
@@ -189,25 +187,12 @@ def test_a_body_that_is_not_an_update_is_400_after_the_secret_check(api: Api, fa
     assert post(api, tenant, {"hello": "world"}, secret="wrong").status == 401
 
 
-def at_once(pool: ThreadPoolExecutor, n: int, work: Callable[[int], None]) -> None:
-    """Run ``work(0)`` .. ``work(n - 1)`` on n of the pool's threads, released together."""
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        work(i)
-
-    for done in [pool.submit(run, i) for i in range(n)]:
-        done.result()
-
-
 def test_concurrent_first_messages_of_a_new_client_open_one_appeal(http_api: Api, factory: Factory) -> None:
     # Given a new client sending several messages that Telegram delivers at the same moment
     tenant = factory.tenant()
     n = 6
-    statuses: list[int] = []
-    with ThreadPoolExecutor(n) as pool:
-        at_once(pool, n, lambda i: statuses.append(post(http_api, tenant, update(100 + i, 555008, f"m {i}")).status))
+    replies = at_once([partial(post, http_api, tenant, update(100 + i, 555008, f"m {i}")) for i in range(n)])
+    statuses = [reply.status for reply in replies]
     # Then all are accepted, into one client and one open appeal holding every message
     assert statuses == [200] * n
     assert state(factory, tenant) | {"push": 0} == {"clients": 1, "appeals": 1, "appeal_messages": n, "push": 0}
@@ -238,9 +223,9 @@ def test_first_messages_of_new_clients_racing_in_the_database_are_all_stored(fac
     with ThreadPoolExecutor(n) as pool:
         try:
             for client in range(clients):
-                at_once(pool, n, partial(receive, client))
+                at_once([partial(receive, client, i) for i in range(n)], pool)
         finally:
-            at_once(pool, n, lambda i: db.close())  # each thread's connection
+            at_once([db.close] * n, pool)  # each thread's connection
     # Then none failed, and each client has one appeal holding all their messages
     assert errors == []
     assert state(factory, tenant) == {
