@@ -36,7 +36,8 @@ class Record:
             if len(values) > len(self._order) or fields.keys() & self._order[: len(values)]:
                 raise TypeError(f"{type(self).__name__} takes its fields once, {len(self._order)} at most")
             fields.update(zip(self._order, values, strict=False))  # the rest given by name
-        type(self)._check(fields.keys())
+        if misfit := self._misfit(fields.keys()):
+            raise TypeError(misfit)
         object.__setattr__(self, "__dict__", fields)
 
     @classmethod
@@ -56,11 +57,6 @@ class Record:
             return record
 
         return build
-
-    @classmethod
-    def _check(cls, names: Iterable[str]) -> None:
-        if misfit := cls._misfit(names):
-            raise TypeError(misfit)
 
     @classmethod
     def _misfit(cls, names: Iterable[str]) -> str | None:

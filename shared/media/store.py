@@ -51,8 +51,6 @@ class MediaStore(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
-    def exists(self, key: str) -> bool: ...
-
     def copy(self, source: str, target: str, content_type: str) -> None: ...
 
     def head(self, key: str, size: int) -> bytes: ...
@@ -143,9 +141,6 @@ class LocalStore:
             raise MediaMissing(key) from None
         except OSError as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
-
-    def exists(self, key: str) -> bool:
-        return self.path(key).is_file()
 
     def copy(self, source: str, target: str, content_type: str) -> None:
         try:
@@ -262,18 +257,11 @@ class S3Store:
         try:
             return call(self.client())
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise MediaMissing(key) from None
             raise StoreUnavailable(type(exc).__name__) from exc
         except Exception as exc:  # botocore's errors: endpoint, credentials, throttling, refusal
             raise StoreUnavailable(type(exc).__name__) from exc
-
-    def exists(self, key: str) -> bool:
-        try:
-            self._call(key, lambda client: client.head_object(Bucket=self.bucket, Key=check_key(key)))
-            return True
-        except MediaMissing:
-            return False
 
     def signed_get_url(self, key: str, mime_type: str | None = None, file_name: str | None = None) -> str:
         """S3 answers with the signed response overrides, whatever the object was stored as."""
